@@ -1,0 +1,99 @@
+"""The weekly flow: ingest -> embed and index -> train -> digest, each a task with retries.
+
+`litradar run` runs it once on a temporary local Prefect server; `litradar serve` serves
+it as a deployment on a cron schedule (that needs `prefect server start`, see README).
+Tasks take the config file's path, not a Config object, so every task re-reads the same
+file and a retry starts from what is stored, not from a half-changed object.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from litradar.prefect_env import configure_prefect
+
+configure_prefect()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.cache_policies import NONE  # noqa: E402
+from prefect.schedules import Cron  # noqa: E402
+
+from litradar import pipeline  # noqa: E402
+from litradar.config import Config, load_config  # noqa: E402
+from litradar.errors import LitradarError  # noqa: E402
+
+
+def _retry_unless_user_error(task, task_run, state) -> bool:
+    """A missing file or a bad list will not fix itself in five seconds: do not retry it."""
+    try:
+        state.result()
+    except LitradarError:
+        return False
+    except Exception:
+        return True
+    return True
+
+
+RETRYING = {"retry_delay_seconds": 5, "retry_condition_fn": _retry_unless_user_error}
+
+
+def _config(config_path: str | None) -> Config:
+    return load_config(Path(config_path) if config_path else None)
+
+
+@task(retries=2, cache_policy=NONE, **RETRYING)
+def ingest(config_path: str | None) -> dict:
+    cfg = _config(config_path)
+    report = pipeline.ingest_files(cfg, cfg.source_files)
+    for problem in report.problems:
+        get_run_logger().warning(problem)
+    return report.as_dict()
+
+
+@task(retries=1, cache_policy=NONE, **RETRYING)
+def embed_and_index(config_path: str | None) -> dict:
+    report = pipeline.update_index(_config(config_path))
+    return {"papers": report.papers, "embedded_now": report.embedded_now, "rebuilt": report.rebuilt}
+
+
+@task(retries=1, cache_policy=NONE, **RETRYING)
+def train(config_path: str | None) -> dict:
+    return pipeline.train(_config(config_path))
+
+
+@task(retries=1, cache_policy=NONE, **RETRYING)
+def digest(config_path: str | None, since: date, until: date) -> dict:
+    report = pipeline.make_digest(_config(config_path), since, until)
+    return {
+        "name": report.name,
+        "markdown": str(report.markdown),
+        "json": str(report.json),
+        "papers": report.papers,
+        "proposed": report.proposed,
+    }
+
+
+@flow(name="litradar-weekly")
+def weekly(
+    config_path: str | None = None, since: date | None = None, until: date | None = None
+) -> dict:
+    """One weekly run. Without a window it digests the last full ISO week."""
+    from litradar.digest import last_full_iso_week
+
+    if since is None or until is None:
+        since, until = last_full_iso_week(date.today())
+    ingested = ingest(config_path)
+    indexed = embed_and_index(config_path)
+    metrics = train(config_path)
+    digested = digest(config_path, since, until)
+    return {"ingest": ingested, "index": indexed, "train": metrics, "digest": digested}
+
+
+def serve_weekly(config_path: str | None, cron: str, timezone: str) -> None:
+    """Blocks: a runner that starts a weekly run at each cron tick."""
+    weekly.serve(
+        name="litradar-weekly",
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"config_path": config_path},
+    )

@@ -1,0 +1,285 @@
+"""The `litradar` command. Every user error becomes one line on stderr and exit code 1."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from litradar.config import Config, load_config
+from litradar.errors import LitradarError
+from litradar.progress import RichReporter
+
+app = typer.Typer(
+    help="Keeps a research field's awesome list up to date.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+T = TypeVar("T")
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="litradar.toml to use (default: ./litradar.toml)."),
+]
+
+
+def _guard(action: Callable[[], T]) -> T:
+    try:
+        return action()
+    except LitradarError as exc:
+        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        err.print("interrupted; nothing half-written was kept")
+        raise typer.Exit(130) from None
+
+
+def _config(path: Path | None) -> Config:
+    return _guard(lambda: load_config(path))
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] {option} {escape(value)!s} is not a date (YYYY-MM-DD)")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="arXiv bulk-metadata JSON-lines files.")],
+    config: ConfigOption = None,
+) -> None:
+    """Add papers from arXiv bulk-metadata JSON-lines files to the store (idempotent)."""
+    from litradar.pipeline import ingest_files
+
+    cfg = _config(config)
+    report = _guard(lambda: ingest_files(cfg, files, RichReporter(err)))
+    out.print(
+        f"ingested {len(report.files)} file(s): {report.added} added, {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.problems)} line(s) skipped"
+    )
+
+
+@app.command()
+def index(config: ConfigOption = None) -> None:
+    """Embed papers that have no embedding yet and rebuild the FAISS index if needed."""
+    from litradar.pipeline import update_index
+
+    cfg = _config(config)
+    report = _guard(lambda: update_index(cfg, reporter=RichReporter(err)))
+    state = "rebuilt" if report.rebuilt else "already up to date"
+    out.print(f"index {state}: {report.papers} papers, {report.embedded_now} embedded now")
+
+
+def print_metrics(metrics: dict) -> None:
+    rel = metrics["relevance"]
+    out.print(
+        f"relevance ({rel['method']}; {rel['positives']} relevant, {rel['negatives']} other): "
+        f"precision {rel['precision']:.3f}, recall {rel['recall']:.3f}, "
+        f"average precision {rel['average_precision']:.3f}"
+    )
+    place = metrics["placement"]
+    table = Table(title=f"placement ({place['method']}): accuracy {place['accuracy']}")
+    table.add_column("section")
+    table.add_column("correct", justify="right")
+    table.add_column("accuracy", justify="right")
+    for section, stats in place["per_section"].items():
+        acc = "-" if stats["accuracy"] is None else f"{stats['accuracy']:.2f}"
+        table.add_row(escape(section), f"{stats['correct']}/{stats['total']}", acc)
+    out.print(table)
+
+
+@app.command()
+def train(config: ConfigOption = None) -> None:
+    """Fit the relevance and placement models from the list and the survey; print metrics."""
+    from litradar.pipeline import train as train_step
+
+    cfg = _config(config)
+    metrics = _guard(lambda: train_step(cfg, reporter=RichReporter(err)))
+    print_metrics(metrics)
+    out.print(f"saved to {cfg.classifiers_dir}")
+
+
+def _window(since: str | None, until: str | None) -> tuple[date, date]:
+    from datetime import timedelta
+
+    from litradar.digest import last_full_iso_week
+
+    start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
+    if start is None and end is None:
+        return last_full_iso_week(date.today())
+    if start is None:
+        assert end is not None
+        return end - timedelta(days=7), end
+    return start, end or start + timedelta(days=7)
+
+
+@app.command()
+def digest(
+    since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD), inclusive.")] = None,
+    until: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), exclusive.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write digests/<ISO week>.md and .json (default window: the last full ISO week)."""
+    from litradar.pipeline import make_digest
+
+    cfg = _config(config)
+    start, end = _window(since, until)
+    report = _guard(lambda: make_digest(cfg, start, end, reporter=RichReporter(err)))
+    out.print(
+        f"digest {report.name}: {report.papers} papers read, {report.proposed} proposed\n"
+        f"  {report.markdown}\n  {report.json}"
+    )
+
+
+@app.command()
+def find(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    k: Annotated[int, typer.Option("-k", min=1, max=1000, help="How many results.")] = 10,
+    since: Annotated[
+        str | None, typer.Option(help="Only papers first announced on or after.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Semantic search over the indexed papers."""
+    from litradar.pipeline import find as find_step
+
+    cfg = _config(config)
+    start = _parse_date(since, "--since")
+    hits = _guard(lambda: find_step(cfg, query, k=k, since=start))
+    if as_json:
+        for hit in hits:
+            record = {
+                "score": round(hit.score, 4),
+                "arxiv_id": hit.paper.arxiv_id,
+                "date": hit.paper.first_version_date.isoformat(),
+                "title": hit.paper.title,
+                "url": hit.paper.abs_url,
+                "on_list": hit.on_list,
+                "section": hit.section,
+            }
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    if not hits:
+        out.print("no matches")
+        return
+    table = Table(show_lines=False)
+    table.add_column("score", no_wrap=True)
+    table.add_column("date", no_wrap=True)
+    table.add_column("title", overflow="fold", ratio=3)
+    table.add_column("link", no_wrap=True)
+    table.add_column("on list", no_wrap=True)
+    table.add_column("section", overflow="fold", ratio=1)
+    for hit in hits:
+        table.add_row(
+            f"{hit.score:.3f}",
+            hit.paper.first_version_date.isoformat(),
+            escape(hit.paper.title),
+            hit.paper.abs_url,
+            "yes" if hit.on_list else "",
+            escape(hit.section or "-"),
+        )
+    out.print(table)
+
+
+@app.command()
+def evaluate(
+    week: Annotated[Path, typer.Option(help="JSON-lines file of one week of papers to rank in.")],
+    config: ConfigOption = None,
+) -> None:
+    """Leave-one-out on the list: hold out each list paper, rank it among a week's papers."""
+    from litradar.evaluation import leave_one_out
+
+    cfg = _config(config)
+    result = _guard(lambda: leave_one_out(cfg, week, reporter=RichReporter(err)))
+    table = Table(
+        title=f"leave-one-out: {result['held_out']} list papers "
+        f"among {result['pool']} papers of {week.name}"
+    )
+    for column in ("ranker", "median rank", "recall@10", "recall@25", "worst rank"):
+        table.add_column(column)
+    for name, stats in result["rankers"].items():
+        table.add_row(
+            name,
+            f"{stats['median_rank']:.1f}",
+            f"{stats['recall_at_10']:.2f}",
+            f"{stats['recall_at_25']:.2f}",
+            str(stats["worst_rank"]),
+        )
+    out.print(table)
+    place = result["placement"]
+    out.print(
+        f"placement accuracy (leave-one-out): {place['accuracy']} "
+        f"over {place['papers']} list papers"
+    )
+
+
+@app.command()
+def run(
+    since: Annotated[str | None, typer.Option(help="Digest window start (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="Digest window end, exclusive.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Run the weekly flow once (ingest, index, train, digest) with no Prefect server."""
+    from litradar.pipeline import preflight
+
+    cfg = _config(config)
+    start, end = _window(since, until)
+    _guard(lambda: preflight(cfg))
+    from litradar.prefect_env import configure_prefect
+
+    configure_prefect()
+    from litradar.flows.weekly import weekly
+
+    result = _guard(lambda: weekly(config_path=cfg_path(cfg, config), since=start, until=end))
+    out.print(
+        f"weekly run done: {result['ingest']['added']} papers added, "
+        f"{result['index']['embedded_now']} embedded, digest {result['digest']['name']} "
+        f"({result['digest']['proposed']} proposed)\n  {result['digest']['markdown']}"
+    )
+
+
+def cfg_path(cfg: Config, explicit: Path | None) -> str | None:
+    from litradar.config import find_config_file
+
+    found = explicit or find_config_file(None)
+    return str(Path(found).resolve()) if found else None
+
+
+@app.command()
+def serve(
+    cron: Annotated[str | None, typer.Option(help="Cron schedule (default from config).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the weekly flow as a Prefect deployment on a cron schedule (needs a Prefect server)."""
+    cfg = _config(config)
+    from litradar.prefect_env import configure_prefect
+
+    configure_prefect()
+    from litradar.flows.weekly import serve_weekly
+
+    schedule = cron or cfg.schedule.cron
+    if len(schedule.split()) != 5:
+        err.print(f"[red]error:[/red] cron needs 5 fields, got {escape(schedule)!r}")
+        raise typer.Exit(1)
+    _guard(lambda: serve_weekly(cfg_path(cfg, config), schedule, cfg.schedule.timezone))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,184 @@
+"""Configuration: `litradar.toml`, overridden by `LITRADAR_<TABLE>__<KEY>` environment variables.
+
+One typed model so that a typo in the file is caught at start-up with one clear line,
+instead of silently falling back to a default deep inside a weekly run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from litradar.errors import LitradarError
+
+CONFIG_FILE_NAME = "litradar.toml"
+ENV_PREFIX = "LITRADAR_"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class PathsConfig(_Strict):
+    data_dir: Path = Path("index")
+    list: Path = Path("demo/data/awesome_list.md")
+    survey_bibliography: Path | None = Path("demo/data/survey_bibliography.jsonl")
+    classifiers_dir: Path = Path("classifiers")
+    digests_dir: Path = Path("digests")
+
+
+class SourcesConfig(_Strict):
+    files: list[Path] = Field(default_factory=list)
+    categories: list[str] = Field(default_factory=lambda: ["cs.CV", "cs.CL", "cs.LG", "cs.AI"])
+
+
+class EmbeddingConfig(_Strict):
+    model: str = DEFAULT_MODEL
+    batch_size: int = Field(32, ge=1, le=1024)
+    device: str = "cpu"
+
+
+class RankingConfig(_Strict):
+    # List sections keyed by the survey section number prefix that feeds them. Placement
+    # learns from the survey's citations of a section as well as from the list itself.
+    survey_sections: dict[str, str] = Field(default_factory=dict)
+
+
+class DigestConfig(_Strict):
+    size: int = Field(15, ge=1, le=500)
+    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    close_to: int = Field(3, ge=1, le=10)
+
+
+class ScheduleConfig(_Strict):
+    cron: str = "0 7 * * 1"
+    timezone: str = "UTC"
+
+    @field_validator("cron")
+    @classmethod
+    def _five_fields(cls, value: str) -> str:
+        if len(value.split()) != 5:
+            raise ValueError(f"cron needs 5 fields, got {value!r}")
+        return value
+
+
+class Config(_Strict):
+    paths: PathsConfig = Field(default_factory=PathsConfig)
+    sources: SourcesConfig = Field(default_factory=SourcesConfig)
+    embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+    ranking: RankingConfig = Field(default_factory=RankingConfig)
+    digest: DigestConfig = Field(default_factory=DigestConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+
+    def resolve(self, path: Path) -> Path:
+        """Relative paths in the file mean relative to the file, not to the shell's cwd."""
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def data_dir(self) -> Path:
+        return self.resolve(self.paths.data_dir)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "litradar.sqlite"
+
+    @property
+    def list_path(self) -> Path:
+        return self.resolve(self.paths.list)
+
+    @property
+    def classifiers_dir(self) -> Path:
+        return self.resolve(self.paths.classifiers_dir)
+
+    @property
+    def digests_dir(self) -> Path:
+        return self.resolve(self.paths.digests_dir)
+
+    @property
+    def survey_bibliography_path(self) -> Path | None:
+        bib = self.paths.survey_bibliography
+        return None if bib is None else self.resolve(bib)
+
+    @property
+    def source_files(self) -> list[Path]:
+        return [self.resolve(p) for p in self.sources.files]
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    """`LITRADAR_DIGEST__SIZE=20` -> {"digest": {"size": 20}}; values are JSON when they parse."""
+    overrides: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        table, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        overrides.setdefault(table, {})[key] = value
+    return overrides
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _one_line(error: ValidationError, origin: str) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    if first["type"] == "extra_forbidden":
+        return f"{origin}: unknown key '{where}'"
+    return f"{origin}: '{where}': {first['msg']}"
+
+
+def find_config_file(explicit: Path | None, environ: dict[str, str] | None = None) -> Path | None:
+    environ = dict(os.environ) if environ is None else environ
+    if explicit is not None:
+        if not explicit.is_file():
+            raise LitradarError(f"config file not found: {explicit}")
+        return explicit
+    if env_path := environ.get("LITRADAR_CONFIG"):
+        path = Path(env_path)
+        if not path.is_file():
+            raise LitradarError(f"config file not found: {path} (from LITRADAR_CONFIG)")
+        return path
+    local = Path.cwd() / CONFIG_FILE_NAME
+    return local if local.is_file() else None
+
+
+def load_config(path: Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    """Load the file (if any), apply environment overrides, validate once."""
+    environ = dict(os.environ) if environ is None else environ
+    config_file = find_config_file(path, environ)
+    raw: dict[str, Any] = {}
+    origin = "defaults"
+    if config_file is not None:
+        origin = str(config_file)
+        try:
+            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise LitradarError(f"{config_file}: not valid TOML: {exc}") from None
+    overrides = _env_overrides(environ)
+    if overrides:
+        origin = f"{origin} + environment"
+    merged = _merge(raw, overrides)
+    base_dir = config_file.resolve().parent if config_file else Path.cwd()
+    try:
+        return Config(**merged, base_dir=base_dir)
+    except ValidationError as exc:
+        raise LitradarError(_one_line(exc, origin)) from None
+    except TypeError as exc:  # e.g. a table where a value was expected
+        raise LitradarError(f"{origin}: {exc}") from None

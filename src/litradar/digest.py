@@ -1,0 +1,160 @@
+"""The weekly digest: proposals in the list's exact entry format (markdown) and a JSON twin
+with every paper of the window, so anyone can check where a paper ranked."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from litradar.awesome_list import AwesomeList, entry_for_paper, escape_markdown, render_entry
+from litradar.ranking.scoring import Scored
+
+
+def last_full_iso_week(today: date) -> tuple[date, date]:
+    """Monday..next Monday of the last week that has fully ended before `today`."""
+    this_monday = today - timedelta(days=today.weekday())
+    return this_monday - timedelta(days=7), this_monday
+
+
+def window_name(since: date, until: date) -> str:
+    """'2025-W11' for one ISO week; a date range for any other window."""
+    iso = since.isocalendar()
+    if since.weekday() == 0 and until - since == timedelta(days=7):
+        return f"{iso.year}-W{iso.week:02d}"
+    return f"{since.isoformat()}_{until.isoformat()}"
+
+
+@dataclass
+class Digest:
+    since: date
+    until: date
+    ranked: list[Scored]  # every paper of the window, best first
+    proposed_ids: set[str]
+    on_list: set[str]
+    list_names: dict[str, str]  # arXiv id -> short name (or title) of list papers
+    models_trained_at: str
+    sections: list[str]
+
+    @property
+    def name(self) -> str:
+        return window_name(self.since, self.until)
+
+
+def build_digest(
+    scored: list[Scored],
+    awesome: AwesomeList,
+    since: date,
+    until: date,
+    size: int,
+    min_score: float,
+    models_trained_at: str,
+) -> Digest:
+    ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.arxiv_id))
+    on_list = awesome.arxiv_ids
+    candidates = [s for s in ranked if s.paper.arxiv_id not in on_list and s.relevance >= min_score]
+    names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers if e.arxiv_id}
+    return Digest(
+        since=since,
+        until=until,
+        ranked=ranked,
+        proposed_ids={s.paper.arxiv_id for s in candidates[:size]},
+        on_list=on_list,
+        list_names=names,
+        models_trained_at=models_trained_at,
+        sections=awesome.section_names(),
+    )
+
+
+def _section_path(awesome_sections: list[tuple[str, ...]], name: str) -> tuple[str, ...]:
+    return next((path for path in awesome_sections if path[-1] == name), (name,))
+
+
+def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
+    until_shown = digest.until - timedelta(days=1)
+    lines = [
+        f"# litradar digest {digest.name}",
+        "",
+        f"Papers first announced {digest.since.isoformat()} to {until_shown.isoformat()}: "
+        f"{len(digest.ranked)} read, {len(digest.proposed_ids)} proposed. "
+        f"Models trained {digest.models_trained_at}.",
+        "",
+    ]
+    if not digest.ranked:
+        lines += ["No papers in this window. Nothing to propose.", ""]
+        return "\n".join(lines)
+    if not digest.proposed_ids:
+        lines += ["No paper in this window scored high enough to propose.", ""]
+    rank_of = {s.paper.arxiv_id: i for i, s in enumerate(digest.ranked, start=1)}
+    proposed = [s for s in digest.ranked if s.paper.arxiv_id in digest.proposed_ids]
+    for section in digest.sections:
+        in_section = [s for s in proposed if s.section == section]
+        if not in_section:
+            continue
+        lines += [f"### {section}", ""]
+        for item in in_section:
+            entry = entry_for_paper(item.paper, _section_path(awesome.sections, section))
+            close = ", ".join(
+                f"{escape_markdown(digest.list_names.get(aid, aid))} ({sim:.2f})"
+                for aid, sim in item.close_to
+            )
+            terms = ", ".join(escape_markdown(t) for t in item.top_terms) or "none"
+            lines += [
+                render_entry(entry),
+                "",
+                f"  score {item.relevance:.2f} (rank {rank_of[item.paper.arxiv_id]} of "
+                f"{len(digest.ranked)}) · section {item.section_probability:.2f} · "
+                f"close to: {close}",
+                f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
+                f"known {item.signals['known_top3']:+.1f} · terms: {terms}",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def render_json(digest: Digest) -> str:
+    papers = []
+    for rank, item in enumerate(digest.ranked, start=1):
+        papers.append(
+            {
+                "arxiv_id": item.paper.arxiv_id,
+                "title": item.paper.title,
+                "first_version_date": item.paper.first_version_date.isoformat(),
+                "rank": rank,
+                "relevance": round(item.relevance, 6),
+                "section": item.section,
+                "section_probability": round(item.section_probability, 6),
+                "proposed": item.paper.arxiv_id in digest.proposed_ids,
+                "on_list": item.paper.arxiv_id in digest.on_list,
+                "signals": item.signals,
+                "close_to": [{"arxiv_id": a, "similarity": round(s, 4)} for a, s in item.close_to],
+            }
+        )
+    document = {
+        "digest": digest.name,
+        "since": digest.since.isoformat(),
+        "until": digest.until.isoformat(),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "models_trained_at": digest.models_trained_at,
+        "papers_read": len(digest.ranked),
+        "proposed": len(digest.proposed_ids),
+        "papers": papers,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_digest(digest: Digest, awesome: AwesomeList, directory: Path) -> tuple[Path, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    md_path = directory / f"{digest.name}.md"
+    json_path = directory / f"{digest.name}.json"
+    _atomic_write_text(json_path, render_json(digest))
+    _atomic_write_text(md_path, render_markdown(digest, awesome))
+    return md_path, json_path

@@ -1,0 +1,265 @@
+"""The steps of a run, top to bottom: ingest -> index -> train -> digest, plus find.
+
+Each step opens the store, does one job, and returns a small report. The command line and
+the Prefect flow both call these; neither holds logic of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from litradar.awesome_list import load_list
+from litradar.config import Config
+from litradar.embed import TextEncoder, embed_papers, embed_query, encoder_for
+from litradar.errors import LitradarError
+from litradar.index import PaperIndex, content_fingerprint
+from litradar.paper import Paper
+from litradar.progress import Reporter, SilentReporter
+from litradar.ranking.labels import Labels, collect_labels, load_survey_citations
+from litradar.ranking.model_files import load_models, save_models
+from litradar.ranking.scoring import score_papers
+from litradar.ranking.training import TrainingSet, train_models
+from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
+from litradar.store import Store, UpsertResult
+
+EncoderFactory = Callable[[Config], TextEncoder]
+
+
+def default_encoder(config: Config) -> TextEncoder:
+    embedding = config.embedding
+    return encoder_for(embedding.model, device=embedding.device, batch_size=embedding.batch_size)
+
+
+@dataclass
+class IngestReport:
+    files: list[str] = field(default_factory=list)
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingest_files(
+    config: Config, files: Sequence[Path], reporter: Reporter | None = None
+) -> IngestReport:
+    """Read every file before writing: a missing file stops the run before anything changes.
+    Each file is committed in one transaction, so a crash keeps whole files or none."""
+    reporter = reporter or SilentReporter()
+    missing = [str(f) for f in files if not Path(f).is_file()]
+    if missing:
+        raise LitradarError(f"no such file: {missing[0]}")
+    report = IngestReport()
+    with Store.open(config.store_path) as store:
+        for path in files:
+            papers: list[Paper] = []
+            with reporter.track(f"reading {Path(path).name}", None) as advance:
+                for item in read_jsonl(Path(path)):
+                    if isinstance(item, LineProblem):
+                        report.problems.append(str(item))
+                        reporter.warn(str(item))
+                    else:
+                        papers.append(item)
+                    advance(1)
+            result: UpsertResult = store.upsert(papers)
+            report.files.append(str(path))
+            report.added += result.added
+            report.updated += result.updated
+            report.unchanged += result.unchanged
+    return report
+
+
+@dataclass
+class IndexReport:
+    papers: int
+    embedded_now: int
+    rebuilt: bool
+
+
+def _embed_all(
+    store: Store, papers: list[Paper], encoder: TextEncoder, reporter: Reporter
+) -> tuple[np.ndarray, int]:
+    cached = store.cached_embeddings(encoder.name, [p.text_sha for p in papers])
+    todo = sum(1 for p in papers if p.text_sha not in cached)
+    with reporter.track(f"embedding {todo} papers", todo or None) as advance:
+        return embed_papers(store, papers, encoder, progress=advance)
+
+
+def update_index(
+    config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
+) -> IndexReport:
+    """Embed what is new, rebuild the FAISS index only when the store's content changed."""
+    reporter = reporter or SilentReporter()
+    encoder = encoder or default_encoder(config)
+    with Store.open(config.store_path) as store:
+        papers = store.papers()
+        if not papers:
+            raise LitradarError("the store is empty: run 'litradar ingest FILE' first")
+        ids = [p.store_id or 0 for p in papers]
+        content = content_fingerprint(ids, [p.text_sha for p in papers])
+        existing = PaperIndex.load(config.data_dir, encoder.name)
+        vectors, embedded_now = _embed_all(store, papers, encoder, reporter)
+    if existing is not None and existing.fingerprint == content:
+        return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=False)
+    PaperIndex.build(encoder.name, ids, vectors, content).save(config.data_dir)
+    return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=True)
+
+
+def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Labels, list[str]]:
+    """Labels from the list and the survey; also the list's parse warnings."""
+    awesome = load_list(config.list_path)
+    bib = config.survey_bibliography_path
+    survey = load_survey_citations(bib) if bib is not None else None
+    labels = collect_labels(awesome, survey, config.ranking.survey_sections)
+    if reporter:
+        for warning in awesome.warnings:
+            reporter.warn(f"{config.list_path.name} {warning}")
+    return labels, awesome.warnings
+
+
+def training_set(
+    config: Config, encoder: TextEncoder, reporter: Reporter, extra: Sequence[Paper] = ()
+) -> tuple[TrainingSet, Labels]:
+    labels, _ = load_labels(config, reporter)
+    with Store.open(config.store_path) as store:
+        papers = store.papers()
+        known = {p.arxiv_id for p in papers}
+        papers += [p for p in extra if p.arxiv_id not in known]
+        vectors, _ = _embed_all(store, papers, encoder, reporter)
+    missing = sorted(labels.on_list - {p.arxiv_id for p in papers})
+    if missing:
+        reporter.warn(
+            f"{len(missing)} list papers are not in the store and cannot be learned from "
+            f"(ingest their metadata): {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
+        )
+    return TrainingSet.build(papers, vectors, labels), labels
+
+
+def train(
+    config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
+) -> dict:
+    reporter = reporter or SilentReporter()
+    encoder = encoder or default_encoder(config)
+    data, labels = training_set(config, encoder, reporter)
+    if data.y.sum() < 2:
+        raise LitradarError(
+            "fewer than two list or survey papers are in the store: ingest their metadata "
+            "(for the demo: demo/data/arxiv_seed.jsonl)"
+        )
+    with reporter.track("training relevance and placement", None):
+        models, metrics = train_models(data, labels, encoder.name)
+    save_models(config.classifiers_dir, models, metrics)
+    return metrics
+
+
+@dataclass
+class FindHit:
+    score: float
+    paper: Paper
+    on_list: bool
+    section: str | None
+
+
+def find(
+    config: Config,
+    query: str,
+    k: int = 10,
+    since: date | None = None,
+    encoder: TextEncoder | None = None,
+) -> list[FindHit]:
+    if not query.strip():
+        raise LitradarError("empty query")
+    encoder = encoder or default_encoder(config)
+    index = PaperIndex.load(config.data_dir, encoder.name)
+    if index is None or index.size == 0:
+        raise LitradarError(
+            "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"
+        )
+    with Store.open(config.store_path) as store:
+        allowed = [p.store_id for p in store.papers(since=since)] if since else None
+        if allowed is not None and not allowed:
+            return []
+        scores, ids = index.search(embed_query(encoder, query), k, allowed=allowed)
+        found = store.by_store_ids([int(i) for i in ids[0] if i >= 0])
+    on_list: set[str] = set()
+    models = None
+    if config.list_path.is_file():
+        on_list = load_list(config.list_path).arxiv_ids
+    if (config.classifiers_dir / "relevance.json").is_file():
+        models = load_models(config.classifiers_dir, encoder.name)
+    hits = []
+    for score, store_id in zip(scores[0], ids[0], strict=True):
+        paper = found.get(int(store_id))
+        if paper is None:
+            continue
+        section = None
+        if models is not None:
+            vector = index.index.reconstruct(int(store_id)).reshape(1, -1)
+            section = models.placement.predict(vector)[0]
+        hits.append(FindHit(float(score), paper, paper.arxiv_id in on_list, section))
+    return hits
+
+
+@dataclass
+class DigestReport:
+    name: str
+    markdown: Path
+    json: Path
+    papers: int
+    proposed: int
+
+
+def make_digest(
+    config: Config,
+    since: date,
+    until: date,
+    encoder: TextEncoder | None = None,
+    reporter: Reporter | None = None,
+) -> DigestReport:
+    """Score every paper first announced in [since, until) and write the week's digest."""
+    from litradar.digest import build_digest, write_digest
+
+    if until <= since:
+        raise LitradarError(f"empty window: --until {until} is not after --since {since}")
+    reporter = reporter or SilentReporter()
+    encoder = encoder or default_encoder(config)
+    awesome = load_list(config.list_path)
+    models = load_models(config.classifiers_dir, encoder.name)
+    with Store.open(config.store_path) as store:
+        papers = store.papers(since=since, until=until)
+        if not papers:
+            reporter.warn(f"no papers first announced between {since} and {until} in the store")
+        vectors, _ = (
+            _embed_all(store, papers, encoder, reporter) if papers else (np.zeros((0, 0)), 0)
+        )
+    scored = score_papers(models, papers, vectors, close_to=config.digest.close_to)
+    digest = build_digest(
+        scored,
+        awesome,
+        since,
+        until,
+        size=config.digest.size,
+        min_score=config.digest.min_score,
+        models_trained_at=models.trained_at,
+    )
+    md_path, json_path = write_digest(digest, awesome, config.digests_dir)
+    return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))
+
+
+def preflight(config: Config) -> None:
+    """Catch what a run would fail on anyway (missing files, an unreadable list) before
+    Prefect starts, so the user sees one line instead of a failed flow run's log."""
+    missing = [str(f) for f in config.source_files if not f.is_file()]
+    if missing:
+        raise LitradarError(f"no such file: {missing[0]} (in [sources] files)")
+    load_list(config.list_path)
+    bib = config.survey_bibliography_path
+    if bib is not None and not bib.is_file():
+        raise LitradarError(f"survey bibliography not found: {bib}")

@@ -1,0 +1,1 @@
+"""Relevance and placement models: fitting, scoring, measuring and saving them."""

@@ -1,0 +1,75 @@
+"""What is known to be relevant, and where: labels from the list and from the survey."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from litradar.awesome_list import AwesomeList
+from litradar.errors import LitradarError
+
+
+@dataclass
+class Labels:
+    """Relevant arXiv ids, the subset that is on the list, and known sections."""
+
+    relevant: set[str] = field(default_factory=set)
+    on_list: set[str] = field(default_factory=set)
+    section: dict[str, str] = field(default_factory=dict)
+    list_sections: list[str] = field(default_factory=list)
+
+
+def load_survey_citations(path: Path) -> dict[str, list[str]]:
+    """arXiv id -> the survey sections citing it ('4.6 Sparse Autoencoders: ...')."""
+    if not path.is_file():
+        raise LitradarError(f"survey bibliography not found: {path}")
+    cited: dict[str, list[str]] = {}
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                raise LitradarError(f"{path}:{line_no}: malformed JSON") from None
+            arxiv_id = record.get("arxiv_id")
+            if arxiv_id:
+                sections = record.get("survey_sections_all") or [record.get("survey_section") or ""]
+                cited.setdefault(arxiv_id, []).extend(s for s in sections if s)
+    return cited
+
+
+def map_survey_section(section: str, mapping: dict[str, str]) -> str | None:
+    """'4.6 Sparse Autoencoders: ...' -> the list section configured for '4.6' (or for '4')."""
+    number = section.split(" ", 1)[0]
+    best = None
+    for prefix, target in mapping.items():
+        if (number == prefix or number.startswith(prefix + ".")) and (
+            best is None or len(prefix) > len(best[0])
+        ):
+            best = (prefix, target)
+    return best[1] if best else None
+
+
+def collect_labels(
+    awesome: AwesomeList,
+    survey: dict[str, list[str]] | None,
+    survey_map: dict[str, str],
+) -> Labels:
+    labels = Labels(list_sections=awesome.section_names())
+    for entry in awesome.papers:
+        assert entry.arxiv_id is not None
+        labels.relevant.add(entry.arxiv_id)
+        labels.on_list.add(entry.arxiv_id)
+        labels.section.setdefault(entry.arxiv_id, entry.section_name)
+    for arxiv_id, sections in (survey or {}).items():
+        labels.relevant.add(arxiv_id)
+        if arxiv_id in labels.section:
+            continue
+        for section in sections:
+            target = map_survey_section(section, survey_map)
+            if target in labels.list_sections:
+                labels.section[arxiv_id] = target
+                break
+    return labels

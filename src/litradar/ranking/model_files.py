@@ -1,0 +1,96 @@
+"""Trained models on disk: plain arrays (`.npz`, loaded with allow_pickle=False) and JSON.
+
+Pickle and joblib execute code on load; a models folder shared between machines should
+not be able to do that. Everything a model needs is an array or a JSON value.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from litradar.errors import LitradarError
+from litradar.ranking.placement import PlacementModel
+from litradar.ranking.relevance import RelevanceModel
+
+FORMAT_VERSION = 1
+_FILES = ("relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json")
+
+
+@dataclass
+class TrainedModels:
+    relevance: RelevanceModel
+    placement: PlacementModel
+    embedding_model: str
+    list_ids: list[str]  # arXiv ids of the list papers, in the order of relevance.list_ vectors
+    trained_at: str
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.write_text(json.dumps(value, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
+    """Write all files into a temporary folder, then move each into place."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=directory, prefix=".tmp-") as tmp_name:
+        tmp = Path(tmp_name)
+        arrays, meta = models.relevance.to_arrays()
+        np.savez_compressed(tmp / "relevance.npz", **arrays)
+        _write_json(
+            tmp / "relevance.json",
+            meta
+            | {
+                "format": FORMAT_VERSION,
+                "embedding_model": models.embedding_model,
+                "list_ids": models.list_ids,
+                "trained_at": models.trained_at,
+            },
+        )
+        arrays, meta = models.placement.to_arrays()
+        np.savez_compressed(tmp / "placement.npz", **arrays)
+        _write_json(tmp / "placement.json", meta | {"format": FORMAT_VERSION})
+        _write_json(tmp / "metrics.json", metrics)
+        for name in _FILES:
+            os.replace(tmp / name, directory / name)
+
+
+def _load_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def load_models(directory: Path, embedding_model: str) -> TrainedModels:
+    if not (directory / "relevance.json").is_file():
+        raise LitradarError(f"no trained models in {directory}: run 'litradar train' first")
+    try:
+        rel_meta = json.loads((directory / "relevance.json").read_text(encoding="utf-8"))
+        place_meta = json.loads((directory / "placement.json").read_text(encoding="utf-8"))
+        rel_arrays = _load_npz(directory / "relevance.npz")
+        place_arrays = _load_npz(directory / "placement.npz")
+    except (OSError, ValueError, KeyError) as exc:
+        raise LitradarError(f"the models in {directory} are unreadable ({exc}); retrain") from None
+    if rel_meta.get("format") != FORMAT_VERSION:
+        raise LitradarError(f"the models in {directory} are of another format; retrain")
+    if rel_meta["embedding_model"] != embedding_model:
+        raise LitradarError(
+            f"the models in {directory} were trained with {rel_meta['embedding_model']!r}, "
+            f"not the configured {embedding_model!r}; run 'litradar train'"
+        )
+    return TrainedModels(
+        relevance=RelevanceModel.from_arrays(rel_arrays, rel_meta),
+        placement=PlacementModel.from_arrays(place_arrays, place_meta),
+        embedding_model=embedding_model,
+        list_ids=list(rel_meta["list_ids"]),
+        trained_at=rel_meta["trained_at"],
+    )
+
+
+def load_metrics(directory: Path) -> dict:
+    path = directory / "metrics.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -1,0 +1,63 @@
+"""Placement: which of the list's sections a paper belongs in.
+
+A similarity-weighted vote of the k nearest labelled papers (list entries, and survey
+citations mapped to list sections). With a couple of dozen labelled papers this beat
+logistic regression on embeddings and on TF-IDF in leave-one-out (README, "Quality").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from litradar.ranking.neighbours import NeighbourSet
+
+
+class PlacementModel:
+    def __init__(self, k: int = 5, temperature: float = 0.1) -> None:
+        self.k = k
+        self.temperature = temperature
+
+    def fit(
+        self, embeddings: np.ndarray, labels: Sequence[str], classes: Sequence[str] | None = None
+    ) -> PlacementModel:
+        """`classes` fixes the order of the probability columns (the list's section order)."""
+        if len(labels) == 0:
+            raise ValueError("placement needs at least one labelled paper")
+        self.classes_ = list(classes) if classes is not None else sorted(set(labels))
+        position = {c: i for i, c in enumerate(self.classes_)}
+        unknown = set(labels) - set(position)
+        if unknown:
+            raise ValueError(f"labels not among the classes: {sorted(unknown)}")
+        self.labels_ = np.array([position[label] for label in labels], dtype=np.int64)
+        self.reference_ = NeighbourSet(embeddings)
+        return self
+
+    def predict_proba(self, embeddings: np.ndarray) -> np.ndarray:
+        scores, idx = self.reference_.search(embeddings, self.k)
+        weights = np.exp((scores - scores.max(axis=1, keepdims=True)) / self.temperature)
+        weights[idx < 0] = 0.0
+        proba = np.zeros((len(embeddings), len(self.classes_)), dtype=np.float64)
+        for row in range(len(embeddings)):
+            np.add.at(
+                proba[row], self.labels_[idx[row][idx[row] >= 0]], weights[row][idx[row] >= 0]
+            )
+        proba /= np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
+        return proba
+
+    def predict(self, embeddings: np.ndarray) -> list[str]:
+        return [self.classes_[i] for i in self.predict_proba(embeddings).argmax(axis=1)]
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        arrays = {"placement_vectors": self.reference_.vectors, "placement_labels": self.labels_}
+        meta = {"k": self.k, "temperature": self.temperature, "classes": self.classes_}
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> PlacementModel:
+        model = cls(k=int(meta["k"]), temperature=float(meta["temperature"]))
+        model.classes_ = list(meta["classes"])
+        model.labels_ = arrays["placement_labels"].astype(np.int64)
+        model.reference_ = NeighbourSet(arrays["placement_vectors"])
+        return model

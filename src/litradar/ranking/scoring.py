@@ -1,0 +1,59 @@
+"""Scoring papers with trained models, with what a maintainer needs to judge each score."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from litradar.paper import Paper
+from litradar.ranking.model_files import TrainedModels
+from litradar.ranking.relevance import SIGNALS
+
+
+@dataclass
+class Scored:
+    """One paper of a window with everything the digest and `find` show about it."""
+
+    paper: Paper
+    relevance: float
+    section: str
+    section_probability: float
+    signals: dict[str, float]
+    close_to: list[tuple[str, float]]  # (arXiv id of a list paper, cosine similarity)
+    top_terms: list[str]
+
+
+def score_papers(
+    models: TrainedModels, papers: Sequence[Paper], vectors: np.ndarray, close_to: int = 3
+) -> list[Scored]:
+    if not papers:
+        return []
+    texts = [p.text for p in papers]
+    relevance = models.relevance
+    signals = relevance.signals(texts, vectors)
+    proba = relevance.proba_from_score(signals.sum(axis=1))
+    placement = models.placement.predict_proba(vectors)
+    near_scores, near_idx = relevance.list_.search(vectors, close_to)
+    scored = []
+    for i, paper in enumerate(papers):
+        best = int(placement[i].argmax())
+        scored.append(
+            Scored(
+                paper=paper,
+                relevance=float(proba[i]),
+                section=models.placement.classes_[best],
+                section_probability=float(placement[i, best]),
+                signals={
+                    name: round(float(v), 2) for name, v in zip(SIGNALS, signals[i], strict=True)
+                },
+                close_to=[
+                    (models.list_ids[j], float(s))
+                    for s, j in zip(near_scores[i], near_idx[i], strict=True)
+                    if j >= 0
+                ],
+                top_terms=[t for t, _ in relevance.svm_.top_terms(texts[i], 4)],
+            )
+        )
+    return scored

@@ -1,0 +1,71 @@
+"""TF-IDF + linear SVM: the arxiv-sanity ranker, and on the list's data the strongest
+single signal (see README, "Quality"). Kept as plain arrays so that loading a trained
+model executes no code (no pickle)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+_VECTORIZER_PARAMS = {
+    "ngram_range": (1, 2),
+    "max_features": 20000,
+    "sublinear_tf": True,
+    "stop_words": "english",
+    "dtype": np.float32,
+}
+
+
+class TfidfSvm:
+    """fit(texts, y) / decision_function(texts); parameters in __init__, state after fit."""
+
+    def __init__(self, C: float = 0.1) -> None:
+        self.C = C
+
+    def fit(self, texts: Sequence[str], y: np.ndarray) -> TfidfSvm:
+        self.vectorizer_ = TfidfVectorizer(**_VECTORIZER_PARAMS)
+        features = self.vectorizer_.fit_transform(texts)
+        svm = LinearSVC(C=self.C, class_weight="balanced", max_iter=5000)
+        svm.fit(features, y)
+        self.coef_ = svm.coef_.ravel().astype(np.float32)
+        self.intercept_ = float(svm.intercept_[0])
+        return self
+
+    def decision_function(self, texts: Sequence[str]) -> np.ndarray:
+        features = self.vectorizer_.transform(texts)
+        return np.asarray(features @ self.coef_).ravel() + self.intercept_
+
+    def top_terms(self, text: str, n: int = 5) -> list[tuple[str, float]]:
+        """The terms that pushed this text's score up the most: the 'why' of a ranking."""
+        row = self.vectorizer_.transform([text]).tocoo()
+        contributions = row.data * self.coef_[row.col]
+        order = np.argsort(-contributions)[:n]
+        vocab = self.vectorizer_.get_feature_names_out()
+        return [
+            (str(vocab[row.col[i]]), float(contributions[i])) for i in order if contributions[i] > 0
+        ]
+
+    # persistence as arrays ------------------------------------------------------------
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        vocab = self.vectorizer_.get_feature_names_out()
+        arrays = {
+            "svm_idf": self.vectorizer_.idf_.astype(np.float32),
+            "svm_coef": self.coef_,
+        }
+        meta = {"C": self.C, "intercept": self.intercept_, "vocabulary": [str(t) for t in vocab]}
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> TfidfSvm:
+        model = cls(C=float(meta["C"]))
+        vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
+        params = {k: v for k, v in _VECTORIZER_PARAMS.items() if k != "max_features"}
+        model.vectorizer_ = TfidfVectorizer(vocabulary=vocabulary, **params)
+        model.vectorizer_.idf_ = arrays["svm_idf"].astype(np.float64)
+        model.coef_ = arrays["svm_coef"].astype(np.float32)
+        model.intercept_ = float(meta["intercept"])
+        return model

@@ -1,0 +1,118 @@
+"""Fitting both models from the store's papers and the known labels, and measuring them.
+
+Every paper in the store that is not known to be relevant counts as a negative: most of a
+week's papers are unrelated, and the SVM learns best what the field's ordinary papers look
+like (README, "Quality": the leave-one-out measure includes this effect).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+from sklearn.metrics import average_precision_score, precision_score, recall_score
+
+from litradar.paper import Paper
+from litradar.ranking.labels import Labels
+from litradar.ranking.model_files import TrainedModels
+from litradar.ranking.placement import PlacementModel
+from litradar.ranking.relevance import RelevanceModel
+
+
+@dataclass
+class TrainingSet:
+    papers: list[Paper]
+    embeddings: np.ndarray
+    y: np.ndarray
+    on_list: np.ndarray
+
+    @classmethod
+    def build(cls, papers: list[Paper], embeddings: np.ndarray, labels: Labels) -> TrainingSet:
+        y = np.array([p.arxiv_id in labels.relevant for p in papers], dtype=int)
+        on_list = np.array([p.arxiv_id in labels.on_list for p in papers], dtype=bool)
+        return cls(papers, embeddings, y, on_list)
+
+    @property
+    def texts(self) -> list[str]:
+        return [p.text for p in self.papers]
+
+
+def fit_relevance(data: TrainingSet, calibrate: bool = True) -> RelevanceModel:
+    model = RelevanceModel(cv_folds=5 if calibrate else 0)
+    if calibrate:
+        return model.fit(data.texts, data.embeddings, data.y, data.on_list)
+    return model._fit_core(data.texts, data.embeddings, data.y, data.on_list)
+
+
+def _placement_rows(data: TrainingSet, labels: Labels) -> list[int]:
+    return [i for i, p in enumerate(data.papers) if p.arxiv_id in labels.section]
+
+
+def fit_placement(data: TrainingSet, labels: Labels, exclude: int | None = None) -> PlacementModel:
+    rows = [i for i in _placement_rows(data, labels) if i != exclude]
+    return PlacementModel().fit(
+        data.embeddings[rows],
+        [labels.section[data.papers[i].arxiv_id] for i in rows],
+        classes=labels.list_sections,
+    )
+
+
+def relevance_metrics(model: RelevanceModel, y: np.ndarray) -> dict:
+    proba = model.proba_from_score(model.oof_scores_)
+    predicted = (proba >= 0.5).astype(int)
+    return {
+        "method": f"{model.cv_folds}-fold stratified cross-validation, threshold 0.5",
+        "positives": int(y.sum()),
+        "negatives": int((y == 0).sum()),
+        "precision": round(float(precision_score(y, predicted, zero_division=0)), 4),
+        "recall": round(float(recall_score(y, predicted, zero_division=0)), 4),
+        "average_precision": round(float(average_precision_score(y, model.oof_scores_)), 4),
+    }
+
+
+def placement_metrics(data: TrainingSet, labels: Labels) -> dict:
+    """Leave-one-out over the list's own papers: survey-derived labels stay in training."""
+    per_section: dict[str, dict[str, int]] = {
+        s: {"correct": 0, "total": 0} for s in labels.list_sections
+    }
+    for i, paper in enumerate(data.papers):
+        if paper.arxiv_id not in labels.on_list or paper.arxiv_id not in labels.section:
+            continue
+        truth = labels.section[paper.arxiv_id]
+        predicted = fit_placement(data, labels, exclude=i).predict(data.embeddings[i : i + 1])[0]
+        per_section[truth]["total"] += 1
+        per_section[truth]["correct"] += int(predicted == truth)
+    total = sum(v["total"] for v in per_section.values())
+    correct = sum(v["correct"] for v in per_section.values())
+    for stats in per_section.values():
+        stats["accuracy"] = round(stats["correct"] / stats["total"], 4) if stats["total"] else None
+    return {
+        "method": "leave-one-out over list papers",
+        "accuracy": round(correct / total, 4) if total else None,
+        "papers": total,
+        "per_section": per_section,
+    }
+
+
+def train_models(
+    data: TrainingSet, labels: Labels, embedding_model: str
+) -> tuple[TrainedModels, dict]:
+    relevance = fit_relevance(data)
+    placement = fit_placement(data, labels)
+    list_rows = [i for i in range(len(data.papers)) if data.on_list[i] and data.y[i] == 1]
+    models = TrainedModels(
+        relevance=relevance,
+        placement=placement,
+        embedding_model=embedding_model,
+        list_ids=[data.papers[i].arxiv_id for i in list_rows],
+        trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
+    )
+    metrics = {
+        "trained_at": models.trained_at,
+        "embedding_model": embedding_model,
+        "papers": len(data.papers),
+        "relevance": relevance_metrics(relevance, data.y),
+        "placement": placement_metrics(data, labels),
+    }
+    return models, metrics

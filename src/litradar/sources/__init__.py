@@ -1,0 +1,1 @@
+"""Sources turn an outside format into `Paper` records; they never write to the store."""

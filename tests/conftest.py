@@ -1,0 +1,63 @@
+"""Shared fixtures: the bundled demo data, ../shared where CI has it, and a project folder
+with a litradar.toml that uses the hashing encoder (no torch) unless a test asks for MiniLM."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "demo" / "data"
+SHARED = ROOT.parent / "shared"
+SHARED_DATA = SHARED / "data"
+
+needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
+
+SURVEY_SECTIONS = """
+[ranking.survey_sections]
+"4.1" = "Linear Probing"
+"4.2" = "Logit Lens"
+"4.3" = "Causal Tracing"
+"4.4" = "Representation"
+"4.5" = "Steering Vector"
+"4.6" = "Sparse Autoencoder"
+"4.7" = "Neuron Analysis"
+"7" = "Tool"
+"""
+
+
+def write_config(folder: Path, model: str = "hashing", extra: str = "") -> Path:
+    config = folder / "litradar.toml"
+    config.write_text(
+        f"""
+[paths]
+data_dir = "index"
+list = "data/awesome_list.md"
+survey_bibliography = "data/survey_bibliography.jsonl"
+classifiers_dir = "classifiers"
+digests_dir = "digests"
+
+[sources]
+files = ["data/arxiv_seed.jsonl", "data/weeks/2025-03-10.jsonl"]
+
+[embedding]
+model = "{model}"
+
+[digest]
+size = 10
+{SURVEY_SECTIONS}
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A fresh project folder with a copy of the demo data and a hashing-encoder config."""
+    shutil.copytree(DEMO, tmp_path / "data")
+    write_config(tmp_path)
+    return tmp_path

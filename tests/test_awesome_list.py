@@ -1,0 +1,158 @@
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from litradar.awesome_list import (
+    entry_for_paper,
+    escape_markdown,
+    fallback_short_name,
+    format_date,
+    github_repo_in,
+    load_list,
+    parse_list,
+    render_entry,
+)
+from litradar.errors import LitradarError
+from litradar.paper import Paper
+from tests.conftest import DEMO, SHARED, needs_shared
+
+LIST = DEMO / "awesome_list.md"
+
+
+def test_parses_every_paper_of_the_real_list_with_its_section():
+    parsed = load_list(LIST)
+    assert len(parsed.papers) == 24
+    assert parsed.section_names() == [
+        "Surveys", "Sparse Autoencoder", "Linear Probing", "Logit Lens", "Causal Tracing",
+        "Steering Vector", "Representation", "Neuron Analysis", "Tool",
+    ]  # fmt: skip
+    sae = next(e for e in parsed.papers if e.short_name == "SAE 4 LMM")
+    assert sae.section == ("Papers", "Sparse Autoencoder")
+    assert sae.arxiv_id == "2411.14982"
+    assert sae.date == date(2024, 11, 22)
+    assert sae.code_url == "https://github.com/EvolvingLMMs-Lab/multimodal-sae"
+    assert sae.star_repo == "EvolvingLMMs-Lab/multimodal-sae"
+
+
+def test_messy_entries_give_warnings_naming_the_line_not_errors():
+    parsed = load_list(LIST)
+    warnings = "\n".join(parsed.warnings)
+    # LangBridge: the title links to 2503.19404 (a pdf link), the badge to another paper.
+    assert "line 95: arXiv badge points at 2501.03012 but the title links to 2503.19404" in warnings
+    assert "line 54: arXiv badge and title link point at ojs.aaai.org, not arXiv" in warnings
+    assert "line 31: not an arXiv paper (www.lesswrong.com)" in warnings
+    langbridge = next(e for e in parsed.entries if e.line_no == 95)
+    assert langbridge.arxiv_id == "2503.19404"
+    blogs = [e for e in parsed.entries if e.section == ("Blog",)]
+    assert len(blogs) == 3 and all(e.arxiv_id is None for e in blogs)
+
+
+def test_rendering_an_entry_gives_back_the_lists_own_lines():
+    text = LIST.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    parsed = parse_list(text)
+    for entry in parsed.entries:
+        rendered = render_entry(entry).splitlines()
+        original = [
+            line.rstrip() for line in lines[entry.line_no - 1 : entry.line_no - 1 + len(rendered)]
+        ]
+        assert rendered == original
+
+
+@needs_shared
+@pytest.mark.parametrize(
+    ("name", "papers", "expected_warning"),
+    [
+        ("000_2a717291e866b96c.txt", 4, "line 18: arXiv badge points at 2312.03631"),
+        ("001_0fb38a313547c728.txt", 18, "line 61: star badge counts wrudman/NOTICE"),
+    ],
+)
+def test_older_versions_of_the_list_parse(name, papers, expected_warning):
+    parsed = parse_list((SHARED / "seeds" / name).read_text(encoding="utf-8"))
+    assert len(parsed.papers) == papers
+    assert any(w.startswith(expected_warning) for w in parsed.warnings)
+
+
+def test_broken_lines_and_missing_dates_are_reported():
+    text = "\n".join(
+        [
+            "## Papers",
+            "### Probing",
+            "+ **A** [First](https://arxiv.org/abs/2401.00001v2)",
+            "",
+            "+ this line is not an entry at all",
+            "",
+            "+ [Second](https://arxiv.org/abs/2401.00002) (Smarch. 99, 2024)",
+        ]
+    )
+    parsed = parse_list(text)
+    assert [e.arxiv_id for e in parsed.papers] == ["2401.00001", "2401.00002"]
+    assert parsed.warnings == [
+        "line 3: no date shown",
+        "line 5: cannot read this entry: + this line is not an entry at all",
+        "line 7: unreadable date 'Smarch. 99, 2024'",
+    ]
+
+
+def test_a_list_without_entries_is_a_clear_error(tmp_path: Path):
+    empty = tmp_path / "README.md"
+    empty.write_text("# Awesome nothing\n\nNo papers yet.\n")
+    with pytest.raises(LitradarError, match="no paper entries"):
+        load_list(empty)
+    with pytest.raises(LitradarError, match="not found"):
+        load_list(tmp_path / "missing.md")
+
+
+def _paper(title: str, abstract: str = "An abstract.", comments: str | None = None) -> Paper:
+    return Paper(
+        arxiv_id="2503.01234",
+        title=title,
+        abstract=abstract,
+        authors=("A. Author",),
+        first_version_date=date(2025, 3, 4),
+        comments=comments,
+    )
+
+
+def test_a_proposal_is_an_entry_in_the_lists_format_that_parses_back():
+    paper = _paper(
+        "CLIP-Lens: Reading CLIP Neurons",
+        comments="Code: https://github.com/someone/clip-lens.",
+    )
+    entry = entry_for_paper(paper, ("Papers", "Neuron Analysis"))
+    rendered = render_entry(entry)
+    assert rendered.splitlines() == [
+        "+ **CLIP-Lens** [CLIP-Lens: Reading CLIP Neurons](https://arxiv.org/abs/2503.01234) (Mar. 4, 2025)",
+        "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2503.01234)",
+        "  [![Star](https://img.shields.io/github/stars/someone/clip-lens.svg?style=social&label=Star)](https://github.com/someone/clip-lens)",
+    ]  # fmt: skip
+    reparsed = parse_list("## Papers\n### Neuron Analysis\n" + rendered)
+    assert reparsed.warnings == []
+    assert reparsed.papers[0].arxiv_id == "2503.01234"
+
+
+def test_untrusted_titles_cannot_break_the_format():
+    hostile = "Evil](javascript:alert(1)) <script>x</script> **bold** `code` | pipe\nnewline"
+    entry = entry_for_paper(_paper(hostile), ("Papers", "Tool"))
+    head = render_entry(entry).splitlines()[0]
+    html = MarkdownIt().render(head)
+    assert "<script>" not in html
+    assert re.findall(r'href="([^"]*)"', html) == ["https://arxiv.org/abs/2503.01234"]
+    assert "<strong>" in html and html.count("<strong>") == 1  # only the short name is bold
+    assert "\n" not in entry.title
+    reparsed = parse_list("## Papers\n### Tool\n" + render_entry(entry))
+    assert reparsed.papers[0].url == "https://arxiv.org/abs/2503.01234"
+    assert escape_markdown("a_b*c") == "a\\_b\\*c"
+
+
+def test_small_helpers():
+    assert format_date(date(2024, 6, 6)) == "Jun. 6, 2024"
+    assert fallback_short_name("LangBridge: Interpreting Image") == "LangBridge"
+    assert fallback_short_name("What Makes Multimodal In-Context Learning Work?") == (
+        "What Makes Multimodal In-Context ..."
+    )
+    assert github_repo_in("see https://github.com/a-b/c.d.git for code") == "a-b/c.d"
+    assert github_repo_in("no code") is None

@@ -1,0 +1,154 @@
+"""The command line end to end on the bundled data (hashing encoder: no torch), and every
+kind of bad input: one line on stderr, a non-zero exit, nothing stored lost."""
+
+import json
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litradar.awesome_list import parse_list
+from litradar.cli import app
+from tests.conftest import DEMO, write_config
+
+runner = CliRunner()
+
+
+def invoke(project: Path, *args: str):
+    return runner.invoke(app, [*args, "--config", str(project / "litradar.toml")])
+
+
+def paper_count(project: Path) -> int:
+    with sqlite3.connect(project / "index" / "litradar.sqlite") as db:
+        return db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+
+
+def assert_one_line_error(result, text: str) -> None:
+    assert result.exit_code == 1, result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and text in errors[0], result.output
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory) -> Path:
+    """Ingested, indexed and trained once for the module; tests get their own copy."""
+    project = tmp_path_factory.mktemp("built")
+    shutil.copytree(DEMO, project / "data")
+    write_config(project)
+    data = project / "data"
+    files = [str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")]
+    assert invoke(project, "ingest", *files).exit_code == 0
+    assert invoke(project, "index").exit_code == 0
+    assert invoke(project, "train").exit_code == 0
+    return project
+
+
+@pytest.fixture
+def built(built_once: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(built_once, copy)
+    return copy
+
+
+def test_ingest_twice_changes_nothing(project: Path):
+    week = str(project / "data" / "weeks" / "2025-03-10.jsonl")
+    first = invoke(project, "ingest", week)
+    second = invoke(project, "ingest", week)
+    assert "1197 added" in first.output
+    assert "0 added, 0 updated, 1197 unchanged" in second.output
+    assert paper_count(project) == 1197
+
+
+def test_digest_proposes_list_formatted_entries_and_lists_every_paper_in_json(built: Path):
+    result = invoke(built, "digest", "--since", "2025-03-10", "--until", "2025-03-17")
+    assert result.exit_code == 0, result.output
+    md = (built / "digests" / "2025-W11.md").read_text()
+    document = json.loads((built / "digests" / "2025-W11.json").read_text())
+    papers = document["papers"]
+    assert document["papers_read"] == len(papers) >= 1197
+    assert [p["rank"] for p in papers] == list(range(1, len(papers) + 1))
+    assert all(
+        p["first_version_date"] >= "2025-03-10" and p["first_version_date"] < "2025-03-17"
+        for p in papers
+    )
+    scores = [p["relevance"] for p in papers]
+    assert scores == sorted(scores, reverse=True)
+    proposed = [p for p in papers if p["proposed"]]
+    assert len(proposed) == 10 and not any(p["on_list"] for p in proposed)
+    assert {p["rank"] for p in proposed} == set(range(1, 11))
+    # the markdown's entries are in the list's own format, each under its predicted section
+    parsed = parse_list(md)
+    assert sorted(e.arxiv_id for e in parsed.papers) == sorted(p["arxiv_id"] for p in proposed)
+    section_of = {p["arxiv_id"]: p["section"] for p in proposed}
+    assert all(e.section_name == section_of[e.arxiv_id] for e in parsed.papers)
+    assert "close to:" in md
+
+
+def test_an_empty_week_is_an_honest_empty_digest(built: Path):
+    result = invoke(built, "digest", "--since", "2030-01-07", "--until", "2030-01-14")
+    assert result.exit_code == 0
+    assert "0 papers read, 0 proposed" in result.output
+    assert "No papers in this window" in (built / "digests" / "2030-W02.md").read_text()
+    assert json.loads((built / "digests" / "2030-W02.json").read_text())["papers"] == []
+
+
+def test_find_prints_matches_as_json_with_list_membership(built: Path):
+    result = invoke(built, "find", "sparse autoencoder features multimodal", "-k", "5", "--json")
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines()]
+    assert len(hits) == 5
+    assert {"score", "arxiv_id", "date", "title", "url", "on_list", "section"} <= set(hits[0])
+    recent = invoke(built, "find", "hallucination", "--since", "2025-03-12", "--json")
+    assert all(json.loads(line)["date"] >= "2025-03-12" for line in recent.output.splitlines())
+
+
+def test_a_missing_file_stops_before_anything_changes(built: Path):
+    before = paper_count(built)
+    result = invoke(
+        built, "ingest", str(built / "data" / "weeks" / "2025-03-10.jsonl"), "nope.jsonl"
+    )
+    assert_one_line_error(result, "no such file: nope.jsonl")
+    assert paper_count(built) == before
+
+
+def test_malformed_lines_are_skipped_and_reported(project: Path):
+    bad = project / "bad.jsonl"
+    good = (project / "data" / "weeks" / "2025-03-10.jsonl").read_text().splitlines()[:3]
+    bad.write_text("\n".join([good[0], "{not json", good[1], '{"id": 7}', good[2]]) + "\n")
+    result = invoke(project, "ingest", str(bad))
+    assert result.exit_code == 0
+    assert "3 added" in result.output and "2 line(s) skipped" in result.output
+    assert f"{bad}:2: malformed JSON" in result.output
+    assert f"{bad}:4:" in result.output
+
+
+def test_query_on_an_empty_index_is_a_clear_error(project: Path):
+    assert_one_line_error(invoke(project, "find", "anything"), "the index is empty")
+    assert_one_line_error(invoke(project, "index"), "the store is empty")
+
+
+def test_a_list_with_no_entries_is_a_clear_error(built: Path):
+    (built / "data" / "awesome_list.md").write_text("# Awesome\n\nNothing here yet.\n")
+    assert_one_line_error(invoke(built, "train"), "no paper entries")
+    assert (built / "classifiers" / "relevance.json").is_file()  # the last models are kept
+
+
+def test_unknown_config_key_and_bad_dates(built: Path):
+    config = built / "litradar.toml"
+    config.write_text(config.read_text() + "\n[digest2]\nsize = 3\n")
+    assert_one_line_error(invoke(built, "index"), "unknown key 'digest2'")
+    config.write_text(config.read_text().replace("[digest2]\nsize = 3\n", ""))
+    assert_one_line_error(invoke(built, "digest", "--since", "last week"), "is not a date")
+    assert_one_line_error(
+        invoke(built, "digest", "--since", "2025-03-17", "--until", "2025-03-10"), "empty window"
+    )
+
+
+def test_digest_before_training_says_what_to_do(project: Path):
+    data = project / "data"
+    invoke(project, "ingest", str(data / "weeks" / "2025-03-10.jsonl"))
+    assert_one_line_error(invoke(project, "digest"), "run 'litradar train' first")

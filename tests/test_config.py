@@ -1,0 +1,54 @@
+from pathlib import Path
+
+import pytest
+
+from litradar.config import load_config
+from litradar.errors import LitradarError
+from tests.conftest import ROOT
+
+
+def test_the_projects_own_config_loads_and_resolves_paths_against_its_folder():
+    config = load_config(ROOT / "litradar.toml", environ={})
+    assert config.list_path == ROOT / "demo" / "data" / "awesome_list.md"
+    assert config.list_path.is_file()
+    assert all(p.is_file() for p in config.source_files)
+    assert config.schedule.cron == "0 7 * * 1"
+    assert config.ranking.survey_sections["4.6"] == "Sparse Autoencoder"
+
+
+def test_environment_overrides_the_file(tmp_path: Path):
+    path = tmp_path / "litradar.toml"
+    path.write_text("[digest]\nsize = 5\n")
+    config = load_config(
+        path, environ={"LITRADAR_DIGEST__SIZE": "25", "LITRADAR_PATHS__DATA_DIR": "/srv/x"}
+    )
+    assert config.digest.size == 25
+    assert config.data_dir == Path("/srv/x")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[digest]\nsizee = 5\n", "unknown key 'digest.sizee'"),
+        ("[nonsense]\nx = 1\n", "unknown key 'nonsense'"),
+        ("[digest]\nsize = 'many'\n", "'digest.size'"),
+        ("[schedule]\ncron = '0 7 * *'\n", "cron needs 5 fields"),
+        ("[digest\nsize = 5\n", "not valid TOML"),
+    ],
+)
+def test_a_bad_config_is_one_clear_line(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "litradar.toml"
+    path.write_text(text)
+    with pytest.raises(LitradarError, match=message) as caught:
+        load_config(path, environ={})
+    assert "\n" not in str(caught.value)
+
+
+def test_a_bad_environment_override_names_the_environment(tmp_path: Path):
+    with pytest.raises(LitradarError, match=r"environment: unknown key 'digest.colour'"):
+        load_config(None, environ={"LITRADAR_DIGEST__COLOUR": "red"})
+
+
+def test_a_missing_config_file_is_an_error(tmp_path: Path):
+    with pytest.raises(LitradarError, match="config file not found"):
+        load_config(tmp_path / "nope.toml", environ={})

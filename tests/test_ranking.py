@@ -1,0 +1,89 @@
+"""The models on small, real data: list and survey papers against a week of others."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from litradar.awesome_list import load_list
+from litradar.embed import HashingEncoder
+from litradar.paper import Paper
+from litradar.ranking.labels import collect_labels, load_survey_citations, map_survey_section
+from litradar.ranking.model_files import TrainedModels, load_models, save_models
+from litradar.ranking.placement import PlacementModel
+from litradar.ranking.training import TrainingSet, train_models
+from litradar.sources.arxiv_jsonl import read_jsonl
+from tests.conftest import DEMO
+
+SECTIONS = {"4.1": "Linear Probing", "4.6": "Sparse Autoencoder", "7": "Tool"}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> tuple[TrainedModels, dict, TrainingSet]:
+    papers = [p for p in read_jsonl(DEMO / "arxiv_seed.jsonl") if isinstance(p, Paper)]
+    papers += [p for p in read_jsonl(DEMO / "weeks" / "2025-03-10.jsonl") if isinstance(p, Paper)][
+        :400
+    ]
+    encoder = HashingEncoder()
+    awesome = load_list(DEMO / "awesome_list.md")
+    labels = collect_labels(
+        awesome, load_survey_citations(DEMO / "survey_bibliography.jsonl"), SECTIONS
+    )
+    data = TrainingSet.build(papers, encoder.encode([p.text for p in papers]), labels)
+    models, metrics = train_models(data, labels, encoder.name)
+    return models, metrics, data
+
+
+def test_survey_sections_map_by_number_prefix():
+    assert (
+        map_survey_section("4.6 Sparse Autoencoders: A Special Class", SECTIONS)
+        == "Sparse Autoencoder"
+    )
+    assert map_survey_section("7.2 Benchmarks", SECTIONS) == "Tool"
+    assert map_survey_section("4.10 Something", SECTIONS) is None
+    assert map_survey_section("6.3 Hallucination", SECTIONS) is None
+
+
+def test_relevant_papers_score_above_the_rest(trained):
+    models, metrics, data = trained
+    scores = models.relevance.score([p.text for p in data.papers], data.embeddings)
+    assert scores[data.y == 1].mean() > scores[data.y == 0].mean() + 1.0
+    rel = metrics["relevance"]
+    assert rel["positives"] == int(data.y.sum()) and rel["negatives"] == int((data.y == 0).sum())
+    assert 0 < rel["average_precision"] <= 1
+    assert set(metrics["placement"]["per_section"]) == set(models.placement.classes_)
+
+
+def test_saved_models_predict_exactly_what_the_trained_ones_did(trained, tmp_path: Path):
+    models, metrics, data = trained
+    save_models(tmp_path, models, metrics)
+    with np.load(tmp_path / "relevance.npz", allow_pickle=False) as arrays:  # no pickled objects
+        assert all(arrays[k].dtype != object for k in arrays.files)
+    loaded = load_models(tmp_path, models.embedding_model)
+    texts = [p.text for p in data.papers[:200]]
+    vectors = data.embeddings[:200]
+    assert np.allclose(
+        loaded.relevance.predict_proba(texts, vectors),
+        models.relevance.predict_proba(texts, vectors),
+    )
+    assert np.allclose(
+        loaded.placement.predict_proba(vectors), models.placement.predict_proba(vectors)
+    )
+    assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+
+
+def test_models_of_another_embedding_model_are_refused(trained, tmp_path: Path):
+    models, metrics, _ = trained
+    save_models(tmp_path, models, metrics)
+    with pytest.raises(Exception, match="trained with 'hashing'"):
+        load_models(tmp_path, "all-MiniLM-L6-v2")
+
+
+def test_placement_votes_for_the_section_of_the_nearest_papers():
+    vectors = np.eye(4, dtype=np.float32)
+    model = PlacementModel(k=2).fit(vectors, ["A", "A", "B", "B"], classes=["A", "B", "C"])
+    proba = model.predict_proba(vectors[:1])
+    assert model.classes_ == ["A", "B", "C"]
+    assert proba[0].argmax() == 0 and proba[0, 2] == 0.0
+    assert proba.sum() == pytest.approx(1.0)
