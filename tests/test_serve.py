@@ -1,0 +1,80 @@
+"""`litradar serve` against a real `prefect server start` on 127.0.0.1: the deployment
+appears with the weekly cron schedule."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, seconds: float):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except OSError:
+            pass
+        time.sleep(1)
+    raise AssertionError("timed out")
+
+
+def post(url: str, body: dict) -> object:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_serve_registers_a_weekly_cron_deployment(project: Path, tmp_path: Path):
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = os.environ | {
+        "PREFECT_HOME": str(tmp_path / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "PREFECT_UI_ENABLED": "false",
+    }
+    server = subprocess.Popen(
+        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )  # fmt: skip
+    serving = None
+    try:
+        wait_for(lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200, 90)
+        serving = subprocess.Popen(
+            [str(BIN / "litradar"), "serve", "--cron", "0 7 * * 1", "--config", str(project / "litradar.toml")],
+            env=env | {"PREFECT_API_URL": api}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )  # fmt: skip
+        deployments = wait_for(lambda: post(f"{api}/deployments/filter", {}), 90)
+        assert [d["name"] for d in deployments] == ["litradar-weekly"]
+        schedules = deployments[0]["schedules"]
+        assert schedules[0]["schedule"]["cron"] == "0 7 * * 1"
+        assert schedules[0]["schedule"]["timezone"] == "UTC"
+        assert deployments[0]["parameters"]["config_path"] == str(
+            (project / "litradar.toml").resolve()
+        )
+    finally:
+        for process in (serving, server):
+            if process is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=30)
