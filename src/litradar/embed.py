@@ -13,6 +13,7 @@ import numpy as np
 
 from litradar.errors import LitradarError
 from litradar.paper import Paper
+from litradar.progress import Reporter, SilentReporter
 from litradar.store import Store
 
 _DEFAULT_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
@@ -124,17 +125,17 @@ def embed_papers(
     store: Store,
     papers: Sequence[Paper],
     encoder: TextEncoder,
-    progress: Progress | None = None,
-    on_missing: Callable[[int], None] | None = None,
+    reporter: Reporter | None = None,
 ) -> tuple[np.ndarray, int]:
-    """Vectors for `papers` in order, and how many had to be computed now."""
+    """Vectors for `papers` in order, and how many had to be computed now (with a bar)."""
     shas = [p.text_sha for p in papers]
     cached = store.cached_embeddings(encoder.name, shas)
     missing = {p.text_sha: p.text for p in papers if p.text_sha not in cached}
-    if on_missing:
-        on_missing(len(missing))
     if missing:
-        vectors = encoder.encode(list(missing.values()), progress)
+        with (reporter or SilentReporter()).track(
+            f"embedding {len(missing)} papers", len(missing)
+        ) as advance:
+            vectors = encoder.encode(list(missing.values()), advance)
         fresh = dict(zip(missing.keys(), vectors, strict=True))
         store.put_embeddings(encoder.name, fresh)
         cached.update(fresh)

@@ -11,8 +11,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
-import numpy as np
-
 from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.embed import TextEncoder, embed_papers, embed_query, encoder_for
@@ -83,15 +81,6 @@ class IndexReport:
     rebuilt: bool
 
 
-def _embed_all(
-    store: Store, papers: list[Paper], encoder: TextEncoder, reporter: Reporter
-) -> tuple[np.ndarray, int]:
-    cached = store.cached_embeddings(encoder.name, [p.text_sha for p in papers])
-    todo = sum(1 for p in papers if p.text_sha not in cached)
-    with reporter.track(f"embedding {todo} papers", todo or None) as advance:
-        return embed_papers(store, papers, encoder, progress=advance)
-
-
 def update_index(
     config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
 ) -> IndexReport:
@@ -105,7 +94,7 @@ def update_index(
         ids = [p.store_id or 0 for p in papers]
         content = content_fingerprint(ids, [p.text_sha for p in papers])
         existing = PaperIndex.load(config.data_dir, encoder.name)
-        vectors, embedded_now = _embed_all(store, papers, encoder, reporter)
+        vectors, embedded_now = embed_papers(store, papers, encoder, reporter)
     if existing is not None and existing.fingerprint == content:
         return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=False)
     PaperIndex.build(encoder.name, ids, vectors, content).save(config.data_dir)
@@ -132,7 +121,7 @@ def training_set(
         papers = store.papers()
         known = {p.arxiv_id for p in papers}
         papers += [p for p in extra if p.arxiv_id not in known]
-        vectors, _ = _embed_all(store, papers, encoder, reporter)
+        vectors, _ = embed_papers(store, papers, encoder, reporter)
     missing = sorted(labels.on_list - {p.arxiv_id for p in papers})
     if missing:
         reporter.warn(
@@ -236,9 +225,7 @@ def make_digest(
         papers = store.papers(since=since, until=until)
         if not papers:
             reporter.warn(f"no papers first announced between {since} and {until} in the store")
-        vectors, _ = (
-            _embed_all(store, papers, encoder, reporter) if papers else (np.zeros((0, 0)), 0)
-        )
+        vectors, _ = embed_papers(store, papers, encoder, reporter)
     scored = score_papers(models, papers, vectors, close_to=config.digest.close_to)
     digest = build_digest(
         scored,
