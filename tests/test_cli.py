@@ -152,3 +152,15 @@ def test_digest_before_training_says_what_to_do(project: Path):
     data = project / "data"
     invoke(project, "ingest", str(data / "weeks" / "2025-03-10.jsonl"))
     assert_one_line_error(invoke(project, "digest"), "run 'litradar train' first")
+
+
+def test_find_prints_readable_blocks_marking_list_papers(built: Path):
+    title = "Large Multi-modal Models Can Interpret Features in Large Multi-modal Models"
+    result = invoke(built, "find", title, "-k", "10")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 30  # three lines a hit: score/date/flags, title, link
+    at = lines.index("       https://arxiv.org/abs/2411.14982")
+    assert lines[at - 1].strip() == title
+    assert "(on the list)" in lines[at - 2]
+    assert sum("(on the list)" in line for line in lines[::3]) >= 1

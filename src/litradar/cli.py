@@ -179,23 +179,13 @@ def find(
     if not hits:
         out.print("no matches")
         return
-    table = Table(show_lines=False)
-    table.add_column("score", no_wrap=True)
-    table.add_column("date", no_wrap=True)
-    table.add_column("title", overflow="fold", ratio=3)
-    table.add_column("link", no_wrap=True)
-    table.add_column("on list", no_wrap=True)
-    table.add_column("section", overflow="fold", ratio=1)
+    # One block per hit rather than a table: it stays readable in any terminal width.
     for hit in hits:
-        table.add_row(
-            f"{hit.score:.3f}",
-            hit.paper.first_version_date.isoformat(),
-            escape(hit.paper.title),
-            hit.paper.abs_url,
-            "yes" if hit.on_list else "",
-            escape(hit.section or "-"),
-        )
-    out.print(table)
+        flags = "  (on the list)" if hit.on_list else ""
+        section = f"  section: {escape(hit.section)}" if hit.section else ""
+        out.print(f"{hit.score:.3f}  {hit.paper.first_version_date}{flags}{section}")
+        out.print(f"       {escape(hit.paper.title)}")
+        out.print(f"       {hit.paper.abs_url}")
 
 
 @app.command()
