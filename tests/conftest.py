@@ -28,7 +28,10 @@ SURVEY_SECTIONS = """
 """
 
 
-def write_config(folder: Path, model: str = "hashing", extra: str = "") -> Path:
+RECORDED = Path(__file__).resolve().parent / "fixtures" / "recorded"
+
+
+def write_config(folder: Path, model: str = "hashing", extra: str = "", sources: str = "") -> Path:
     config = folder / "litradar.toml"
     config.write_text(
         f"""
@@ -41,6 +44,7 @@ digests_dir = "digests"
 
 [sources]
 files = ["data/arxiv_seed.jsonl", "data/weeks/2025-03-10.jsonl"]
+{sources}
 
 [embedding]
 model = "{model}"

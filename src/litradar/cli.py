@@ -61,18 +61,58 @@ def _parse_date(value: str | None, option: str) -> date | None:
 
 @app.command()
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="arXiv bulk-metadata JSON-lines files.")],
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="arXiv bulk-metadata JSON-lines files.")
+    ] = None,
+    source: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--source",
+            "-s",
+            help="A live source (arxiv, feed, s2) or a JSON-lines FILE; repeatable.",
+        ),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Backfill from this date (YYYY-MM-DD) instead of the watermark."),
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Read up to this date, exclusive (default: tomorrow).")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Add papers from arXiv bulk-metadata JSON-lines files to the store (idempotent)."""
+    """Add papers to the store (idempotent): from files, or from live sources, each read
+    from its watermark (minus the overlap) or from --since."""
+    from litradar.config import LIVE_SOURCES
+    from litradar.live_ingest import build_source, read_source
     from litradar.pipeline import ingest_files
 
     cfg = _config(config)
-    report = _guard(lambda: ingest_files(cfg, files, RichReporter(err)))
-    out.print(
-        f"ingested {len(report.files)} file(s): {report.added} added, {report.updated} updated, "
-        f"{report.unchanged} unchanged, {len(report.problems)} line(s) skipped"
-    )
+    live = [s for s in source or [] if s in LIVE_SOURCES]
+    paths = [*(files or []), *(Path(s) for s in source or [] if s not in LIVE_SOURCES)]
+    if not live and not paths:
+        err.print("[red]error:[/red] nothing to ingest: give FILES or --source arxiv|feed|s2|FILE")
+        raise typer.Exit(1)
+    start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
+    failed = False
+    if paths:
+        report = _guard(lambda: ingest_files(cfg, paths, RichReporter(err)))
+        out.print(
+            f"ingested {len(report.files)} file(s): {report.added} added, {report.updated} "
+            f"updated, {report.unchanged} unchanged, {len(report.problems)} line(s) skipped"
+        )
+    for name in live:
+        live_report = _guard(
+            lambda name=name: read_source(
+                cfg, build_source(cfg, name), start, end, RichReporter(err)
+            )
+        )
+        out.print(escape(live_report.summary()))
+        for note in live_report.notes:
+            out.print(f"  note: {escape(note)}")
+        failed = failed or live_report.error is not None
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

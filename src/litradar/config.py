@@ -33,9 +33,75 @@ class PathsConfig(_Strict):
     digests_dir: Path = Path("digests")
 
 
+class RetryConfig(_Strict):
+    """Exponential back-off: `backoff_seconds`, doubled per try up to `max_backoff_seconds`,
+    at most `retries` times; then the source is reported as failed for this run."""
+
+    retries: int = Field(4, ge=0, le=20)
+    backoff_seconds: float = Field(2.0, ge=0.0)
+    max_backoff_seconds: float = Field(60.0, ge=0.0)
+    timeout_seconds: float = Field(60.0, gt=0.0)
+
+
+class ArxivApiConfig(RetryConfig):
+    url: str = "https://export.arxiv.org/api/query"
+    # arXiv's terms: one request every 3 seconds, one connection. Lower it only in tests.
+    delay_seconds: float = Field(3.0, ge=0.0)
+    page_size: int = Field(500, ge=1, le=2000)
+    # Keyword searches over all of arXiv, besides the configured categories.
+    queries: list[str] = Field(
+        default_factory=lambda: [
+            'abs:"mechanistic interpretability"',
+            'abs:"sparse autoencoder" AND abs:"vision"',
+        ]
+    )
+
+
+class FeedConfig(RetryConfig):
+    url: str = "https://rss.arxiv.org/rss"
+
+
+class SemanticScholarConfig(RetryConfig):
+    url: str = "https://api.semanticscholar.org"
+    # The key is read from this environment variable, never from the file.
+    api_key_env: str = "S2_API_KEY"
+    # One request per second is what a key allows; the unauthenticated pool is smaller.
+    min_interval_seconds: float = Field(1.0, ge=0.0)
+    queries: list[str] = Field(
+        default_factory=lambda: [
+            "mechanistic interpretability multimodal",
+            "interpretability vision-language model",
+        ]
+    )
+    citations: bool = True  # papers citing a list paper ("snowballing")
+    recommendations: bool = True  # S2's recommendations seeded with the list's papers
+    recommendations_limit: int = Field(100, ge=1, le=500)
+
+
+LIVE_SOURCES = ("arxiv", "feed", "s2")
+
+
 class SourcesConfig(_Strict):
     files: list[Path] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=lambda: ["cs.CV", "cs.CL", "cs.LG", "cs.AI"])
+    # Live sources the weekly flow reads, in parallel: any of "arxiv", "feed", "s2".
+    live: list[str] = Field(default_factory=list)
+    # A source re-reads this many days before its watermark: arXiv announces a paper days
+    # after its submission date, and a re-read paper costs nothing (it is deduplicated).
+    overlap_days: int = Field(7, ge=0, le=365)
+    # How far back a source's very first run reads.
+    first_run_days: int = Field(14, ge=1, le=3650)
+    arxiv: ArxivApiConfig = Field(default_factory=ArxivApiConfig)
+    feed: FeedConfig = Field(default_factory=FeedConfig)
+    s2: SemanticScholarConfig = Field(default_factory=SemanticScholarConfig)
+
+    @field_validator("live")
+    @classmethod
+    def _known_sources(cls, value: list[str]) -> list[str]:
+        unknown = [v for v in value if v not in LIVE_SOURCES]
+        if unknown:
+            raise ValueError(f"unknown live source {unknown[0]!r}; choose from {LIVE_SOURCES}")
+        return value
 
 
 class EmbeddingConfig(_Strict):

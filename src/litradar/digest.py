@@ -52,15 +52,15 @@ def build_digest(
     min_score: float,
     models_trained_at: str,
 ) -> Digest:
-    ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.arxiv_id))
+    ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.key))
     on_list = awesome.arxiv_ids
-    candidates = [s for s in ranked if s.paper.arxiv_id not in on_list and s.relevance >= min_score]
+    candidates = [s for s in ranked if s.paper.key not in on_list and s.relevance >= min_score]
     names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers if e.arxiv_id}
     return Digest(
         since=since,
         until=until,
         ranked=ranked,
-        proposed_ids={s.paper.arxiv_id for s in candidates[:size]},
+        proposed_ids={s.paper.key for s in candidates[:size]},
         on_list=on_list,
         list_names=names,
         models_trained_at=models_trained_at,
@@ -87,8 +87,8 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
         return "\n".join(lines)
     if not digest.proposed_ids:
         lines += ["No paper in this window scored high enough to propose.", ""]
-    rank_of = {s.paper.arxiv_id: i for i, s in enumerate(digest.ranked, start=1)}
-    proposed = [s for s in digest.ranked if s.paper.arxiv_id in digest.proposed_ids]
+    rank_of = {s.paper.key: i for i, s in enumerate(digest.ranked, start=1)}
+    proposed = [s for s in digest.ranked if s.paper.key in digest.proposed_ids]
     for section in digest.sections:
         in_section = [s for s in proposed if s.section == section]
         if not in_section:
@@ -104,7 +104,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
             lines += [
                 render_entry(entry),
                 "",
-                f"  score {item.relevance:.2f} (rank {rank_of[item.paper.arxiv_id]} of "
+                f"  score {item.relevance:.2f} (rank {rank_of[item.paper.key]} of "
                 f"{len(digest.ranked)}) · section {item.section_probability:.2f} · "
                 f"close to: {close}",
                 f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
@@ -119,15 +119,15 @@ def render_json(digest: Digest) -> str:
     for rank, item in enumerate(digest.ranked, start=1):
         papers.append(
             {
-                "arxiv_id": item.paper.arxiv_id,
+                "arxiv_id": item.paper.key,
                 "title": item.paper.title,
                 "first_version_date": item.paper.first_version_date.isoformat(),
                 "rank": rank,
                 "relevance": round(item.relevance, 6),
                 "section": item.section,
                 "section_probability": round(item.section_probability, 6),
-                "proposed": item.paper.arxiv_id in digest.proposed_ids,
-                "on_list": item.paper.arxiv_id in digest.on_list,
+                "proposed": item.paper.key in digest.proposed_ids,
+                "on_list": item.paper.key in digest.on_list,
                 "signals": item.signals,
                 "close_to": [{"arxiv_id": a, "similarity": round(s, 4)} for a, s in item.close_to],
             }

@@ -57,8 +57,8 @@ def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) 
         raise LitradarError(f"{week}: no papers to rank in")
     encoder = default_encoder(config)
     data, labels = training_set(config, encoder, reporter, extra=week_papers)
-    index_of = {p.arxiv_id: i for i, p in enumerate(data.papers)}
-    week_rows = [index_of[p.arxiv_id] for p in week_papers if p.arxiv_id not in labels.relevant]
+    index_of = {p.key: i for i, p in enumerate(data.papers)}
+    week_rows = [index_of[p.key] for p in week_papers if p.key not in labels.relevant]
     held_out = [a for a in sorted(labels.on_list) if a in index_of]
     ranks: dict[str, list[int]] = {name: [] for name in RANKERS}
     with reporter.track("leave-one-out", len(held_out)) as advance:

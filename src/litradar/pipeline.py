@@ -119,10 +119,10 @@ def training_set(
     labels, _ = load_labels(config, reporter)
     with Store.open(config.store_path) as store:
         papers = store.papers()
-        known = {p.arxiv_id for p in papers}
-        papers += [p for p in extra if p.arxiv_id not in known]
+        known = {p.key for p in papers}
+        papers += [p for p in extra if p.key not in known]
         vectors, _ = embed_papers(store, papers, encoder, reporter)
-    missing = sorted(labels.on_list - {p.arxiv_id for p in papers})
+    missing = sorted(labels.on_list - {p.key for p in papers})
     if missing:
         reporter.warn(
             f"{len(missing)} list papers are not in the store and cannot be learned from "
@@ -192,7 +192,7 @@ def find(
         if models is not None:
             vector = index.index.reconstruct(int(store_id)).reshape(1, -1)
             section = models.placement.predict(vector)[0]
-        hits.append(FindHit(float(score), paper, paper.arxiv_id in on_list, section))
+        hits.append(FindHit(float(score), paper, paper.key in on_list, section))
     return hits
 
 

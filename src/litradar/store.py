@@ -1,9 +1,10 @@
 """The SQLite store: the one module that reads and writes litradar's state.
 
-Dedup happens here and only here: a versionless arXiv id is one paper, a newer version
-updates it in place (its row id, which is also its FAISS id, never changes), and the same
-record twice changes nothing. Every write is one transaction, so a crash leaves either the
-old state or the new one.
+Dedup happens here and only here. A paper seen by several sources (same arXiv id, Semantic
+Scholar id, DOI or normalised title) is one row that keeps the best of each source (see
+`litradar.merge`); its row id, which is also its FAISS id, never changes. Every write is
+one transaction, so a crash leaves either the old state or the new one. Each source's
+watermark lives here too, so that it can only move after the papers it covers are stored.
 """
 
 from __future__ import annotations
@@ -12,35 +13,63 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
 
 from litradar.errors import LitradarError
-from litradar.paper import Paper
+from litradar.merge import can_be_same, merge_papers
+from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS papers (
+# Titles shorter than this ("Introduction", "Editorial") are too generic to merge on.
+_MIN_TITLE_KEY = 24
+
+_PAPERS_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     id INTEGER PRIMARY KEY,
-    arxiv_id TEXT NOT NULL UNIQUE,
+    arxiv_id TEXT UNIQUE,
+    s2_id TEXT UNIQUE,
+    doi TEXT,
+    title_key TEXT NOT NULL,
     title TEXT NOT NULL,
     abstract TEXT NOT NULL,
     authors TEXT NOT NULL,
     first_version_date TEXT NOT NULL,
     version INTEGER NOT NULL,
     categories TEXT NOT NULL,
-    doi TEXT,
     comments TEXT,
+    venue TEXT,
+    code_url TEXT,
     source TEXT NOT NULL,
     text_sha TEXT NOT NULL,
     added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    CHECK (arxiv_id IS NOT NULL OR s2_id IS NOT NULL OR doi IS NOT NULL)
+)
+"""
+
+_SCHEMA = (
+    _PAPERS_TABLE.format(name="papers")
+    + """;
+CREATE INDEX IF NOT EXISTS papers_by_date ON papers (first_version_date);
+CREATE INDEX IF NOT EXISTS papers_by_doi ON papers (doi);
+CREATE INDEX IF NOT EXISTS papers_by_title ON papers (title_key);
+CREATE TABLE IF NOT EXISTS provenance (
+    paper_id INTEGER NOT NULL REFERENCES papers (id),
+    source TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (paper_id, source, detail)
+);
+CREATE TABLE IF NOT EXISTS watermarks (
+    source TEXT PRIMARY KEY,
+    mark TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS papers_by_date ON papers (first_version_date);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL,
     text_sha TEXT NOT NULL,
@@ -57,10 +86,23 @@ CREATE TABLE IF NOT EXISTS runs (
     detail TEXT
 );
 """
+)
+
+# Version 1 keyed papers by arXiv id alone (NOT NULL) and had no provenance table.
+_MIGRATE_FROM_1 = [
+    _PAPERS_TABLE.format(name="papers_v2"),
+    "INSERT INTO papers_v2 (id, arxiv_id, s2_id, doi, title_key, title, abstract, authors, "
+    "first_version_date, version, categories, comments, venue, code_url, source, text_sha, "
+    "added_at, updated_at) SELECT id, arxiv_id, NULL, lower(doi), title_key(title), title, "
+    "abstract, authors, first_version_date, version, categories, comments, NULL, NULL, source, "
+    "text_sha, added_at, updated_at FROM papers",
+    "DROP TABLE papers",
+    "ALTER TABLE papers_v2 RENAME TO papers",
+]
 
 _PAPER_COLUMNS = (
-    "id, arxiv_id, title, abstract, authors, first_version_date, version, categories, doi, "
-    "comments, source"
+    "id, arxiv_id, s2_id, doi, title, abstract, authors, first_version_date, version, "
+    "categories, comments, venue, code_url, source"
 )
 
 
@@ -82,9 +124,13 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _row_to_paper(row: sqlite3.Row) -> Paper:
+def _row_to_paper(row: sqlite3.Row, provenance: tuple[Provenance, ...] = ()) -> Paper:
     return Paper(
         arxiv_id=row["arxiv_id"],
+        s2_id=row["s2_id"],
+        venue=row["venue"],
+        code_url=row["code_url"],
+        provenance=provenance,
         title=row["title"],
         abstract=row["abstract"],
         authors=tuple(json.loads(row["authors"])),
@@ -96,6 +142,37 @@ def _row_to_paper(row: sqlite3.Row) -> Paper:
         source=row["source"],
         store_id=row["id"],
     )
+
+
+_WRITTEN = (
+    "arxiv_id, s2_id, doi, title_key, title, abstract, authors, first_version_date, version, "
+    "categories, comments, venue, code_url, source, text_sha"
+)
+
+
+def _values(paper: Paper) -> tuple:
+    """`paper` in the order of `_WRITTEN`."""
+    return (
+        paper.arxiv_id,
+        paper.s2_id,
+        normalise_doi(paper.doi),
+        title_key(paper.title),
+        paper.title,
+        paper.abstract,
+        json.dumps(list(paper.authors), ensure_ascii=False),
+        paper.first_version_date.isoformat(),
+        paper.version,
+        " ".join(paper.categories),
+        paper.comments,
+        paper.venue,
+        paper.code_url,
+        paper.source,
+        paper.text_sha,
+    )
+
+
+def _provenance_of(paper: Paper) -> tuple[Provenance, ...]:
+    return paper.provenance or (Provenance(paper.source),)
 
 
 class Store:
@@ -113,11 +190,38 @@ class Store:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA foreign_keys=ON")
-            db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+            db.create_function("title_key", 1, title_key, deterministic=True)
+            cls._migrate(db)
         except sqlite3.DatabaseError as exc:
             raise LitradarError(f"cannot open the store {path}: {exc}") from None
         return cls(db, path)
+
+    @staticmethod
+    def _migrate(db: sqlite3.Connection) -> None:
+        """Create or upgrade the schema in one transaction: an upgrade that fails keeps the
+        old store as it was."""
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise LitradarError(
+                f"the store was written by a newer litradar (schema {version}); upgrade litradar"
+            )
+        has_papers = db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='papers'"
+        ).fetchone()
+        with db:
+            db.execute("BEGIN IMMEDIATE")
+            if has_papers and version < 2:
+                for statement in _MIGRATE_FROM_1:
+                    db.execute(statement)
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            if has_papers and version < 2:
+                db.execute(
+                    "INSERT OR IGNORE INTO provenance (paper_id, source, detail, first_seen) "
+                    "SELECT id, source, '', added_at FROM papers"
+                )
+            db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
         self._db.close()
@@ -137,54 +241,97 @@ class Store:
     # papers -----------------------------------------------------------------------------
 
     def upsert(self, papers: Iterable[Paper]) -> UpsertResult:
-        """Add new papers, update those seen at a newer version, leave the rest alone."""
+        """Add new papers and merge what another record already knows about, in one
+        transaction; the same record twice changes nothing."""
         result = UpsertResult()
         now = _now()
         with self._transaction() as db:
             for paper in papers:
-                row = db.execute(
-                    "SELECT version, text_sha FROM papers WHERE arxiv_id = ?", (paper.arxiv_id,)
-                ).fetchone()
-                values = (
-                    paper.title,
-                    paper.abstract,
-                    json.dumps(list(paper.authors), ensure_ascii=False),
-                    paper.first_version_date.isoformat(),
-                    paper.version,
-                    " ".join(paper.categories),
-                    paper.doi,
-                    paper.comments,
-                    paper.source,
-                    paper.text_sha,
-                )
+                row = self._find_same(db, paper)
                 if row is None:
-                    db.execute(
-                        "INSERT INTO papers (title, abstract, authors, first_version_date, "
-                        "version, categories, doi, comments, source, text_sha, arxiv_id, "
-                        "added_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                        (*values, paper.arxiv_id, now, now),
+                    cursor = db.execute(
+                        f"INSERT INTO papers ({_WRITTEN}, added_at, updated_at) "
+                        f"VALUES ({','.join('?' * (_WRITTEN.count(',') + 3))})",
+                        (*_values(paper), now, now),
                     )
+                    paper_id = int(cursor.lastrowid or 0)
                     result.added += 1
-                elif paper.version > row["version"]:
-                    db.execute(
-                        "UPDATE papers SET title=?, abstract=?, authors=?, first_version_date=?, "
-                        "version=?, categories=?, doi=?, comments=?, source=?, text_sha=?, "
-                        "updated_at=? WHERE arxiv_id=?",
-                        (*values, now, paper.arxiv_id),
-                    )
-                    result.updated += 1
                 else:
-                    result.unchanged += 1
+                    paper_id = row["id"]
+                    existing = _row_to_paper(row)
+                    merged = merge_papers(existing, paper)
+                    if (
+                        merged.s2_id != existing.s2_id
+                        and db.execute(
+                            "SELECT 1 FROM papers WHERE s2_id = ?", (merged.s2_id,)
+                        ).fetchone()
+                    ):
+                        # Another row holds that S2 id already: keep the two apart.
+                        merged = replace(merged, s2_id=existing.s2_id)
+                    if merged == existing:
+                        result.unchanged += 1
+                    else:
+                        assignments = ", ".join(f"{c.strip()}=?" for c in _WRITTEN.split(","))
+                        db.execute(
+                            f"UPDATE papers SET {assignments}, updated_at=? WHERE id=?",
+                            (*_values(merged), now, paper_id),
+                        )
+                        result.updated += 1
+                db.executemany(
+                    "INSERT OR IGNORE INTO provenance (paper_id, source, detail, first_seen) "
+                    "VALUES (?,?,?,?)",
+                    [(paper_id, p.source, p.detail, now) for p in _provenance_of(paper)],
+                )
         return result
+
+    @staticmethod
+    def _find_same(db: sqlite3.Connection, paper: Paper) -> sqlite3.Row | None:
+        """The stored record of the same paper. An arXiv or Semantic Scholar id decides on
+        its own; a DOI or a (long enough) normalised title only where no id contradicts it."""
+        for column, value in (("arxiv_id", paper.arxiv_id), ("s2_id", paper.s2_id)):
+            if value:
+                row = db.execute(
+                    f"SELECT {_PAPER_COLUMNS} FROM papers WHERE {column} = ?", (value,)
+                ).fetchone()
+                if row is not None:
+                    return row
+        key = title_key(paper.title)
+        for column, value in (
+            ("doi", normalise_doi(paper.doi)),
+            ("title_key", key if len(key) >= _MIN_TITLE_KEY else None),
+        ):
+            if not value:
+                continue
+            for row in db.execute(
+                f"SELECT {_PAPER_COLUMNS} FROM papers WHERE {column} = ? ORDER BY id", (value,)
+            ):
+                if can_be_same(_row_to_paper(row), paper):
+                    return row
+        return None
 
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
 
     def get(self, arxiv_id: str) -> Paper | None:
-        row = self._db.execute(
+        rows = self._db.execute(
             f"SELECT {_PAPER_COLUMNS} FROM papers WHERE arxiv_id = ?", (arxiv_id,)
-        ).fetchone()
-        return None if row is None else _row_to_paper(row)
+        ).fetchall()
+        return next(iter(self._with_provenance(rows)), None)
+
+    def _with_provenance(self, rows: list[sqlite3.Row]) -> list[Paper]:
+        """Papers with where each was found, read in one query per 500 rows."""
+        found: dict[int, list[Provenance]] = {}
+        ids = [row["id"] for row in rows]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for paper_id, source, detail in self._db.execute(
+                "SELECT paper_id, source, detail FROM provenance "
+                f"WHERE paper_id IN ({marks}) ORDER BY first_seen, source, detail",
+                chunk,
+            ):
+                found.setdefault(paper_id, []).append(Provenance(source, detail))
+        return [_row_to_paper(row, tuple(found.get(row["id"], ()))) for row in rows]
 
     def papers(self, since: date | None = None, until: date | None = None) -> list[Paper]:
         """Papers by first-version date, `since` inclusive, `until` exclusive, oldest first."""
@@ -197,19 +344,18 @@ class Store:
             query += " AND first_version_date < ?"
             params.append(until.isoformat())
         query += " ORDER BY first_version_date, id"
-        return [_row_to_paper(r) for r in self._db.execute(query, params)]
+        return self._with_provenance(self._db.execute(query, params).fetchall())
 
     def by_store_ids(self, ids: Iterable[int]) -> dict[int, Paper]:
         wanted = list(dict.fromkeys(int(i) for i in ids))
-        found: dict[int, Paper] = {}
+        rows: list[sqlite3.Row] = []
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
+            rows += self._db.execute(
                 f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
-            ):
-                found[row["id"]] = _row_to_paper(row)
-        return found
+            ).fetchall()
+        return {paper.store_id or 0: paper for paper in self._with_provenance(rows)}
 
     # embeddings cache -------------------------------------------------------------------
 
@@ -235,6 +381,22 @@ class Store:
                     (model, sha, int(v.shape[0]), np.asarray(v, dtype=np.float32).tobytes())
                     for sha, v in vectors.items()
                 ],
+            )
+
+    # watermarks -------------------------------------------------------------------------
+
+    def watermark(self, source: str) -> str | None:
+        row = self._db.execute("SELECT mark FROM watermarks WHERE source = ?", (source,)).fetchone()
+        return None if row is None else row["mark"]
+
+    def set_watermark(self, source: str, mark: str) -> None:
+        """Call only after the papers up to `mark` are committed: a mark never runs ahead."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO watermarks (source, mark, updated_at) VALUES (?,?,?) "
+                "ON CONFLICT (source) DO UPDATE SET mark=excluded.mark, "
+                "updated_at=excluded.updated_at",
+                (source, mark, _now()),
             )
 
     # runs -------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ class TrainingSet:
 
     @classmethod
     def build(cls, papers: list[Paper], embeddings: np.ndarray, labels: Labels) -> TrainingSet:
-        y = np.array([p.arxiv_id in labels.relevant for p in papers], dtype=int)
-        on_list = np.array([p.arxiv_id in labels.on_list for p in papers], dtype=bool)
+        y = np.array([p.key in labels.relevant for p in papers], dtype=int)
+        on_list = np.array([p.key in labels.on_list for p in papers], dtype=bool)
         return cls(papers, embeddings, y, on_list)
 
     @property
@@ -46,14 +46,14 @@ def fit_relevance(data: TrainingSet, calibrate: bool = True) -> RelevanceModel:
 
 
 def _placement_rows(data: TrainingSet, labels: Labels) -> list[int]:
-    return [i for i, p in enumerate(data.papers) if p.arxiv_id in labels.section]
+    return [i for i, p in enumerate(data.papers) if p.key in labels.section]
 
 
 def fit_placement(data: TrainingSet, labels: Labels, exclude: int | None = None) -> PlacementModel:
     rows = [i for i in _placement_rows(data, labels) if i != exclude]
     return PlacementModel().fit(
         data.embeddings[rows],
-        [labels.section[data.papers[i].arxiv_id] for i in rows],
+        [labels.section[data.papers[i].key] for i in rows],
         classes=labels.list_sections,
     )
 
@@ -77,9 +77,9 @@ def placement_metrics(data: TrainingSet, labels: Labels) -> dict:
         s: {"correct": 0, "total": 0} for s in labels.list_sections
     }
     for i, paper in enumerate(data.papers):
-        if paper.arxiv_id not in labels.on_list or paper.arxiv_id not in labels.section:
+        if paper.key not in labels.on_list or paper.key not in labels.section:
             continue
-        truth = labels.section[paper.arxiv_id]
+        truth = labels.section[paper.key]
         predicted = fit_placement(data, labels, exclude=i).predict(data.embeddings[i : i + 1])[0]
         per_section[truth]["total"] += 1
         per_section[truth]["correct"] += int(predicted == truth)
@@ -105,7 +105,7 @@ def train_models(
         relevance=relevance,
         placement=placement,
         embedding_model=embedding_model,
-        list_ids=[data.papers[i].arxiv_id for i in list_rows],
+        list_ids=[data.papers[i].key for i in list_rows],
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     metrics = {

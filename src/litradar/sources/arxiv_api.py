@@ -1,0 +1,162 @@
+"""The arXiv API (export.arxiv.org/api/query) through the `arxiv` package.
+
+The package pages and paces (one request per `delay_seconds` on one session). What it
+leaves out and this module adds: a User-Agent naming litradar, a timeout, back-off
+between retries, arXiv's error feed read as an error with its message, and a truncated
+body treated as a failed request instead of a short page.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import arxiv
+import requests
+from requests.adapters import HTTPAdapter
+
+from litradar.config import ArxivApiConfig
+from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
+from litradar.sources.live import USER_AGENT, SourceError, backoff_delays
+
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ERROR_ID_PREFIX = "https://arxiv.org/api/errors"
+
+
+class _IncompleteFeed(Exception):
+    """A 200 whose XML stops before `</feed>`: the connection dropped mid-body."""
+
+
+class _LitradarAdapter(HTTPAdapter):
+    """Sets what `arxiv.Client` does not let a caller set, and keeps the last body so that
+    an error feed's message and a truncated document can be recognised."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self.timeout = timeout
+        self.last_body = b""
+
+    def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
+        request.headers["User-Agent"] = USER_AGENT
+        kwargs["timeout"] = kwargs.get("timeout") or self.timeout
+        response = super().send(request, **kwargs)
+        self.last_body = response.content
+        return response
+
+
+def _error_message(body: bytes) -> str:
+    """The `<summary>` of arXiv's error feed, e.g. 'incorrect id format for abc'."""
+    try:
+        root = ET.fromstring(body)
+    except ET.ParseError:
+        return body[:200].decode("utf-8", "replace")
+    summary = root.find(f"{_ATOM}entry/{_ATOM}summary")
+    return collapse_whitespace(summary.text or "") if summary is not None else "no message"
+
+
+class ArxivClient(arxiv.Client):
+    def __init__(self, config: ArxivApiConfig) -> None:
+        # The package's own retries are immediate; ours back off, so it gets none.
+        super().__init__(
+            page_size=config.page_size, delay_seconds=config.delay_seconds, num_retries=0
+        )
+        self.query_url_format = config.url + "?{}"
+        self.config = config
+        self._adapter = _LitradarAdapter(config.timeout_seconds)
+        self._session.mount("http://", self._adapter)
+        self._session.mount("https://", self._adapter)
+
+    def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0):  # type: ignore[no-untyped-def]
+        delays = backoff_delays(self.config)
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                feed = super()._parse_feed(url, first_page=first_page, _try_index=0)
+                if feed.malformed or not self._adapter.last_body.rstrip().endswith(b"</feed>"):
+                    raise _IncompleteFeed("the response ended before </feed>")
+                return feed
+            except arxiv.HTTPError as err:
+                if 400 <= err.status < 500 and err.status != 429:
+                    raise SourceError(
+                        f"arXiv API rejected the request (HTTP {err.status}): "
+                        f"{_error_message(self._adapter.last_body)}"
+                    ) from None
+                problem = f"HTTP {err.status}"
+            except arxiv.UnexpectedEmptyPageError:
+                problem = "an unexpectedly empty page"
+            except (requests.RequestException, _IncompleteFeed) as err:
+                problem = str(err) or type(err).__name__
+            except ValueError as err:
+                # arxiv 4.0.2's parser raises this on a half-written <published> of a cut body.
+                problem = f"an unreadable feed ({err})"
+            delay = next(delays, None)
+            if delay is None:
+                raise SourceError(f"arXiv API failed after {tries} tries: {problem}") from None
+            time.sleep(delay)
+
+
+def _to_paper(result: arxiv.Result, provenance: Provenance) -> Paper:
+    if result.entry_id.startswith(_ERROR_ID_PREFIX):
+        raise SourceError(f"arXiv API error: {collapse_whitespace(result.summary)}")
+    arxiv_id, version = split_version(result.get_short_id())
+    return Paper(
+        arxiv_id=arxiv_id,
+        title=collapse_whitespace(result.title),
+        abstract=collapse_whitespace(result.summary),
+        authors=tuple(a.name for a in result.authors),
+        first_version_date=result.published.date(),
+        version=version or 1,
+        categories=tuple(result.categories),
+        doi=result.doi or None,
+        comments=collapse_whitespace(result.comment) if result.comment else None,
+        source="arxiv",
+        provenance=(provenance,),
+    )
+
+
+def date_window_query(since: date, until: date) -> str:
+    """arXiv's `submittedDate` range is inclusive to the minute; `until` is exclusive."""
+    last = until - timedelta(days=1)
+    return f"submittedDate:[{since:%Y%m%d}0000 TO {last:%Y%m%d}2359]"
+
+
+class ArxivApiSource:
+    """New papers of the configured categories, and keyword searches over all of arXiv."""
+
+    def __init__(self, config: ArxivApiConfig, categories: list[str]) -> None:
+        self.config = config
+        self.categories = categories
+        self.name = "arxiv"
+
+    def searches(self, since: date, until: date) -> list[tuple[Provenance, str]]:
+        window = date_window_query(since, until)
+        found: list[tuple[Provenance, str]] = []
+        if self.categories:
+            cats = " OR ".join(f"cat:{c}" for c in self.categories)
+            found.append((Provenance("arxiv", " ".join(self.categories)), f"({cats}) AND {window}"))
+        for query in self.config.queries:
+            found.append((Provenance("arxiv", query), f"({query}) AND {window}"))
+        return found
+
+    def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
+        client = ArxivClient(self.config)
+        for provenance, query in self.searches(since, until):
+            search = arxiv.Search(
+                query=query,
+                max_results=None,
+                sort_by=arxiv.SortCriterion.SubmittedDate,
+                sort_order=arxiv.SortOrder.Ascending,
+            )
+            results = client.results(search)
+            while page := list(itertools.islice(results, self.config.page_size)):
+                yield [_to_paper(r, provenance) for r in page]
+
+    def by_ids(self, arxiv_ids: list[str]) -> list[Paper]:
+        """Metadata of known papers (unknown ids are simply absent, as arXiv drops them)."""
+        client = ArxivClient(self.config)
+        search = arxiv.Search(id_list=arxiv_ids, max_results=None)
+        return [_to_paper(r, Provenance("arxiv", "id")) for r in client.results(search)]

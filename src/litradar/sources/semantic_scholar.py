@@ -1,0 +1,257 @@
+"""Semantic Scholar's Graph and Recommendations APIs over httpx.
+
+Three ways in: keyword search over a date window (bulk search, token paging), the papers
+that cite a list paper ("snowballing": the strongest candidates there are), and S2's
+recommendations seeded with the list's papers. One client paces every request (1 per
+second is what a key allows), backs off on 429 (S2 sends no Retry-After), and turns a 403
+into a message about the key.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+
+from litradar.awesome_list import github_repo_in
+from litradar.config import SemanticScholarConfig
+from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
+from litradar.sources.live import USER_AGENT, SourceError, Throttle, backoff_delays
+
+PAPER_FIELDS = "title,abstract,authors,externalIds,publicationDate,venue,year"
+# Relevance search cannot page past offset + limit = 1000.
+RELEVANCE_CAP = 1000
+BATCH_MAX = 500
+# Where a "venue" only says the paper is a preprint, it is not a venue.
+_NOT_VENUES = {"arxiv", "arxiv.org"}
+_ARXIV_DOI_PREFIX = "10.48550/arxiv."
+
+
+class NotFound(SourceError):
+    """One unknown paper id: skipped, not a failure of the whole source."""
+
+
+class S2Client:
+    def __init__(self, config: SemanticScholarConfig, api_key: str | None = None) -> None:
+        self.config = config
+        self.has_key = bool(api_key)
+        headers = {"User-Agent": USER_AGENT}
+        if api_key:
+            headers["x-api-key"] = api_key
+        self._http = httpx.Client(
+            base_url=config.url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
+        )
+        self._throttle = Throttle(config.min_interval_seconds)
+        self.requests = 0
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> S2Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def request(self, method: str, path: str, params: dict | None = None, body: Any = None) -> Any:
+        """One call, paced and retried; a hopeless answer raises `SourceError` at once."""
+        delays = backoff_delays(self.config)
+        tries = 0
+        while True:
+            tries += 1
+            self._throttle.wait()
+            self.requests += 1
+            try:
+                response = self._http.request(method, path, params=params, json=body)
+            except httpx.HTTPError as err:
+                problem = f"{type(err).__name__} {err}".strip()
+            else:
+                if response.status_code == 200:
+                    try:
+                        return response.json()
+                    except ValueError:
+                        problem = "a response that is not JSON"
+                elif response.status_code == 403:
+                    raise SourceError(self._forbidden_message()) from None
+                elif response.status_code == 404:
+                    raise NotFound(f"Semantic Scholar: {_error_text(response)}") from None
+                elif response.status_code == 429:
+                    problem = "429 Too Many Requests"
+                elif response.status_code >= 500:
+                    problem = f"HTTP {response.status_code}"
+                else:
+                    raise SourceError(
+                        f"Semantic Scholar rejected {method} {path} (HTTP "
+                        f"{response.status_code}): {_error_text(response)}"
+                    ) from None
+            delay = next(delays, None)
+            if delay is None:
+                raise SourceError(
+                    f"Semantic Scholar gave up after {tries} tries on {path}: {problem}"
+                ) from None
+            time.sleep(delay)
+
+    def _forbidden_message(self) -> str:
+        if self.has_key:
+            return (
+                f"Semantic Scholar refused the API key (403 Forbidden): check "
+                f"${self.config.api_key_env}, or unset it to use the shared pool"
+            )
+        return "Semantic Scholar refused the request (403 Forbidden)"
+
+    # endpoints --------------------------------------------------------------------------
+
+    def search(
+        self, query: str, fields: str = PAPER_FIELDS, **filters: str
+    ) -> Iterator[list[dict]]:
+        """Relevance search, offset paging; stops on a missing `next` or at S2's cap."""
+        offset, limit = 0, 100
+        while True:
+            page = self.request(
+                "GET",
+                "/graph/v1/paper/search",
+                {"query": query, "fields": fields, "offset": offset, "limit": limit, **filters},
+            )
+            yield page.get("data") or []
+            following = page.get("next")
+            if following is None or int(following) <= offset:
+                return
+            offset = int(following)
+            limit = min(100, RELEVANCE_CAP - offset)
+            if limit <= 0:
+                return
+
+    def search_bulk(
+        self, query: str, fields: str = PAPER_FIELDS, **filters: str
+    ) -> Iterator[list[dict]]:
+        """Bulk search, token paging; stops when the token is missing or null."""
+        params: dict[str, Any] = {"query": query, "fields": fields, **filters}
+        while True:
+            page = self.request("GET", "/graph/v1/paper/search/bulk", params)
+            yield page.get("data") or []
+            token = page.get("token")
+            if not token:
+                return
+            params = {**params, "token": token}
+
+    def batch(self, ids: list[str], fields: str = PAPER_FIELDS) -> list[dict | None]:
+        """Papers in the order asked; None for an id S2 does not know."""
+        found: list[dict | None] = []
+        for start in range(0, len(ids), BATCH_MAX):
+            chunk = ids[start : start + BATCH_MAX]
+            found += self.request(
+                "POST", "/graph/v1/paper/batch", {"fields": fields}, {"ids": chunk}
+            )
+        return found
+
+    def citations(self, paper_id: str, fields: str = PAPER_FIELDS) -> Iterator[list[dict]]:
+        """The papers citing `paper_id`, a page at a time (this envelope has no total)."""
+        offset = 0
+        while True:
+            page = self.request(
+                "GET",
+                f"/graph/v1/paper/{paper_id}/citations",
+                {"fields": fields, "offset": offset, "limit": 100},
+            )
+            yield [c["citingPaper"] for c in page.get("data") or [] if c.get("citingPaper")]
+            if page.get("next") is None or int(page["next"]) <= offset:
+                return
+            offset = int(page["next"])
+
+    def recommendations(
+        self, positive: list[str], negative: list[str] = (), limit: int = 100,
+        fields: str = PAPER_FIELDS,
+    ) -> list[dict]:  # fmt: skip
+        page = self.request(
+            "POST",
+            "/recommendations/v1/papers/",
+            {"fields": fields, "limit": limit},
+            {"positivePaperIds": positive, "negativePaperIds": list(negative)},
+        )
+        return page.get("recommendedPapers") or []
+
+
+def _error_text(response: httpx.Response) -> str:
+    """S2's own errors say {"error": ...}; its API gateway says {"message": ...}."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("error") or body.get("message") or body)
+    return str(body)[:200]
+
+
+def to_paper(item: dict | None, provenance: Provenance) -> Paper | None:
+    """An S2 paper object as a `Paper`; None when it lacks a title or a date to file it by."""
+    if not item or not item.get("title") or not item.get("paperId"):
+        return None
+    raw_date = item.get("publicationDate")
+    if not raw_date:
+        return None
+    ids = item.get("externalIds") or {}
+    arxiv_id = split_version(ids["ArXiv"])[0] if ids.get("ArXiv") else None
+    doi = ids.get("DOI")
+    if doi and doi.lower().startswith(_ARXIV_DOI_PREFIX):
+        doi = None  # arXiv's own DOI says no more than the arXiv id
+    venue = item.get("venue") or ((item.get("publicationVenue") or {}).get("name"))
+    if venue and venue.strip().lower() in _NOT_VENUES:
+        venue = None
+    abstract = collapse_whitespace(item.get("abstract") or "")
+    repo = github_repo_in(abstract)
+    return Paper(
+        arxiv_id=arxiv_id,
+        s2_id=item["paperId"],
+        title=collapse_whitespace(item["title"]),
+        abstract=abstract,
+        authors=tuple(a["name"] for a in item.get("authors") or [] if a.get("name")),
+        first_version_date=date.fromisoformat(raw_date),
+        doi=doi,
+        venue=venue or None,
+        code_url=f"https://github.com/{repo}" if repo else None,
+        source="s2",
+        provenance=(provenance,),
+    )
+
+
+class SemanticScholarSource:
+    """Keyword searches, snowballing from the list and recommendations, in one window."""
+
+    def __init__(
+        self,
+        config: SemanticScholarConfig,
+        list_papers: dict[str, str],
+        api_key: str | None = None,
+    ) -> None:
+        self.config = config
+        self.list_papers = list_papers  # arXiv id -> the list's short name for it
+        self.api_key = api_key
+        self.name = "s2"
+        self.notes: list[str] = []
+
+    def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
+        last = until - timedelta(days=1)
+
+        def in_window(items: list[dict], provenance: Provenance) -> list[Paper]:
+            papers = [to_paper(item, provenance) for item in items]
+            return [p for p in papers if p and since <= p.first_version_date <= last]
+
+        with S2Client(self.config, self.api_key) as client:
+            window = f"{since.isoformat()}:{last.isoformat()}"
+            for query in self.config.queries:
+                for items in client.search_bulk(query, publicationDateOrYear=window):
+                    yield in_window(items, Provenance("s2 search", query))
+            if self.config.citations:
+                for arxiv_id, name in self.list_papers.items():
+                    try:
+                        for items in client.citations(f"arXiv:{arxiv_id}"):
+                            yield in_window(items, Provenance("cites", name))
+                    except NotFound:
+                        self.notes.append(f"Semantic Scholar does not know list paper {arxiv_id}")
+            if self.config.recommendations and self.list_papers:
+                positive = [f"arXiv:{a}" for a in list(self.list_papers)[:BATCH_MAX]]
+                items = client.recommendations(positive, limit=self.config.recommendations_limit)
+                yield in_window(items, Provenance("s2 recommended"))
