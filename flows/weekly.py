@@ -1,5 +1,9 @@
 """The weekly flow: ingest -> embed and index -> train -> digest, each a task with retries.
 
+Ingest runs the bundled files and every live source of `[sources] live` as parallel tasks.
+A live source that fails (arXiv down, Semantic Scholar answering 429 past its budget) is
+reported in the run log and in the digest's sources block; the run goes on with the rest.
+
 `litradar run` runs it once on a temporary local Prefect server; `litradar serve` serves
 it as a deployment on a cron schedule (that needs `prefect server start`, see README).
 Tasks take the config file's path, not a Config object, so every task re-reads the same
@@ -51,6 +55,21 @@ def ingest(config_path: str | None) -> dict:
     return report.as_dict()
 
 
+@task(cache_policy=NONE)
+def ingest_live(config_path: str | None, name: str) -> dict:
+    """No Prefect retries: the source already retried with back-off, and its watermark
+    makes the next weekly run catch up on what this one missed."""
+    from litradar.live_ingest import build_source, read_source
+
+    cfg = _config(config_path)
+    report = read_source(cfg, build_source(cfg, name))
+    logger = get_run_logger()
+    (logger.error if report.error else logger.info)(report.summary())
+    for note in report.notes:
+        logger.warning(f"{name}: {note}")
+    return report.as_dict()
+
+
 @task(retries=1, cache_policy=NONE, **RETRYING)
 def embed_and_index(config_path: str | None) -> dict:
     report = pipeline.update_index(_config(config_path))
@@ -83,11 +102,32 @@ def weekly(
 
     if since is None or until is None:
         since, until = last_full_iso_week(date.today())
-    ingested = ingest(config_path)
+    files = ingest.submit(config_path)
+    live = {
+        name: ingest_live.submit(config_path, name) for name in _config(config_path).sources.live
+    }
+    ingested = files.result()
+    sources = [_live_result(name, future) for name, future in live.items()]
     indexed = embed_and_index(config_path)
     metrics = train(config_path)
     digested = digest(config_path, since, until)
-    return {"ingest": ingested, "index": indexed, "train": metrics, "digest": digested}
+    return {
+        "ingest": ingested,
+        "sources": sources,
+        "index": indexed,
+        "train": metrics,
+        "digest": digested,
+    }
+
+
+def _live_result(name: str, future) -> dict:  # type: ignore[no-untyped-def]
+    """A source task that crashed (a bug, not a service failure) is reported like a failed
+    source, so the other sources' papers still reach the digest."""
+    result = future.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        get_run_logger().error(f"source {name} crashed: {result}")
+        return {"source": name, "error": f"crashed: {result}"}
+    return result
 
 
 def serve_weekly(config_path: str | None, cron: str, timezone: str) -> None:

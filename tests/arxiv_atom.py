@@ -1,7 +1,7 @@
 """Generated arXiv API pages in the exact Atom layout of the recorded ones
 (tests/fixtures/recorded/arxiv_api/search_testing_start0_max10.xml), for what no recording
 holds: a result set that really ends, and a large stream for the benchmark. The papers are
-synthetic (ids 2503.1xxxx); tests that say "recorded" use the real files instead."""
+synthetic (ids 2599.xxxxx, a month that does not exist); tests that say "recorded" use the real files instead."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ HEADER = (
 
 
 def paper_id(i: int) -> str:
-    return f"2503.{10000 + i:05d}"
+    return f"2599.{i:05d}"  # month 99: no real arXiv paper has such an id
 
 
 def entry(i: int, start: datetime = datetime(2025, 3, 10, 9, tzinfo=UTC)) -> str:

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from litradar.cli import app
+from tests.conftest import write_config
 
 pytestmark = pytest.mark.slow
 runner = CliRunner()
@@ -51,3 +52,36 @@ def test_a_failing_step_is_one_clear_line_and_not_retried(project: Path):
     assert (
         not (project / "index" / "litradar.sqlite").exists() or not (project / "digests").exists()
     )
+
+
+def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(project: Path):
+    """arXiv answers (generated pages on 127.0.0.1); Semantic Scholar answers 429 to
+    everything. The run finishes, and the digest says which source failed and why."""
+    from litradar.awesome_list import load_list
+    from tests.arxiv_atom import page
+    from tests.replay import ReplayServer, Reply
+
+    with ReplayServer() as server:
+        for start in (0, 10):
+            server.on("GET", "/api/query", Reply(200, page(start, 10, 20)), start=str(start))
+        for arxiv_id in load_list(project / "data" / "awesome_list.md").arxiv_ids:
+            server.on("GET", f"/graph/v1/paper/arXiv:{arxiv_id}/citations", Reply(429, b"{}"))
+        write_config(
+            project,
+            sources='categories = ["cs.CV"]\nlive = ["arxiv", "s2"]',
+            extra=(
+                f'[sources.arxiv]\nurl = "{server.url}/api/query"\ndelay_seconds = 0.0\n'
+                "retries = 0\npage_size = 10\nqueries = []\n"
+                f'[sources.s2]\nurl = "{server.url}"\nmin_interval_seconds = 0.0\n'
+                "retries = 1\nbackoff_seconds = 0.01\nqueries = []\nrecommendations = false\n"
+            ),
+        )
+        result = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
+    assert result.exit_code == 0, result.output
+    assert "source arxiv: 20 added" in result.output
+    assert "source s2: FAILED" in result.output
+    markdown = (project / "digests" / "2025-W11.md").read_text()
+    assert "## Sources" in markdown and "**s2: FAILED" in markdown
+    document = json.loads((project / "digests" / "2025-W11.json").read_text())
+    generated = [p for p in document["papers"] if p["arxiv_id"].startswith("2599.")]
+    assert len(generated) == 20 and generated[0]["provenance"] == ["arxiv: cs.CV"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litradar.paper import Paper
+from litradar.paper import Paper, Provenance
 from litradar.store import Store
 
 
@@ -74,3 +74,149 @@ def test_embeddings_are_cached_by_model_and_text(tmp_path: Path):
 def test_text_change_changes_the_cache_key():
     a = paper("2503.00001")
     assert a.text_sha != replace(a, abstract="Changed.").text_sha
+
+
+# one paper, one record -------------------------------------------------------------------
+
+S2_TITLE = "Sparse Autoencoders Find Interpretable Features in CLIP"
+
+
+def arxiv_paper(**changes) -> Paper:
+    base = Paper(
+        arxiv_id="2503.04242",
+        title=S2_TITLE,
+        abstract="The arXiv abstract.",
+        authors=("Ann Lee", "Bo Chen"),
+        first_version_date=date(2025, 3, 6),
+        source="arxiv",
+        provenance=(Provenance("arxiv", "cs.CV"),),
+    )
+    return replace(base, **changes)
+
+
+def s2_paper(**changes) -> Paper:
+    base = Paper(
+        arxiv_id=None,
+        s2_id="abc123",
+        title="Sparse autoencoders find interpretable features in CLIP.",
+        abstract="",  # S2 withholds some abstracts: null arrives as empty
+        authors=("A. Lee", "B. Chen"),
+        first_version_date=date(2025, 6, 1),
+        doi="10.1109/CVPR.2025.1",
+        venue="CVPR",
+        source="s2",
+        provenance=(Provenance("cites", "SAE 4 LMM"),),
+    )
+    return replace(base, **changes)
+
+
+def test_an_s2_record_of_an_arxiv_paper_merges_into_it_and_keeps_the_best_of_each(
+    tmp_path: Path,
+):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([arxiv_paper()])
+        result = store.upsert([s2_paper()])
+        assert (result.added, result.updated) == (0, 1)
+        [merged] = store.papers()
+        assert merged.abstract == "The arXiv abstract."  # S2's null does not erase it
+        assert merged.title == S2_TITLE and merged.authors == ("Ann Lee", "Bo Chen")
+        assert (merged.venue, merged.s2_id, merged.doi) == ("CVPR", "abc123", "10.1109/cvpr.2025.1")
+        assert merged.first_version_date == date(2025, 3, 6)
+        assert [p.describe() for p in merged.provenance] == ["arxiv: cs.CV", "cites: SAE 4 LMM"]
+        again = store.upsert([s2_paper(), arxiv_paper()])
+        assert again.unchanged == 2 and store.count() == 1
+
+
+def test_arxiv_text_replaces_an_s2_only_record_which_keeps_its_row_id(tmp_path: Path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([s2_paper()])
+        before = store.papers()[0]
+        assert before.key == "s2:abc123" and before.abs_url == "https://doi.org/10.1109/cvpr.2025.1"
+        store.upsert([arxiv_paper(doi="https://doi.org/10.1109/CVPR.2025.1")])
+        [after] = store.papers()
+        assert after.store_id == before.store_id and after.key == "2503.04242"
+        assert after.abstract == "The arXiv abstract." and after.source == "arxiv"
+        assert after.venue == "CVPR"
+
+
+def test_dois_match_across_case_and_resolver_urls(tmp_path: Path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([s2_paper(title="Something else entirely, long enough")])
+        store.upsert(
+            [s2_paper(s2_id=None, title="Other", doi="https://doi.org/10.1109/cvpr.2025.1")]
+        )
+        assert store.count() == 1
+
+
+def test_short_titles_and_contradicting_ids_do_not_merge(tmp_path: Path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([arxiv_paper(title="Introduction")])
+        store.upsert([s2_paper(title="Introduction", doi=None)])
+        store.upsert(
+            [arxiv_paper(arxiv_id="2503.09999", title="A shared title that is long enough")]
+        )
+        store.upsert(
+            [arxiv_paper(arxiv_id="2503.08888", title="A shared title that is long enough")]
+        )
+        assert store.count() == 4
+
+
+def test_watermarks_are_kept_per_source(tmp_path: Path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        assert store.watermark("arxiv") is None
+        store.set_watermark("arxiv", "2025-03-17")
+        store.set_watermark("s2", "2025-03-10")
+        store.set_watermark("arxiv", "2025-03-24")
+    with Store.open(tmp_path / "s.sqlite") as store:
+        assert (store.watermark("arxiv"), store.watermark("s2")) == ("2025-03-24", "2025-03-10")
+
+
+V1_SCHEMA = """
+CREATE TABLE papers (
+    id INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+    abstract TEXT NOT NULL, authors TEXT NOT NULL, first_version_date TEXT NOT NULL,
+    version INTEGER NOT NULL, categories TEXT NOT NULL, doi TEXT, comments TEXT,
+    source TEXT NOT NULL, text_sha TEXT NOT NULL, added_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX papers_by_date ON papers (first_version_date);
+CREATE TABLE embeddings (model TEXT NOT NULL, text_sha TEXT NOT NULL, dim INTEGER NOT NULL,
+    vector BLOB NOT NULL, PRIMARY KEY (model, text_sha));
+CREATE TABLE runs (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, status TEXT NOT NULL, detail TEXT);
+PRAGMA user_version=1;
+"""
+
+
+def test_a_store_of_schema_1_is_upgraded_in_place_with_its_ids(tmp_path: Path):
+    """The schema the first release wrote (papers keyed by arXiv id only)."""
+    import sqlite3
+
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA)
+        db.execute(
+            "INSERT INTO papers VALUES (7, '2503.00001', 'Old Title: A Study Long Enough', 'Abs.',"
+            " '[\"A\"]', '2025-03-03', 2, 'cs.CV', '10.1/X', NULL, 'file', 'sha', 't', 't')"
+        )
+    with Store.open(path) as store:
+        [paper] = store.papers()
+        assert (paper.store_id, paper.arxiv_id, paper.version, paper.doi) == (
+            7,
+            "2503.00001",
+            2,
+            "10.1/x",
+        )
+        assert [p.describe() for p in paper.provenance] == ["file"]
+        store.upsert([s2_paper(title="Old title - a study long enough", doi=None)])
+        assert store.count() == 1 and store.papers()[0].venue == "CVPR"
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+
+
+def test_a_later_record_fills_an_abstract_the_first_one_lacked(tmp_path: Path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([s2_paper()])
+        assert store.upsert([s2_paper(abstract="Found elsewhere.", venue=None)]).updated == 1
+        [paper] = store.papers()
+        assert (paper.abstract, paper.venue) == ("Found elsewhere.", "CVPR")

@@ -283,6 +283,9 @@ def run(
         f"{result['index']['embedded_now']} embedded, digest {result['digest']['name']} "
         f"({result['digest']['proposed']} proposed)\n  {result['digest']['markdown']}"
     )
+    for source in result["sources"]:
+        state = f"FAILED: {source['error']}" if source.get("error") else f"{source['added']} added"
+        out.print(f"  source {escape(source['source'])}: {escape(state)}")
 
 
 def cfg_path(cfg: Config, explicit: Path | None) -> str | None:

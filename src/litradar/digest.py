@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -37,6 +37,7 @@ class Digest:
     list_names: dict[str, str]  # arXiv id -> short name (or title) of list papers
     models_trained_at: str
     sections: list[str]
+    sources: list[dict] = field(default_factory=list)  # the last run of each live source
 
     @property
     def name(self) -> str:
@@ -51,6 +52,7 @@ def build_digest(
     size: int,
     min_score: float,
     models_trained_at: str,
+    sources: list[dict] | None = None,
 ) -> Digest:
     ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.key))
     on_list = awesome.arxiv_ids
@@ -65,6 +67,7 @@ def build_digest(
         list_names=names,
         models_trained_at=models_trained_at,
         sections=awesome.section_names(),
+        sources=sources or [],
     )
 
 
@@ -84,7 +87,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
     ]
     if not digest.ranked:
         lines += ["No papers in this window. Nothing to propose.", ""]
-        return "\n".join(lines)
+        return "\n".join(lines + _sources_block(digest))
     if not digest.proposed_ids:
         lines += ["No paper in this window scored high enough to propose.", ""]
     rank_of = {s.paper.key: i for i, s in enumerate(digest.ranked, start=1)}
@@ -101,6 +104,8 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 for aid, sim in item.close_to
             )
             terms = ", ".join(escape_markdown(t) for t in item.top_terms) or "none"
+            found_by = "; ".join(escape_markdown(p.describe()) for p in item.paper.provenance)
+            venue = f" · venue: {escape_markdown(item.paper.venue)}" if item.paper.venue else ""
             lines += [
                 render_entry(entry),
                 "",
@@ -109,9 +114,25 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 f"close to: {close}",
                 f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
                 f"known {item.signals['known_top3']:+.1f} · terms: {terms}",
+                f"  found by: {found_by or 'unknown'}{venue}",
                 "",
             ]
-    return "\n".join(lines)
+    return "\n".join(lines + _sources_block(digest))
+
+
+def _sources_block(digest: Digest) -> list[str]:
+    """How each live source fared in its last run: a failure must be visible here, not
+    only in a log nobody reads."""
+    from litradar.live_ingest import describe_source_run
+
+    if not digest.sources:
+        return []
+    lines = ["## Sources", ""]
+    for run in digest.sources:
+        line = escape_markdown(describe_source_run(run))
+        lines.append(f"- **{line}**" if run.get("error") else f"- {line}")
+        lines += [f"  - note: {escape_markdown(note)}" for note in run.get("notes", [])]
+    return [*lines, ""]
 
 
 def render_json(digest: Digest) -> str:
@@ -119,8 +140,12 @@ def render_json(digest: Digest) -> str:
     for rank, item in enumerate(digest.ranked, start=1):
         papers.append(
             {
-                "arxiv_id": item.paper.key,
+                "key": item.paper.key,
+                "arxiv_id": item.paper.arxiv_id,
+                "s2_id": item.paper.s2_id,
                 "title": item.paper.title,
+                "venue": item.paper.venue,
+                "provenance": [p.describe() for p in item.paper.provenance],
                 "first_version_date": item.paper.first_version_date.isoformat(),
                 "rank": rank,
                 "relevance": round(item.relevance, 6),
@@ -140,6 +165,7 @@ def render_json(digest: Digest) -> str:
         "models_trained_at": digest.models_trained_at,
         "papers_read": len(digest.ranked),
         "proposed": len(digest.proposed_ids),
+        "sources": digest.sources,
         "papers": papers,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

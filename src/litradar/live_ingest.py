@@ -150,4 +150,14 @@ def latest_source_reports(config: Config) -> list[dict]:
         for run in store.runs():
             if run["kind"].startswith("ingest:") and run["status"] != "running":
                 latest[run["kind"]] = run
-    return [run["detail"] | {"status": run["status"]} for run in latest.values()]
+    return [
+        run["detail"] | {"status": run["status"], "finished_at": run["finished_at"]}
+        for run in latest.values()
+    ]
+
+
+def describe_source_run(run: dict) -> str:
+    """One line per source for the digest: what it read, or why it failed."""
+    report = SourceReport(**{k: run[k] for k in SourceReport.__dataclass_fields__ if k in run})
+    when = f", run {run['finished_at']}" if run.get("finished_at") else ""
+    return report.summary() + when

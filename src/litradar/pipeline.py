@@ -214,6 +214,7 @@ def make_digest(
 ) -> DigestReport:
     """Score every paper first announced in [since, until) and write the week's digest."""
     from litradar.digest import build_digest, write_digest
+    from litradar.live_ingest import latest_source_reports
 
     if until <= since:
         raise LitradarError(f"empty window: --until {until} is not after --since {since}")
@@ -235,6 +236,7 @@ def make_digest(
         size=config.digest.size,
         min_score=config.digest.min_score,
         models_trained_at=models.trained_at,
+        sources=latest_source_reports(config),
     )
     md_path, json_path = write_digest(digest, awesome, config.digests_dir)
     return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))

@@ -1,0 +1,150 @@
+"""Reading live sources into the store: watermarks, crashes, backfills, concurrent ingests,
+and the `litradar ingest --source` command, against servers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litradar.awesome_list import load_list
+from litradar.cli import app
+from litradar.config import Config, load_config
+from litradar.live_ingest import latest_source_reports, read_source
+from litradar.paper import Paper
+from litradar.sources.arxiv_api import ArxivApiSource
+from litradar.store import Store
+from tests.arxiv_atom import page
+from tests.conftest import write_config
+from tests.replay import ReplayServer, Reply
+
+QUERY = "/api/query"
+runner = CliRunner()
+
+
+def serve_pages(server: ReplayServer, total: int, per_page: int = 10) -> None:
+    for start in range(0, total, per_page):
+        server.on("GET", QUERY, Reply(200, page(start, per_page, total)), start=str(start))
+
+
+def project_config(folder: Path, server: ReplayServer, live: str = '["arxiv"]') -> Config:
+    write_config(
+        folder,
+        sources=f'categories = ["cs.CV"]\nlive = {live}',
+        extra=(
+            f'[sources.arxiv]\nurl = "{server.url}{QUERY}"\ndelay_seconds = 0.0\n'
+            "retries = 1\nbackoff_seconds = 0.01\npage_size = 10\nqueries = []\n"
+            f'[sources.s2]\nurl = "{server.url}"\nmin_interval_seconds = 0.0\nretries = 1\n'
+            "backoff_seconds = 0.01\nqueries = []\nrecommendations = false\n"
+        ),
+    )
+    return load_config(folder / "litradar.toml", environ={})
+
+
+class CrashingSource:
+    """A source whose second page dies of a bug (not a service failure)."""
+
+    name = "crashy"
+
+    def __init__(self, papers: list[Paper]) -> None:
+        self.papers = papers
+
+    def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
+        yield self.papers[:2]
+        raise RuntimeError("bug in the middle of a run")
+
+
+def test_a_crash_keeps_committed_pages_and_leaves_the_mark(tmp_path: Path, project: Path):
+    with ReplayServer() as server:
+        config = project_config(project, server)
+    papers = [
+        Paper(f"2503.0000{i}", f"Title {i}", "A.", ("A",), date(2025, 3, 10)) for i in range(4)
+    ]
+    with pytest.raises(RuntimeError):
+        read_source(config, CrashingSource(papers), until=date(2025, 3, 17))
+    with Store.open(config.store_path) as store:
+        assert store.count() == 2 and store.watermark("crashy") is None
+        assert store.runs("ingest:crashy")[-1]["status"] == "crashed"
+
+
+def test_a_backfill_never_moves_the_mark_backwards(project: Path):
+    with ReplayServer() as server:
+        serve_pages(server, 15)
+        config = project_config(project, server)
+        source = ArxivApiSource(config.sources.arxiv, ["cs.CV"])
+        read_source(config, source, until=date(2025, 3, 24))
+        back = read_source(config, source, since=date(2025, 3, 1), until=date(2025, 3, 8))
+        assert back.watermark == "2025-03-24"
+        assert (
+            "submittedDate:[202503010000 TO 202503072359]" in server.seen[-1].query["search_query"]
+        )
+
+
+def test_two_concurrent_ingests_store_each_paper_once(project: Path):
+    with ReplayServer() as server:
+        serve_pages(server, 120)
+        config = project_config(project, server)
+        errors: list[BaseException] = []
+
+        def ingest() -> None:
+            try:
+                source = ArxivApiSource(config.sources.arxiv, ["cs.CV"])
+                report = read_source(config, source, until=date(2025, 3, 17))
+                assert report.error is None
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=ingest) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    with Store.open(config.store_path) as store:
+        papers = store.papers()
+        assert len(papers) == 120 and len({p.arxiv_id for p in papers}) == 120
+        assert all(len(p.provenance) == 1 for p in papers)
+
+
+def test_cli_ingest_reads_a_source_and_reports_a_failing_one(project: Path):
+    with ReplayServer() as server:
+        serve_pages(server, 25)
+        for arxiv_id in load_list(project / "data" / "awesome_list.md").arxiv_ids:
+            server.on("GET", f"/graph/v1/paper/arXiv:{arxiv_id}/citations", Reply(429, b"{}"))
+        config = project_config(project, server, live='["arxiv", "s2"]')
+        args = ["--config", str(project / "litradar.toml")]
+        good = runner.invoke(
+            app,
+            [
+                "ingest",
+                "--source",
+                "arxiv",
+                "--since",
+                "2025-03-10",
+                "--until",
+                "2025-03-17",
+                *args,
+            ],
+        )
+        assert good.exit_code == 0, good.output
+        assert "arxiv: 25 read, 25 added" in good.output
+        bad = runner.invoke(app, ["ingest", "--source", "s2", "--until", "2025-03-17", *args])
+        assert bad.exit_code == 1
+        assert "s2: FAILED" in bad.output and "429" in bad.output
+        assert "Traceback" not in bad.output
+    reports = {r["source"]: r for r in latest_source_reports(config)}
+    assert reports["arxiv"]["status"] == "ok" and reports["s2"]["status"] == "failed"
+
+
+def test_cli_ingest_needs_something_to_read_and_rejects_a_bad_date(project: Path):
+    args = ["--config", str(project / "litradar.toml")]
+    nothing = runner.invoke(app, ["ingest", *args])
+    assert nothing.exit_code == 1 and "nothing to ingest" in nothing.output
+    bad_date = runner.invoke(app, ["ingest", "--source", "arxiv", "--since", "last week", *args])
+    assert bad_date.exit_code == 1 and "is not a date" in bad_date.output
+    missing = runner.invoke(app, ["ingest", "--source", "nope.jsonl", *args])
+    assert missing.exit_code == 1 and "no such file: nope.jsonl" in missing.output
