@@ -34,6 +34,8 @@ def test_environment_overrides_the_file(tmp_path: Path):
         ("[digest]\nsize = 'many'\n", "'digest.size'"),
         ("[schedule]\ncron = '0 7 * *'\n", "cron needs 5 fields"),
         ("[digest\nsize = 5\n", "not valid TOML"),
+        ("[sources]\nlive = ['arxiv', 'scholar']\n", "unknown live source 'scholar'"),
+        ("[sources.s2]\nretries = -1\n", "'sources.s2.retries'"),
     ],
 )
 def test_a_bad_config_is_one_clear_line(tmp_path: Path, text: str, message: str):

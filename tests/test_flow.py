@@ -57,15 +57,13 @@ def test_a_failing_step_is_one_clear_line_and_not_retried(project: Path):
 def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(project: Path):
     """arXiv answers (generated pages on 127.0.0.1); Semantic Scholar answers 429 to
     everything. The run finishes, and the digest says which source failed and why."""
-    from litradar.awesome_list import load_list
     from tests.arxiv_atom import page
     from tests.replay import ReplayServer, Reply
 
     with ReplayServer() as server:
         for start in (0, 10):
             server.on("GET", "/api/query", Reply(200, page(start, 10, 20)), start=str(start))
-        for arxiv_id in load_list(project / "data" / "awesome_list.md").arxiv_ids:
-            server.on("GET", f"/graph/v1/paper/arXiv:{arxiv_id}/citations", Reply(429, b"{}"))
+        server.on("POST", "/graph/v1/paper/batch", Reply(429, b"{}"))
         write_config(
             project,
             sources='categories = ["cs.CV"]\nlive = ["arxiv", "s2"]',

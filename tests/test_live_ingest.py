@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import load_list
 from litradar.cli import app
 from litradar.config import Config, load_config
 from litradar.live_ingest import latest_source_reports, read_source
@@ -113,8 +112,7 @@ def test_two_concurrent_ingests_store_each_paper_once(project: Path):
 def test_cli_ingest_reads_a_source_and_reports_a_failing_one(project: Path):
     with ReplayServer() as server:
         serve_pages(server, 25)
-        for arxiv_id in load_list(project / "data" / "awesome_list.md").arxiv_ids:
-            server.on("GET", f"/graph/v1/paper/arXiv:{arxiv_id}/citations", Reply(429, b"{}"))
+        server.on("POST", "/graph/v1/paper/batch", Reply(429, b"{}"))
         config = project_config(project, server, live='["arxiv", "s2"]')
         args = ["--config", str(project / "litradar.toml")]
         good = runner.invoke(
@@ -148,3 +146,18 @@ def test_cli_ingest_needs_something_to_read_and_rejects_a_bad_date(project: Path
     assert bad_date.exit_code == 1 and "is not a date" in bad_date.output
     missing = runner.invoke(app, ["ingest", "--source", "nope.jsonl", *args])
     assert missing.exit_code == 1 and "no such file: nope.jsonl" in missing.output
+
+
+def test_cli_sources_shows_each_marks_and_last_run(project: Path):
+    args = ["--config", str(project / "litradar.toml")]
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        project_config(project, server)
+        empty = runner.invoke(app, ["sources", *args])
+        assert "no live source has run yet" in empty.output
+        runner.invoke(app, ["ingest", "--source", "arxiv", "--until", "2025-03-17", *args])
+    shown = runner.invoke(app, ["sources", *args])
+    assert shown.exit_code == 0, shown.output
+    assert "configured live sources: arxiv" in shown.output
+    assert "arxiv: read up to 2025-03-17" in shown.output
+    assert "last run: arxiv: 5 read, 5 added" in shown.output

@@ -182,7 +182,8 @@ def test_a_failure_between_pages_then_a_rerun_stores_everything_once(tmp_path: P
             assert store.count() == 35
             assert store.watermark("arxiv") == "2025-03-17"
             stored = store.get(paper_id(34))
-            assert stored.code_url is None and stored.source == "arxiv"
+            assert stored.code_url == "https://github.com/example/gen-34"
+            assert stored.source == "arxiv"
             assert stored.provenance[0].describe() == "arxiv: cs.CV"
 
         # The next run starts from the mark minus the overlap, and finds nothing new.

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -237,22 +236,29 @@ def test_a_timeout_is_retried_and_app_errors_are_not():
                 )
 
 
-def test_the_source_snowballs_citations_in_the_window_with_their_provenance(tmp_path: Path):
-    """Citing papers are real recorded S2 paper objects, wrapped in the citations envelope."""
+def test_the_source_snowballs_citations_in_the_window_with_their_provenance():
+    """Citing papers are real recorded S2 paper objects, wrapped in the citations envelope.
+    One batch call finds the list papers S2 knows; an unknown one and an uncited one cost
+    no further request."""
     items = recorded_json("search_429_then_200_full_fields.3.json")["data"]
     citing = {"offset": 0, "data": [{"citingPaper": item} for item in items]}
+    known = [
+        None,
+        {"paperId": "s2survey", "citationCount": 97},
+        {"paperId": "s2new", "citationCount": 0},
+    ]
     with ReplayServer() as server:
-        server.on("GET", "/graph/v1/paper/arXiv:2502.17516/citations", Reply.json(citing))
-        server.on(
-            "GET",
-            "/graph/v1/paper/arXiv:9999.99999/citations",
-            Reply.recorded("semantic_scholar/error_404_not_found.1.json"),
-        )
+        server.on("POST", BATCH, Reply.json(known))
+        server.on("GET", "/graph/v1/paper/s2survey/citations", Reply.json(citing))
         config = s2_config(server, queries=[], recommendations=False)
-        source = SemanticScholarSource(config, {"2502.17516": "MI Survey", "9999.99999": "Unknown"})
+        source = SemanticScholarSource(
+            config, {"9999.99999": "Unknown", "2502.17516": "MI Survey", "2503.00001": "New"}
+        )
         papers = [p for page in source.pages(date(2025, 1, 1), date(2026, 1, 1)) for p in page]
+        assert json.loads(server.seen[0].body)["ids"][1] == "arXiv:2502.17516"
+        assert [s.path for s in server.seen] == [BATCH, "/graph/v1/paper/s2survey/citations"]
+        assert server.seen[1].query["fields"].startswith("title,abstract")
     expected = [i for i in items if (i.get("publicationDate") or "").startswith("2025")]
     assert len(papers) == len(expected) > 0
     assert all(p.provenance == (Provenance("cites", "MI Survey"),) for p in papers)
     assert source.notes == ["Semantic Scholar does not know list paper 9999.99999"]
-    assert server.seen[0].query["fields"].startswith("title,abstract")

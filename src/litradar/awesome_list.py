@@ -126,6 +126,12 @@ def github_repo_in(text: str) -> str | None:
     return match["repo"].rstrip(".") if match else None
 
 
+def code_link(*texts: str | None) -> str | None:
+    """A paper's code link, from the first GitHub repository its texts name."""
+    repo = github_repo_in(" ".join(t for t in texts if t))
+    return f"https://github.com/{repo}" if repo else None
+
+
 class _Builder:
     """Accumulates one entry's lines, then checks it once it is complete."""
 
@@ -273,7 +279,7 @@ def fallback_short_name(title: str) -> str:
 
 def entry_for_paper(paper: Paper, section: tuple[str, ...]) -> ListEntry:
     """A proposal in the list's own format, safe to paste: the title and name are escaped."""
-    repo = github_repo_in(f"{paper.comments or ''} {paper.abstract}")
+    repo = github_repo_in(f"{paper.comments or ''} {paper.abstract} {paper.code_url or ''}")
     return ListEntry(
         section=section,
         title=escape_markdown(paper.title),
@@ -282,7 +288,7 @@ def entry_for_paper(paper: Paper, section: tuple[str, ...]) -> ListEntry:
         short_name=escape_markdown(fallback_short_name(paper.title)),
         arxiv_id=paper.arxiv_id,
         date_shown=format_date(paper.first_version_date),
-        arxiv_badge_url=paper.abs_url,
+        arxiv_badge_url=paper.abs_url if paper.arxiv_id else None,
         star_repo=repo,
         code_url=f"https://github.com/{repo}" if repo else None,
     )

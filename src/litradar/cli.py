@@ -116,6 +116,25 @@ def ingest(
 
 
 @app.command()
+def sources(config: ConfigOption = None) -> None:
+    """Where each live source stands: its watermark and how its last run went."""
+    from litradar.live_ingest import describe_source_run, latest_source_reports
+    from litradar.store import Store
+
+    cfg = _config(config)
+    out.print(f"configured live sources: {', '.join(cfg.sources.live) or 'none'}")
+    with _guard(lambda: Store.open(cfg.store_path)) as store:
+        marks = store.watermarks()
+    runs = {run["source"]: run for run in _guard(lambda: latest_source_reports(cfg))}
+    if not marks and not runs:
+        out.print("no live source has run yet")
+    for name in sorted(set(marks) | set(runs)):
+        out.print(f"{escape(name)}: read up to {marks.get(name, 'nothing yet')}")
+        if name in runs:
+            out.print(f"  last run: {escape(describe_source_run(runs[name]))}")
+
+
+@app.command()
 def index(config: ConfigOption = None) -> None:
     """Embed papers that have no embedding yet and rebuild the FAISS index if needed."""
     from litradar.pipeline import update_index

@@ -389,6 +389,11 @@ class Store:
         row = self._db.execute("SELECT mark FROM watermarks WHERE source = ?", (source,)).fetchone()
         return None if row is None else row["mark"]
 
+    def watermarks(self) -> dict[str, str]:
+        return {
+            r["source"]: r["mark"] for r in self._db.execute("SELECT source, mark FROM watermarks")
+        }
+
     def set_watermark(self, source: str, mark: str) -> None:
         """Call only after the papers up to `mark` are committed: a mark never runs ahead."""
         with self._transaction() as db:

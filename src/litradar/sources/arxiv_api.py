@@ -18,6 +18,7 @@ import arxiv
 import requests
 from requests.adapters import HTTPAdapter
 
+from litradar.awesome_list import code_link
 from litradar.config import ArxivApiConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
 from litradar.sources.live import USER_AGENT, SourceError, backoff_delays
@@ -113,6 +114,7 @@ def _to_paper(result: arxiv.Result, provenance: Provenance) -> Paper:
         categories=tuple(result.categories),
         doi=result.doi or None,
         comments=collapse_whitespace(result.comment) if result.comment else None,
+        code_url=code_link(result.comment, result.summary),
         source="arxiv",
         provenance=(provenance,),
     )

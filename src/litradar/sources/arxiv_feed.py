@@ -16,6 +16,7 @@ from email.utils import parsedate_to_datetime
 import feedparser
 import httpx
 
+from litradar.awesome_list import code_link
 from litradar.config import FeedConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, is_arxiv_id, split_version
 from litradar.sources.live import USER_AGENT, SourceError, backoff_delays
@@ -114,6 +115,7 @@ class FeedSource:
             version=version or 1,
             categories=tuple(t["term"] for t in entry.get("tags", []) if t.get("term")),
             doi=entry.get("arxiv_doi"),
+            code_url=code_link(abstract),
             source="feed",
             provenance=(Provenance("feed", "+".join(self.categories)),),
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from litradar.awesome_list import github_repo_in
+from litradar.awesome_list import code_link
 from litradar.config import SemanticScholarConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
 from litradar.sources.live import USER_AGENT, SourceError, Throttle, backoff_delays
@@ -28,10 +28,6 @@ BATCH_MAX = 500
 # Where a "venue" only says the paper is a preprint, it is not a venue.
 _NOT_VENUES = {"arxiv", "arxiv.org"}
 _ARXIV_DOI_PREFIX = "10.48550/arxiv."
-
-
-class NotFound(SourceError):
-    """One unknown paper id: skipped, not a failure of the whole source."""
 
 
 class S2Client:
@@ -76,8 +72,6 @@ class S2Client:
                         problem = "a response that is not JSON"
                 elif response.status_code == 403:
                     raise SourceError(self._forbidden_message()) from None
-                elif response.status_code == 404:
-                    raise NotFound(f"Semantic Scholar: {_error_text(response)}") from None
                 elif response.status_code == 429:
                     problem = "429 Too Many Requests"
                 elif response.status_code >= 500:
@@ -201,7 +195,6 @@ def to_paper(item: dict | None, provenance: Provenance) -> Paper | None:
     if venue and venue.strip().lower() in _NOT_VENUES:
         venue = None
     abstract = collapse_whitespace(item.get("abstract") or "")
-    repo = github_repo_in(abstract)
     return Paper(
         arxiv_id=arxiv_id,
         s2_id=item["paperId"],
@@ -211,7 +204,7 @@ def to_paper(item: dict | None, provenance: Provenance) -> Paper | None:
         first_version_date=date.fromisoformat(raw_date),
         doi=doi,
         venue=venue or None,
-        code_url=f"https://github.com/{repo}" if repo else None,
+        code_url=code_link(abstract),
         source="s2",
         provenance=(provenance,),
     )
@@ -244,14 +237,24 @@ class SemanticScholarSource:
             for query in self.config.queries:
                 for items in client.search_bulk(query, publicationDateOrYear=window):
                     yield in_window(items, Provenance("s2 search", query))
-            if self.config.citations:
-                for arxiv_id, name in self.list_papers.items():
-                    try:
-                        for items in client.citations(f"arXiv:{arxiv_id}"):
-                            yield in_window(items, Provenance("cites", name))
-                    except NotFound:
-                        self.notes.append(f"Semantic Scholar does not know list paper {arxiv_id}")
+            if self.config.citations and self.list_papers:
+                for s2_id, name in self._citable_list_papers(client):
+                    for items in client.citations(s2_id):
+                        yield in_window(items, Provenance("cites", name))
             if self.config.recommendations and self.list_papers:
                 positive = [f"arXiv:{a}" for a in list(self.list_papers)[:BATCH_MAX]]
                 items = client.recommendations(positive, limit=self.config.recommendations_limit)
                 yield in_window(items, Provenance("s2 recommended"))
+
+    def _citable_list_papers(self, client: S2Client) -> list[tuple[str, str]]:
+        """One batch call instead of one failing call per unknown paper: S2's ids of the
+        list papers it knows, leaving out those nobody cites yet."""
+        arxiv_ids = list(self.list_papers)
+        found = client.batch([f"arXiv:{a}" for a in arxiv_ids], fields="paperId,citationCount")
+        citable = []
+        for arxiv_id, item in zip(arxiv_ids, found, strict=True):
+            if item is None:
+                self.notes.append(f"Semantic Scholar does not know list paper {arxiv_id}")
+            elif item.get("citationCount") != 0:
+                citable.append((item["paperId"], self.list_papers[arxiv_id]))
+        return citable
