@@ -4,12 +4,12 @@ with every paper of the window, so anyone can check where a paper ranked."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from litradar.awesome_list import AwesomeList, entry_for_paper, escape_markdown, render_entry
+from litradar.files import atomic_write_text
 from litradar.ranking.scoring import Scored
 
 
@@ -171,16 +171,10 @@ def render_json(digest: Digest) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def write_digest(digest: Digest, awesome: AwesomeList, directory: Path) -> tuple[Path, Path]:
     directory.mkdir(parents=True, exist_ok=True)
     md_path = directory / f"{digest.name}.md"
     json_path = directory / f"{digest.name}.json"
-    _atomic_write_text(json_path, render_json(digest))
-    _atomic_write_text(md_path, render_markdown(digest, awesome))
+    atomic_write_text(json_path, render_json(digest))
+    atomic_write_text(md_path, render_markdown(digest, awesome))
     return md_path, json_path

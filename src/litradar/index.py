@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ import faiss
 import numpy as np
 
 from litradar.errors import LitradarError
+from litradar.files import atomic_write_bytes
 
 
 def _slug(model: str) -> str:
@@ -30,15 +30,6 @@ def content_fingerprint(ids: list[int], shas: list[str]) -> str:
     for store_id, sha in sorted(zip(ids, shas, strict=True)):
         digest.update(f"{store_id}:{sha};".encode())
     return digest.hexdigest()
-
-
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
 
 
 @dataclass
@@ -71,7 +62,7 @@ class PaperIndex:
         data_dir.mkdir(parents=True, exist_ok=True)
         index_path, meta_path = self.paths(data_dir, self.model)
         blob = faiss.serialize_index(self.index).tobytes()
-        _atomic_write_bytes(index_path, blob)
+        atomic_write_bytes(index_path, blob)
         meta = {
             "model": self.model,
             "dim": int(self.index.d),
@@ -79,7 +70,7 @@ class PaperIndex:
             "fingerprint": self.fingerprint,
             "index_sha256": hashlib.sha256(blob).hexdigest(),
         }
-        _atomic_write_bytes(meta_path, json.dumps(meta, indent=2).encode())
+        atomic_write_bytes(meta_path, json.dumps(meta, indent=2).encode())
 
     @classmethod
     def load(cls, data_dir: Path, model: str) -> PaperIndex | None:
