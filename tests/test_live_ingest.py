@@ -161,3 +161,17 @@ def test_cli_sources_shows_each_marks_and_last_run(project: Path):
     assert "configured live sources: arxiv" in shown.output
     assert "arxiv: read up to 2025-03-17" in shown.output
     assert "last run: arxiv: 5 read, 5 added" in shown.output
+
+
+def test_an_explicit_window_that_ends_before_it_starts_is_one_line(project: Path):
+    args = ["--config", str(project / "litradar.toml")]
+    with ReplayServer() as server:
+        project_config(project, server)
+        result = runner.invoke(
+            app, ["ingest", "-s", "arxiv", "--since", "2025-03-17", "--until", "2025-03-10", *args]
+        )
+    assert result.exit_code == 1
+    assert (
+        "error: empty window: --since 2025-03-17 is not before --until 2025-03-10" in result.output
+    )
+    assert server.seen == []

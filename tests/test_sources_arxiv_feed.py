@@ -100,3 +100,14 @@ def test_a_server_error_is_retried_and_a_non_feed_or_404_is_an_error():
         with pytest.raises(SourceError, match="HTTP 404"):
             list(source_for(server).pages(date(2025, 3, 10), date(2025, 3, 12)))
         assert len(server.seen) == 1
+
+
+def test_reading_the_feed_twice_in_a_day_stores_nothing_twice(tmp_path: Path):
+    with ReplayServer() as server:
+        server.on("GET", PATH, feed_reply(WEEKDAY))
+        write_config(tmp_path, sources='categories = ["cs.CL", "cs.AI"]')
+        config = load_config(tmp_path / "litradar.toml", environ={})
+        first = read_source(config, source_for(server), until=date(2025, 3, 12))
+        second = read_source(config, source_for(server), until=date(2025, 3, 12))
+    assert (first.added, second.added, second.unchanged) == (4, 0, 4)
+    assert second.error is None and second.since == "2025-03-11"

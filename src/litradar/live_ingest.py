@@ -114,7 +114,9 @@ def read_source(
             config.sources.first_run_days,
         )
         if start >= until:
-            raise LitradarError(f"empty window: since {start} is not before until {until}")
+            if since is not None:
+                raise LitradarError(f"empty window: --since {since} is not before --until {until}")
+            start = until - timedelta(days=1)  # read again today: a re-run, not an error
         report = SourceReport(source.name, start.isoformat(), until.isoformat())
         report.watermark = store.watermark(source.name)
         run_id = store.start_run(f"ingest:{source.name}", report.as_dict())

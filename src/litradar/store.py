@@ -144,9 +144,18 @@ def _row_to_paper(row: sqlite3.Row, provenance: tuple[Provenance, ...] = ()) -> 
     )
 
 
+# The columns a paper's own data fills, in the order `_values` gives them.
 _WRITTEN = (
-    "arxiv_id, s2_id, doi, title_key, title, abstract, authors, first_version_date, version, "
-    "categories, comments, venue, code_url, source, text_sha"
+    "arxiv_id", "s2_id", "doi", "title_key", "title", "abstract", "authors",
+    "first_version_date", "version", "categories", "comments", "venue", "code_url", "source",
+    "text_sha",
+)  # fmt: skip
+_INSERT_PAPER = (
+    f"INSERT INTO papers ({', '.join(_WRITTEN)}, added_at, updated_at) "
+    f"VALUES ({', '.join('?' * (len(_WRITTEN) + 2))})"
+)
+_UPDATE_PAPER = (
+    f"UPDATE papers SET {', '.join(f'{c}=?' for c in _WRITTEN)}, updated_at=? WHERE id=?"
 )
 
 
@@ -249,11 +258,7 @@ class Store:
             for paper in papers:
                 row = self._find_same(db, paper)
                 if row is None:
-                    cursor = db.execute(
-                        f"INSERT INTO papers ({_WRITTEN}, added_at, updated_at) "
-                        f"VALUES ({','.join('?' * (_WRITTEN.count(',') + 3))})",
-                        (*_values(paper), now, now),
-                    )
+                    cursor = db.execute(_INSERT_PAPER, (*_values(paper), now, now))
                     paper_id = int(cursor.lastrowid or 0)
                     result.added += 1
                 else:
@@ -271,11 +276,7 @@ class Store:
                     if merged == existing:
                         result.unchanged += 1
                     else:
-                        assignments = ", ".join(f"{c.strip()}=?" for c in _WRITTEN.split(","))
-                        db.execute(
-                            f"UPDATE papers SET {assignments}, updated_at=? WHERE id=?",
-                            (*_values(merged), now, paper_id),
-                        )
+                        db.execute(_UPDATE_PAPER, (*_values(merged), now, paper_id))
                         result.updated += 1
                 db.executemany(
                     "INSERT OR IGNORE INTO provenance (paper_id, source, detail, first_seen) "

@@ -13,8 +13,9 @@ from datetime import date
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from litradar.awesome_list import code_link
 from litradar.errors import LitradarError
-from litradar.paper import Paper, collapse_whitespace, is_arxiv_id, split_version
+from litradar.paper import Paper, Provenance, collapse_whitespace, is_arxiv_id, split_version
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def _first_version(record: dict) -> tuple[date, int]:
     return first_date, len(versions)
 
 
-def parse_record(record: object) -> Paper:
+def parse_record(record: object, file_name: str = "") -> Paper:
     """One bulk-metadata object to a Paper; ValueError names what is wrong."""
     if not isinstance(record, dict):
         raise ValueError("not a JSON object")
@@ -81,7 +82,9 @@ def parse_record(record: object) -> Paper:
         categories=categories,
         doi=record.get("doi") or None,
         comments=record.get("comments") or None,
+        code_url=code_link(record.get("comments"), abstract),
         source="file",
+        provenance=(Provenance("file", file_name),),
     )
 
 
@@ -99,6 +102,6 @@ def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
                 yield LineProblem(path, line_no, f"malformed JSON ({exc.msg})")
                 continue
             try:
-                yield parse_record(record)
+                yield parse_record(record, path.name)
             except ValueError as exc:
                 yield LineProblem(path, line_no, str(exc))
