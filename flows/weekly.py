@@ -93,6 +93,19 @@ def digest(config_path: str | None, since: date, until: date) -> dict:
     }
 
 
+@task(cache_policy=NONE)
+def email(config_path: str | None, name: str) -> dict:
+    """A failed send is reported, not raised: the digest is on disk and the next run (or
+    `litradar send`) tries again; a digest already sent is not sent twice."""
+    from litradar.publish.mail import send_digest
+
+    report = send_digest(_config(config_path), name)
+    logger = get_run_logger()
+    if report.error:
+        logger.error(f"could not email digest {name}: {report.error}")
+    return {"name": report.name, "status": report.status, "error": report.error}
+
+
 @flow(name="litradar-weekly")
 def weekly(
     config_path: str | None = None, since: date | None = None, until: date | None = None
@@ -111,7 +124,11 @@ def weekly(
     indexed = embed_and_index(config_path)
     metrics = train(config_path)
     digested = digest(config_path, since, until)
+    emailed = None
+    if _config(config_path).email.enabled:
+        emailed = email(config_path, digested["name"])
     return {
+        "email": emailed,
         "ingest": ingested,
         "sources": sources,
         "index": indexed,

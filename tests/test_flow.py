@@ -54,13 +54,19 @@ def test_a_failing_step_is_one_clear_line_and_not_retried(project: Path):
     )
 
 
-def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(project: Path):
+def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
+    project: Path, tmp_path_factory, monkeypatch
+):
     """arXiv answers (generated pages on 127.0.0.1); Semantic Scholar answers 429 to
-    everything. The run finishes, and the digest says which source failed and why."""
+    everything. The run finishes, the digest says which source failed and why, and it is
+    emailed once (a real SMTP server on 127.0.0.1)."""
     from tests.arxiv_atom import page
     from tests.replay import ReplayServer, Reply
+    from tests.smtp_server import PASSWORD, SmtpServer
 
-    with ReplayServer() as server:
+    monkeypatch.setenv("LITRADAR_SMTP_PASSWORD", PASSWORD)
+    smtp = SmtpServer(tmp_path_factory.mktemp("smtp"))
+    with ReplayServer() as server, smtp:
         for start in (0, 10):
             server.on("GET", "/api/query", Reply(200, page(start, 10, 20)), start=str(start))
         server.on("POST", "/graph/v1/paper/batch", Reply(429, b"{}"))
@@ -72,12 +78,17 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(pr
                 "retries = 0\npage_size = 10\nqueries = []\n"
                 f'[sources.s2]\nurl = "{server.url}"\nmin_interval_seconds = 0.0\n'
                 "retries = 1\nbackoff_seconds = 0.01\nqueries = []\nrecommendations = false\n"
+                + smtp.email_config()
             ),
         )
         result = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
+        again = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
     assert result.exit_code == 0, result.output
     assert "source arxiv: 20 added" in result.output
     assert "source s2: FAILED" in result.output
+    assert "email: sent" in result.output and "email: already sent" in again.output
+    [mail] = smtp.inbox.messages
+    assert mail["Subject"] == "[litradar] digest 2025-W11: 10 proposed"
     markdown = (project / "digests" / "2025-W11.md").read_text()
     assert "## Sources" in markdown and "**s2: FAILED" in markdown
     document = json.loads((project / "digests" / "2025-W11.json").read_text())

@@ -302,9 +302,38 @@ def run(
         f"{result['index']['embedded_now']} embedded, digest {result['digest']['name']} "
         f"({result['digest']['proposed']} proposed)\n  {result['digest']['markdown']}"
     )
+    if result["email"]:
+        sent = result["email"]
+        why = f": {sent['error']}" if sent["error"] else ""
+        out.print(f"  email: {escape(sent['status'] + why)}")
     for source in result["sources"]:
         state = f"FAILED: {source['error']}" if source.get("error") else f"{source['added']} added"
         out.print(f"  source {escape(source['source'])}: {escape(state)}")
+
+
+@app.command()
+def send(
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest).")
+    ] = None,
+    resend: Annotated[bool, typer.Option(help="Send again a digest already sent.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Email a digest (plain text and HTML) to [email] recipients; each digest once."""
+    from litradar.publish.mail import send_digest
+
+    cfg = _config(config)
+    report = _guard(lambda: send_digest(cfg, digest, resend))
+    if report.status == "sent":
+        out.print(f"sent digest {report.name} to {len(report.recipients)} recipient(s)")
+    elif report.status == "already sent":
+        out.print(f"digest {report.name} was already sent; --resend sends it again")
+    else:
+        err.print(
+            f"[red]error:[/red] could not send digest {report.name}: {escape(report.error or '')} "
+            "(the digest stays on disk; the next run tries again)"
+        )
+        raise typer.Exit(1)
 
 
 def cfg_path(cfg: Config, explicit: Path | None) -> str | None:

@@ -10,7 +10,7 @@ import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -122,6 +122,32 @@ class DigestConfig(_Strict):
     close_to: int = Field(3, ge=1, le=10)
 
 
+class EmailConfig(_Strict):
+    """The weekly digest by email. The password is read from `password_env`, never from
+    this file."""
+
+    enabled: bool = False  # the weekly flow's last step sends when true
+    host: str = "localhost"
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str = "LITRADAR_SMTP_PASSWORD"
+    sender: str = "litradar@localhost"
+    recipients: list[str] = Field(default_factory=list)
+    subject_prefix: str = "[litradar]"
+    timeout_seconds: float = Field(30.0, gt=0)
+    # A CA bundle to trust instead of the system's, e.g. for a company relay.
+    ca_file: Path | None = None
+
+    @field_validator("sender", "recipients")
+    @classmethod
+    def _addresses(cls, value: str | list[str]) -> str | list[str]:
+        for address in [value] if isinstance(value, str) else value:
+            if "@" not in address or any(c in address for c in "\r\n,;<> "):
+                raise ValueError(f"not an email address: {address!r}")
+        return value
+
+
 class ScheduleConfig(_Strict):
     cron: str = "0 7 * * 1"
     timezone: str = "UTC"
@@ -141,6 +167,7 @@ class Config(_Strict):
     ranking: RankingConfig = Field(default_factory=RankingConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    email: EmailConfig = Field(default_factory=EmailConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     def resolve(self, path: Path) -> Path:

@@ -70,6 +70,14 @@ CREATE TABLE IF NOT EXISTS watermarks (
     mark TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS deliveries (
+    channel TEXT NOT NULL,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL,
+    detail TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (channel, name)
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL,
     text_sha TEXT NOT NULL,
@@ -403,6 +411,24 @@ class Store:
                 "ON CONFLICT (source) DO UPDATE SET mark=excluded.mark, "
                 "updated_at=excluded.updated_at",
                 (source, mark, _now()),
+            )
+
+    # deliveries (what was published where: once per digest and channel) ----------------
+
+    def delivery(self, channel: str, name: str) -> dict | None:
+        row = self._db.execute(
+            "SELECT status, detail, updated_at FROM deliveries WHERE channel = ? AND name = ?",
+            (channel, name),
+        ).fetchone()
+        return None if row is None else dict(row) | {"detail": json.loads(row["detail"])}
+
+    def set_delivery(self, channel: str, name: str, status: str, detail: dict) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (channel, name, status, detail, updated_at) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (channel, name) DO UPDATE SET "
+                "status=excluded.status, detail=excluded.detail, updated_at=excluded.updated_at",
+                (channel, name, status, json.dumps(detail), _now()),
             )
 
     # runs -------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Publishing a digest: by email, and as a pull request against the list."""
