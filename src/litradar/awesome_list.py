@@ -58,6 +58,7 @@ class ListEntry:
     star_repo: str | None = None
     code_url: str | None = None
     bulleted: bool = True
+    end_line: int = 0  # the entry's last line (its last badge), for editing the file
 
     @property
     def section_name(self) -> str:
@@ -141,6 +142,7 @@ class _Builder:
         self.head = head
         self.bulleted = bulleted
         self.badges: list[re.Match] = []
+        self.end_line = line_no
 
     def build(self, warnings: list[str]) -> ListEntry:
         where = f"line {self.line_no}"
@@ -195,6 +197,7 @@ class _Builder:
             star_repo=star_repo,
             code_url=code_url,
             bulleted=self.bulleted,
+            end_line=self.end_line,
         )
 
 
@@ -222,6 +225,7 @@ def parse_list(text: str) -> AwesomeList:
                 stack.append((level, heading["name"]))
             continue
         if current is not None and line[:1].isspace() and stripped:
+            current.end_line = line_no
             badge = _BADGE.match(line)
             if badge:
                 current.badges.append(badge)
@@ -268,9 +272,14 @@ def render_entry(entry: ListEntry) -> str:
     return "\n".join(lines)
 
 
+def safe_url(url: str) -> str:
+    """A link target that cannot end the markdown link early (DOIs may hold parentheses)."""
+    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def fallback_short_name(title: str) -> str:
     """Until an LLM names it: the part before a colon when it is short, else the first words."""
-    head, sep, _ = title.partition(":")
+    head, sep, _ = title.partition(": ")
     if sep and 0 < len(head.split()) <= 5:
         return head.strip()
     words = title.split()
@@ -283,12 +292,12 @@ def entry_for_paper(paper: Paper, section: tuple[str, ...]) -> ListEntry:
     return ListEntry(
         section=section,
         title=escape_markdown(paper.title),
-        url=paper.abs_url,
+        url=safe_url(paper.abs_url),
         line_no=0,
         short_name=escape_markdown(fallback_short_name(paper.title)),
         arxiv_id=paper.arxiv_id,
         date_shown=format_date(paper.first_version_date),
-        arxiv_badge_url=paper.abs_url if paper.arxiv_id else None,
+        arxiv_badge_url=safe_url(paper.abs_url) if paper.arxiv_id else None,
         star_repo=repo,
         code_url=f"https://github.com/{repo}" if repo else None,
     )
