@@ -2,7 +2,9 @@
 
 Clients under test speak real HTTP to it (their own session, headers, timeouts). Routes
 match a method, a path and a subset of the query; each route answers its replies in turn
-and repeats the last. Every request is kept so tests can check what was sent.
+and repeats the last. A reply can also be a function of the request, for a fake that
+keeps state (the GitHub pull requests a test opens). Every request is kept so tests can
+check what was sent.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -54,12 +57,15 @@ class Seen:
     body: bytes
 
 
+Answer = Reply | Callable[["Seen"], Reply]
+
+
 @dataclass
 class _Route:
     method: str
     path: str
     query: dict[str, str]
-    replies: list[Reply]
+    replies: list[Answer]
     served: int = 0
 
     def matches(self, method: str, path: str, query: dict[str, str]) -> bool:
@@ -69,7 +75,7 @@ class _Route:
             and all(query.get(k) == v for k, v in self.query.items())
         )
 
-    def next_reply(self) -> Reply:
+    def next_reply(self) -> Answer:
         reply = self.replies[min(self.served, len(self.replies) - 1)]
         self.served += 1
         return reply
@@ -93,15 +99,15 @@ class ReplayServer:
                 query = dict(parse_qsl(parts.query, keep_blank_values=True))
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                seen = Seen(self.command, parts.path, query, dict(self.headers), body)
                 with server._lock:
-                    server.seen.append(
-                        Seen(self.command, parts.path, query, dict(self.headers), body)
-                    )
+                    server.seen.append(seen)
                     route = next(
                         (r for r in server.routes if r.matches(self.command, parts.path, query)),
                         None,
                     )
-                    reply = route.next_reply() if route else Reply(599, b"no route")
+                    answer = route.next_reply() if route else Reply(599, b"no route")
+                    reply = answer if isinstance(answer, Reply) else answer(seen)
                 if reply.delay:
                     time.sleep(reply.delay)
                 try:
@@ -125,7 +131,7 @@ class ReplayServer:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def on(self, method: str, path: str, *replies: Reply, **query: str) -> ReplayServer:
+    def on(self, method: str, path: str, *replies: Answer, **query: str) -> ReplayServer:
         self.routes.append(_Route(method, path, query, list(replies)))
         return self
 

@@ -85,6 +85,10 @@ class AwesomeList:
     def arxiv_ids(self) -> set[str]:
         return {e.arxiv_id for e in self.entries if e.arxiv_id}
 
+    def section_path(self, name: str) -> tuple[str, ...]:
+        """The full heading path of a leaf section, e.g. ('Papers', 'Logit Lens')."""
+        return next((path for path in self.sections if path[-1] == name), (name,))
+
     def section_names(self) -> list[str]:
         """Leaf sections that hold papers, in the list's order."""
         seen: dict[str, None] = {}

@@ -336,6 +336,29 @@ def send(
         raise typer.Exit(1)
 
 
+@app.command()
+def propose(
+    digest: Annotated[
+        str | None, typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Open (or update) the week's pull request adding its proposals to the list."""
+    from litradar.publish.pull_request import propose as open_pull_request
+
+    cfg = _config(config)
+    report = _guard(lambda: open_pull_request(cfg, digest))
+    for key, why in report.skipped.items():
+        out.print(f"  not proposed: {escape(key)}: {escape(why)}")
+    if report.status == "nothing to propose":
+        out.print(f"digest {report.name}: nothing to propose")
+        return
+    out.print(
+        f"pull request #{report.number} {report.status}: {len(report.entries)} paper(s) on "
+        f"branch {escape(report.branch)}\n  {escape(report.url or '')}"
+    )
+
+
 def cfg_path(cfg: Config, explicit: Path | None) -> str | None:
     from litradar.config import find_config_file
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
@@ -148,6 +149,36 @@ class EmailConfig(_Strict):
         return value
 
 
+class GitHubConfig(_Strict):
+    """Pull requests against the list's repository. The token is read from `token_env`,
+    never from this file, and never written anywhere."""
+
+    enabled: bool = False  # the weekly flow opens or updates the week's pull request
+    repository: str = ""  # "owner/name"
+    api_url: str = "https://api.github.com"
+    git_url: str | None = None  # default: https://github.com/<repository>.git
+    base: str = "main"
+    list_file: str = "README.md"
+    token_env: str = "GITHUB_TOKEN"
+    min_score: float = Field(0.0, ge=0.0, le=1.0)  # proposals below this stay in the digest
+    max_entries: int = Field(10, ge=1, le=100)
+    max_wait_seconds: float = Field(60.0, ge=0.0)  # a Retry-After up to this is waited out
+    timeout_seconds: float = Field(30.0, gt=0.0)
+    author_name: str = "litradar"
+    author_email: str = "litradar@users.noreply.github.com"
+
+    @field_validator("repository")
+    @classmethod
+    def _owner_name(cls, value: str) -> str:
+        if value and not re.fullmatch(r"[\w.-]+/[\w.-]+", value):
+            raise ValueError(f"repository must be 'owner/name', got {value!r}")
+        return value
+
+    @property
+    def clone_url(self) -> str:
+        return self.git_url or f"https://github.com/{self.repository}.git"
+
+
 class ScheduleConfig(_Strict):
     cron: str = "0 7 * * 1"
     timezone: str = "UTC"
@@ -168,6 +199,7 @@ class Config(_Strict):
     digest: DigestConfig = Field(default_factory=DigestConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
+    github: GitHubConfig = Field(default_factory=GitHubConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     def resolve(self, path: Path) -> Path:

@@ -71,10 +71,6 @@ def build_digest(
     )
 
 
-def _section_path(awesome_sections: list[tuple[str, ...]], name: str) -> tuple[str, ...]:
-    return next((path for path in awesome_sections if path[-1] == name), (name,))
-
-
 def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
     until_shown = digest.until - timedelta(days=1)
     lines = [
@@ -98,7 +94,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
             continue
         lines += [f"### {section}", ""]
         for item in in_section:
-            entry = entry_for_paper(item.paper, _section_path(awesome.sections, section))
+            entry = entry_for_paper(item.paper, awesome.section_path(section))
             close = ", ".join(
                 f"{escape_markdown(digest.list_names.get(aid, aid))} ({sim:.2f})"
                 for aid, sim in item.close_to

@@ -327,6 +327,18 @@ class Store:
         ).fetchall()
         return next(iter(self._with_provenance(rows)), None)
 
+    def by_key(self, key: str) -> Paper | None:
+        """A paper by `Paper.key`: an arXiv id, 's2:<id>' or 'doi:<doi>'."""
+        column, value = "arxiv_id", key
+        if key.startswith("s2:"):
+            column, value = "s2_id", key[3:]
+        elif key.startswith("doi:"):
+            column, value = "doi", key[4:]
+        rows = self._db.execute(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
+        ).fetchall()
+        return next(iter(self._with_provenance(rows)), None)
+
     def _with_provenance(self, rows: list[sqlite3.Row]) -> list[Paper]:
         """Papers with where each was found, read in one query per 500 rows."""
         found: dict[int, list[Provenance]] = {}

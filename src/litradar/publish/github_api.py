@@ -1,0 +1,135 @@
+"""The few GitHub REST calls litradar makes: list, create, update and read pull requests.
+
+The token goes in the Authorization header and nowhere else: no error message, log line
+or exception built here contains it. Rate limits: a Retry-After short enough is waited
+out once; an exhausted primary limit is an error that says when it resets.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from litradar import __version__
+from litradar.config import GitHubConfig
+from litradar.errors import LitradarError
+
+_NEXT_LINK = re.compile(r'<(?P<url>[^>]+)>;\s*rel="next"')
+
+
+class GitHubError(LitradarError):
+    pass
+
+
+class GitHub:
+    def __init__(self, config: GitHubConfig, token: str | None) -> None:
+        if not config.repository:
+            raise GitHubError("set [github] repository = 'owner/name' in litradar.toml")
+        self.config = config
+        self._token = token
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": f"litradar/{__version__}",
+        }
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(
+            base_url=config.api_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
+        )
+        self.repo_path = f"/repos/{config.repository}"
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> GitHub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        waited = False
+        while True:
+            try:
+                response = self._http.request(method, url, **kwargs)
+            except httpx.HTTPError as exc:
+                raise GitHubError(f"GitHub {method} {url} failed: {type(exc).__name__}") from None
+            if response.status_code < 400:
+                return response
+            retry_after = response.headers.get("Retry-After")
+            if (
+                response.status_code in (403, 429)
+                and retry_after is not None
+                and not waited
+                and float(retry_after) <= self.config.max_wait_seconds
+            ):
+                time.sleep(float(retry_after))
+                waited = True
+                continue
+            raise GitHubError(self._explain(method, url, response)) from None
+
+    def _explain(self, method: str, url: str, response: httpx.Response) -> str:
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            body = {}
+        message = str(body.get("message") or response.reason_phrase)
+        if status == 401:
+            return f"GitHub rejected the token in ${self.config.token_env} (401 {message})"
+        if status in (403, 429) and response.headers.get("x-ratelimit-remaining") == "0":
+            reset = response.headers.get("x-ratelimit-reset")
+            when = (
+                datetime.fromtimestamp(int(reset), UTC).strftime("%Y-%m-%d %H:%M UTC")
+                if reset and reset.isdigit()
+                else "later"
+            )
+            limit = response.headers.get("x-ratelimit-limit", "?")
+            return f"GitHub rate limit exhausted (0 of {limit} requests left); it resets {when}"
+        if status in (403, 429) and response.headers.get("Retry-After"):
+            return (
+                f"GitHub asks to wait {response.headers['Retry-After']} s (secondary rate "
+                f"limit), more than [github] max_wait_seconds = {self.config.max_wait_seconds:g}"
+            )
+        details = "; ".join(
+            " ".join(str(e.get(k)) for k in ("resource", "field", "code", "message") if e.get(k))
+            for e in body.get("errors") or []
+            if isinstance(e, dict)
+        )
+        return f"GitHub {method} {url}: {status} {message}" + (f" ({details})" if details else "")
+
+    # pull requests ----------------------------------------------------------------------
+
+    def open_pulls(self) -> list[dict]:
+        """Every open pull request, following the Link header's pages."""
+        found: list[dict] = []
+        url: str | None = f"{self.repo_path}/pulls"
+        params: dict | None = {"state": "open", "per_page": 100}
+        while url:
+            response = self._request("GET", url, params=params)
+            found += response.json()
+            match = _NEXT_LINK.search(response.headers.get("Link", ""))
+            url, params = (match["url"], None) if match else (None, None)
+        return found
+
+    def pull(self, number: int) -> dict:
+        return self._request("GET", f"{self.repo_path}/pulls/{number}").json()
+
+    def create_pull(self, title: str, body: str, head: str, base: str) -> dict:
+        return self._request(
+            "POST",
+            f"{self.repo_path}/pulls",
+            json={"title": title, "body": body, "head": head, "base": base},
+        ).json()
+
+    def update_pull(self, number: int, title: str, body: str) -> dict:
+        return self._request(
+            "PATCH", f"{self.repo_path}/pulls/{number}", json={"title": title, "body": body}
+        ).json()

@@ -1,0 +1,226 @@
+"""The week's proposals as one pull request against the list: `litradar propose`.
+
+One branch per digest (`litradar/<name>`), rebuilt from the current base on each run, so
+the pull request always shows the base list plus this week's entries and nothing else. A
+re-run finds the open pull request and updates it; it never opens a second. A paper that is
+on the list, or waits in another open litradar pull request, is not proposed again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+
+from litradar import __version__
+from litradar.awesome_list import (
+    AwesomeList,
+    entry_for_paper,
+    escape_markdown,
+    parse_list,
+    render_entry,
+    safe_url,
+)
+from litradar.config import Config
+from litradar.errors import LitradarError
+from litradar.list_edit import insert_entries
+from litradar.paper import Paper
+from litradar.publish.git_repo import ListRepo
+from litradar.publish.github_api import GitHub, GitHubError
+from litradar.publish.mail import latest_digest
+from litradar.store import Store
+
+CHANNEL = "github"
+BRANCH_PREFIX = "litradar/"
+
+
+@dataclass
+class Proposal:
+    paper: Paper
+    section: str
+    relevance: float
+    rank: int
+    section_probability: float
+    close_to: list[tuple[str, float]]  # (list paper's arXiv id, similarity)
+
+
+@dataclass
+class ProposeReport:
+    name: str
+    branch: str
+    status: str  # "opened", "updated", "unchanged", "nothing to propose"
+    number: int | None = None
+    url: str | None = None
+    entries: list[str] = field(default_factory=list)  # keys of the papers in the request
+    skipped: dict[str, str] = field(default_factory=dict)  # key -> why not proposed
+
+
+def inert(text: str) -> str:
+    """Untrusted text for a pull request: escaped markdown that mentions nobody."""
+    return escape_markdown(text).replace("@", "&#64;")
+
+
+def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int]:
+    """The digest's proposals above the threshold, best first; and the window's size."""
+    path = config.digests_dir / f"{name}.json"
+    if not path.is_file():
+        raise LitradarError(f"no digest {name} in {config.digests_dir}: run 'litradar digest'")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    wanted = [
+        p for p in document["papers"] if p["proposed"] and p["relevance"] >= config.github.min_score
+    ]
+    wanted.sort(key=lambda p: (-p["relevance"], p["key"]))
+    proposals = []
+    with Store.open(config.store_path) as store:
+        for item in wanted[: config.github.max_entries]:
+            paper = store.by_key(item["key"])
+            if paper is None:
+                continue
+            proposals.append(
+                Proposal(
+                    paper=paper,
+                    section=item["section"],
+                    relevance=item["relevance"],
+                    rank=item["rank"],
+                    section_probability=item["section_probability"],
+                    close_to=[(c["arxiv_id"], c["similarity"]) for c in item["close_to"]],
+                )
+            )
+    return proposals, len(document["papers"])
+
+
+def pull_request_body(
+    name: str, proposals: list[Proposal], awesome: AwesomeList, window_size: int
+) -> str:
+    names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers}
+    lines = [
+        f"litradar proposes {len(proposals)} paper(s) from its digest **{name}** "
+        f"({window_size} papers read). Each entry is in the section litradar predicts, in "
+        "the list's own format and order.",
+        "",
+    ]
+    for section in awesome.section_names():
+        chosen = [p for p in proposals if p.section == section]
+        if not chosen:
+            continue
+        lines += [f"### {inert(section)}", ""]
+        for p in chosen:
+            close = ", ".join(f"{inert(names.get(a, a))} ({s:.2f})" for a, s in p.close_to)
+            found_by = "; ".join(inert(v.describe()) for v in p.paper.provenance) or "unknown"
+            lines += [
+                f"- [{inert(p.paper.title)}]({safe_url(p.paper.abs_url)}) "
+                f"({p.paper.first_version_date.isoformat()})",
+                f"  - score {p.relevance:.2f} (rank {p.rank} of {window_size}), section "
+                f"probability {p.section_probability:.2f}",
+                f"  - close to: {close or 'none'}",
+                f"  - found by: {found_by}",
+            ]
+        lines.append("")
+    lines += [
+        "### Review checklist",
+        "",
+        "- [ ] Each paper belongs on the list (delete the entries that do not)",
+        "- [ ] Each entry sits in the right section (move it if not)",
+        "- [ ] Short names, titles, dates and links read right",
+        "",
+        f"Merged entries teach litradar what belongs; closing without merging tells it these "
+        f"papers do not (`litradar feedback`). Opened by litradar {__version__}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _commit_message(name: str, proposals: list[Proposal]) -> str:
+    """Ids only: titles are untrusted and a commit message is forever."""
+    keys = "\n".join(f"- {p.paper.key}" for p in proposals)
+    return f"litradar: add {len(proposals)} paper(s) proposed in digest {name}\n\n{keys}\n"
+
+
+def _in_other_pulls(repo: ListRepo, pulls: list[dict], branch: str, list_file: str,
+                    on_list: set[str]) -> dict[str, int]:  # fmt: skip
+    waiting: dict[str, int] = {}
+    for pull in pulls:
+        ref = pull["head"]["ref"]
+        if not ref.startswith(BRANCH_PREFIX) or ref == branch or not repo.has_branch(ref):
+            continue
+        for entry in parse_list(repo.read(ref, list_file)).entries:
+            if entry.arxiv_id and entry.arxiv_id not in on_list:
+                waiting.setdefault(entry.arxiv_id, pull["number"])
+    return waiting
+
+
+def propose(config: Config, name: str | None = None) -> ProposeReport:
+    gh = config.github
+    name = name or latest_digest(config.digests_dir)
+    proposals, window_size = load_proposals(config, name)
+    token = os.environ.get(gh.token_env) or None
+    repo = ListRepo(
+        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
+    )
+    repo.sync()
+    if not repo.has_branch(gh.base):
+        raise LitradarError(f"the list repository has no branch '{gh.base}' ([github] base)")
+    base_text = repo.read(gh.base, gh.list_file)
+    awesome = parse_list(base_text)
+    branch = f"{BRANCH_PREFIX}{name}"
+    report = ProposeReport(name, branch, "nothing to propose")
+    with GitHub(gh, token) as api:
+        pulls = api.open_pulls()
+        ours = next((p for p in pulls if p["head"]["ref"] == branch), None)
+        waiting = _in_other_pulls(repo, pulls, branch, gh.list_file, awesome.arxiv_ids)
+        on_list_urls = {e.url for e in awesome.entries}
+        sections = set(awesome.section_names())
+        chosen: list[Proposal] = []
+        for p in proposals:
+            key = p.paper.key
+            if key in awesome.arxiv_ids or safe_url(p.paper.abs_url) in on_list_urls:
+                report.skipped[key] = "already on the list"
+            elif key in waiting:
+                report.skipped[key] = f"waiting in pull request #{waiting[key]}"
+            elif p.section not in sections:
+                report.skipped[key] = f"section '{p.section}' is not in the list"
+            else:
+                chosen.append(p)
+        if not chosen:
+            return report
+        entries = [entry_for_paper(p.paper, awesome.section_path(p.section)) for p in chosen]
+        new_text = insert_entries(base_text, entries)
+        title = f"litradar: {len(chosen)} paper(s) proposed from digest {name}"
+        body = pull_request_body(name, chosen, awesome, window_size)
+        pushed = False
+        if not (repo.has_branch(branch) and repo.read(branch, gh.list_file) == new_text):
+            repo.commit_and_push(
+                branch, gh.base, gh.list_file, new_text, _commit_message(name, chosen)
+            )
+            pushed = True
+        if ours is None:
+            try:
+                ours = api.create_pull(title, body, branch, gh.base)
+                report.status = "opened"
+            except GitHubError as exc:
+                if "already exists" not in str(exc):
+                    raise
+                ours = next(p for p in api.open_pulls() if p["head"]["ref"] == branch)
+        if report.status != "opened":
+            if ours.get("title") != title or ours.get("body") != body:
+                ours = api.update_pull(ours["number"], title, body)
+                report.status = "updated"
+            else:
+                report.status = "updated" if pushed else "unchanged"
+    report.number, report.url = ours["number"], ours.get("html_url")
+    report.entries = [p.paper.key for p in chosen]
+    with Store.open(config.store_path) as store:
+        store.set_delivery(
+            CHANNEL,
+            name,
+            "proposed",
+            {
+                "number": report.number,
+                "url": report.url,
+                "branch": branch,
+                "entries": {p.paper.key: p.section for p in chosen},
+                "lines": {
+                    p.paper.key: render_entry(e) for p, e in zip(chosen, entries, strict=True)
+                },
+            },
+        )
+    return report

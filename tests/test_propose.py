@@ -1,0 +1,180 @@
+"""`litradar propose`: a real git remote, a fake GitHub on 127.0.0.1 built from the
+recorded API responses, and the exact README diff checked."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litradar.awesome_list import entry_for_paper, load_list, parse_list, render_entry
+from litradar.cli import app
+from litradar.config import load_config
+from litradar.digest import build_digest, write_digest
+from litradar.list_edit import insert_entry
+from litradar.paper import Paper, Provenance
+from litradar.store import Store
+from tests.conftest import DEMO, write_config
+from tests.fake_github import NAME, OWNER, PULLS, FakeGitHub, git, make_remote
+from tests.replay import ReplayServer, Reply
+from tests.test_digest import scored
+
+runner = CliRunner()
+TOKEN = "ghp_fakeTOKEN1234567890"
+LIST_TEXT = (DEMO / "awesome_list.md").read_text(encoding="utf-8")
+
+PAPERS = [
+    (Paper("2503.04242", "Logit Lens Meets LLaVA: Reading Hidden States", "Abs.", ("A",),
+           date(2025, 3, 12), provenance=(Provenance("cites", "Beyond Logit Lens"),)),
+     "Logit Lens", 0.91),
+    (Paper("2503.05555", "Tracing @octocat <b>Causes</b> | in `VLMs` ](http://x)", "Abs.", ("B",),
+           date(2025, 3, 10), provenance=(Provenance("arxiv", "cs.CV"),)),
+     "Causal Tracing", 0.80),
+    (Paper("2411.19187", "Beyond Logit Lens (already on the list)", "Abs.", ("C",),
+           date(2024, 11, 28)), "Logit Lens", 0.70),
+]  # fmt: skip
+
+
+def write_week(project: Path, name_since: date = date(2025, 3, 10)) -> None:
+    config = load_config(project / "litradar.toml", environ={})
+    awesome = load_list(DEMO / "awesome_list.md")
+    with Store.open(config.store_path) as store:
+        store.upsert([p for p, _, _ in PAPERS])
+    items = []
+    for paper, section, score in PAPERS:
+        item = scored(paper)
+        items.append(replace(item, section=section, relevance=score))
+    digest = build_digest(items, awesome, name_since, date(2025, 3, 17), 5, 0.0, "t", [])
+    write_digest(digest, awesome, project / "digests")
+
+
+def github_config(server: ReplayServer, remote: Path) -> str:
+    return (
+        f'[github]\nrepository = "{OWNER}/{NAME}"\napi_url = "{server.url}"\n'
+        f'git_url = "{remote}"\nbase = "main"\nmax_entries = 5\nmax_wait_seconds = 0\n'
+    )
+
+
+def propose(project: Path, *args: str):
+    return runner.invoke(
+        app,
+        ["propose", *args, "--config", str(project / "litradar.toml")],
+        env={"GITHUB_TOKEN": TOKEN},
+    )
+
+
+@pytest.fixture
+def setup(project: Path, tmp_path: Path):
+    remote = make_remote(tmp_path, LIST_TEXT)
+    with ReplayServer() as server:
+        fake = FakeGitHub(server)
+        write_config(project, extra=github_config(server, remote))
+        write_week(project)
+        yield project, remote, server, fake
+
+
+def test_one_pull_request_with_the_exact_readme_change_then_a_rerun_changes_nothing(setup):
+    project, remote, server, fake = setup
+    first = propose(project)
+    assert first.exit_code == 0, first.output
+    assert "pull request #1 opened: 2 paper(s) on branch litradar/2025-W11" in first.output
+
+    # The README on the branch is the base plus exactly the two entries, in place.
+    branch_text = git(remote, "show", "litradar/2025-W11:README.md")
+    awesome = parse_list(LIST_TEXT)
+    expected = [render_entry(entry_for_paper(p, awesome.section_path(s))) for p, s, _ in PAPERS[:2]]
+    diff = list(difflib.ndiff(LIST_TEXT.splitlines(True), branch_text.splitlines(True)))
+    assert not [d for d in diff if d.startswith("- ")]
+    added = "".join(d[2:] for d in diff if d.startswith("+ "))
+    assert all(f"{e}\n" in added for e in expected)
+    assert len([d for d in diff if d.startswith("+ ")]) == 2 * 3  # 2 lines and a blank each
+    logit = [e.arxiv_id for e in parse_list(branch_text).entries if e.section_name == "Logit Lens"]
+    assert logit[0] == "2503.04242"  # the newest goes first in its section
+    assert git(remote, "log", "--format=%s%n%b", "-1", "litradar/2025-W11").startswith(
+        "litradar: add 2 paper(s) proposed in digest 2025-W11"
+    )
+
+    [pull] = fake.pulls
+    assert pull["head"]["ref"] == "litradar/2025-W11" and pull["base"]["ref"] == "main"
+    body = pull["body"]
+    assert "score 0.91 (rank 1 of 3), section probability 0.80" in body
+    assert "close to: SAE 4 LMM (0.71)" in body
+    assert "found by: cites: Beyond Logit Lens" in body and "- [ ] Each paper belongs" in body
+    assert "@octocat" not in body and "<b>" not in body and "&#64;octocat" in body
+    assert all(s.headers["Authorization"] == f"Bearer {TOKEN}" for s in server.seen)
+
+    sha = git(remote, "rev-parse", "litradar/2025-W11")
+    second = propose(project)
+    assert second.exit_code == 0, second.output
+    assert "pull request #1 unchanged" in second.output
+    assert len(fake.pulls) == 1 and git(remote, "rev-parse", "litradar/2025-W11") == sha
+    assert [s.method for s in server.seen].count("POST") == 1
+
+    # The token is nowhere but in the Authorization header.
+    workdir = project / "index" / "list-repo"
+    for text in (
+        first.output,
+        second.output,
+        body,
+        (workdir / ".git" / "config").read_text(),
+        git(remote, "log", "--all", "--format=%an %ae %s %b"),
+        *(s.body.decode() for s in server.seen),
+    ):
+        assert TOKEN not in text
+
+
+def test_a_paper_the_maintainer_added_meanwhile_is_not_proposed(project: Path, tmp_path: Path):
+    awesome = parse_list(LIST_TEXT)
+    paper, section, _ = PAPERS[1]
+    by_hand = insert_entry(LIST_TEXT, entry_for_paper(paper, awesome.section_path(section)))
+    remote = make_remote(tmp_path, by_hand)
+    with ReplayServer() as server:
+        fake = FakeGitHub(server)
+        write_config(project, extra=github_config(server, remote))
+        write_week(project)
+        result = propose(project)
+    assert result.exit_code == 0, result.output
+    assert "not proposed: 2503.05555: already on the list" in result.output
+    assert "pull request #1 opened: 1 paper(s)" in result.output and len(fake.pulls) == 1
+
+
+def test_a_paper_waiting_in_another_open_pull_request_is_not_proposed_again(setup):
+    project, _remote, _server, fake = setup
+    assert propose(project).exit_code == 0
+    write_week(project, name_since=date(2025, 3, 10))  # same papers...
+    digests = project / "digests"
+    for suffix in ("md", "json"):  # ... as next week's digest
+        (digests / f"2025-W12.{suffix}").write_text(
+            (digests / f"2025-W11.{suffix}").read_text().replace("2025-W11", "2025-W12")
+        )
+    nextweek = propose(project, "--digest", "2025-W12")
+    assert nextweek.exit_code == 0, nextweek.output
+    assert "2503.04242: waiting in pull request #1" in nextweek.output
+    assert "nothing to propose" in nextweek.output and len(fake.pulls) == 1
+
+
+def test_github_errors_are_one_line(project: Path, tmp_path: Path):
+    remote = make_remote(tmp_path, LIST_TEXT)
+    cases = [
+        ("POST", "github_api/error_422_validation_failed.octokit.json",
+         "422 Validation Failed (Label color invalid)"),
+        ("GET", "github_api/error_403_rate_limit_exceeded_unauth.pygithub.json",
+         "rate limit exhausted (0 of 60 requests left)"),
+        ("GET", "github_api/error_403_secondary_rate_limit_search_retry_after.pygithub.json",
+         "asks to wait 60 s"),
+    ]  # fmt: skip
+    for method, fixture, message in cases:
+        with ReplayServer() as server:
+            if method == "POST":
+                server.on("GET", PULLS, Reply.json([]))
+            server.on(method, PULLS, Reply.recorded(fixture))
+            write_config(project, extra=github_config(server, remote))
+            write_week(project)
+            result = propose(project)
+        assert result.exit_code == 1, result.output
+        assert message in result.output and "Traceback" not in result.output
+        assert TOKEN not in result.output
