@@ -1,4 +1,5 @@
-"""The weekly flow: ingest -> embed and index -> train -> digest, each a task with retries.
+"""The weekly flow: ingest -> embed and index -> [feedback] -> train -> digest -> [email,
+pull request], each a task; the bracketed ones run when `[email]` / `[github]` enable them.
 
 Ingest runs the bundled files and every live source of `[sources] live` as parallel tasks.
 A live source that fails (arXiv down, Semantic Scholar answering 429 past its budget) is
@@ -106,6 +107,32 @@ def email(config_path: str | None, name: str) -> dict:
     return {"name": report.name, "status": report.status, "error": report.error}
 
 
+@task(cache_policy=NONE)
+def feedback(config_path: str | None) -> dict:
+    """Before training: what the maintainer did with earlier pull requests."""
+    from litradar.publish.feedback import collect_feedback
+
+    try:
+        report = collect_feedback(_config(config_path))
+    except LitradarError as exc:
+        get_run_logger().error(f"feedback failed: {exc}")
+        return {"error": str(exc)}
+    return {"accepted": len(report.accepted), "rejected": len(report.rejected)}
+
+
+@task(cache_policy=NONE)
+def pull_request(config_path: str | None, name: str) -> dict:
+    """The week's pull request; a failure is reported and the next run tries again."""
+    from litradar.publish.pull_request import propose
+
+    try:
+        report = propose(_config(config_path), name)
+    except LitradarError as exc:
+        get_run_logger().error(f"could not open the pull request for {name}: {exc}")
+        return {"name": name, "status": "failed", "error": str(exc)}
+    return {"name": name, "status": report.status, "number": report.number, "error": None}
+
+
 @flow(name="litradar-weekly")
 def weekly(
     config_path: str | None = None, since: date | None = None, until: date | None = None
@@ -122,13 +149,16 @@ def weekly(
     ingested = files.result()
     sources = [_live_result(name, future) for name, future in live.items()]
     indexed = embed_and_index(config_path)
+    publish = _config(config_path)
+    learned = feedback(config_path) if publish.github.enabled else None
     metrics = train(config_path)
     digested = digest(config_path, since, until)
-    emailed = None
-    if _config(config_path).email.enabled:
-        emailed = email(config_path, digested["name"])
+    emailed = email(config_path, digested["name"]) if publish.email.enabled else None
+    proposed = pull_request(config_path, digested["name"]) if publish.github.enabled else None
     return {
+        "feedback": learned,
         "email": emailed,
+        "pull_request": proposed,
         "ingest": ingested,
         "sources": sources,
         "index": indexed,

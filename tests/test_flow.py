@@ -61,12 +61,16 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
     everything. The run finishes, the digest says which source failed and why, and it is
     emailed once (a real SMTP server on 127.0.0.1)."""
     from tests.arxiv_atom import page
+    from tests.fake_github import FakeGitHub, make_remote
     from tests.replay import ReplayServer, Reply
     from tests.smtp_server import PASSWORD, SmtpServer
+    from tests.test_propose import LIST_TEXT, github_config
 
     monkeypatch.setenv("LITRADAR_SMTP_PASSWORD", PASSWORD)
     smtp = SmtpServer(tmp_path_factory.mktemp("smtp"))
+    remote = make_remote(tmp_path_factory.mktemp("remote"), LIST_TEXT)
     with ReplayServer() as server, smtp:
+        fake = FakeGitHub(server)
         for start in (0, 10):
             server.on("GET", "/api/query", Reply(200, page(start, 10, 20)), start=str(start))
         server.on("POST", "/graph/v1/paper/batch", Reply(429, b"{}"))
@@ -79,6 +83,8 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
                 f'[sources.s2]\nurl = "{server.url}"\nmin_interval_seconds = 0.0\n'
                 "retries = 1\nbackoff_seconds = 0.01\nqueries = []\nrecommendations = false\n"
                 + smtp.email_config()
+                + github_config(server, remote)
+                + "enabled = true\n"
             ),
         )
         result = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
@@ -87,6 +93,8 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
     assert "source arxiv: 20 added" in result.output
     assert "source s2: FAILED" in result.output
     assert "email: sent" in result.output and "email: already sent" in again.output
+    assert "pull request: #1 opened" in result.output
+    assert "pull request: #1 unchanged" in again.output and len(fake.pulls) == 1
     [mail] = smtp.inbox.messages
     assert mail["Subject"] == "[litradar] digest 2025-W11: 10 proposed"
     markdown = (project / "digests" / "2025-W11.md").read_text()

@@ -4,6 +4,7 @@ recorded API responses, and the exact README diff checked."""
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -178,3 +179,49 @@ def test_github_errors_are_one_line(project: Path, tmp_path: Path):
         assert result.exit_code == 1, result.output
         assert message in result.output and "Traceback" not in result.output
         assert TOKEN not in result.output
+
+
+def test_merge_then_feedback_then_train_learns_what_was_accepted_and_rejected(setup):
+    """The full path: propose, the maintainer deletes one entry from the branch and merges,
+    `feedback` records the decisions, `train` learns from them, the next digest reports."""
+    project, remote, _server, fake = setup
+    args = ["--config", str(project / "litradar.toml")]
+    assert runner.invoke(app, ["ingest", *args]).exit_code == 1  # nothing named
+    data = project / "data"
+    assert runner.invoke(app, ["ingest", str(data / "arxiv_seed.jsonl"), *args]).exit_code == 0
+    assert runner.invoke(app, ["index", *args]).exit_code == 0
+    assert runner.invoke(app, ["train", *args]).exit_code == 0
+    metrics_file = project / "classifiers" / "metrics.json"
+    positives_before = json.loads(metrics_file.read_text())["relevance"]["positives"]
+    assert propose(project).exit_code == 0
+
+    # The maintainer removes the Causal Tracing entry on the branch, then merges.
+    work = remote.parent / "maintainer"
+    git(remote.parent, "clone", "--quiet", "--branch", "litradar/2025-W11", str(remote), str(work))
+    readme = (work / "README.md").read_text(encoding="utf-8")
+    kept = [line for line in readme.split("\n") if "2503.05555" not in line]
+    (work / "README.md").write_text("\n".join(kept), encoding="utf-8")
+    git(work, "-c", "user.name=M", "-c", "user.email=m@example.org", "commit", "-qam", "drop one")
+    git(work, "push", "--quiet", "origin", "litradar/2025-W11")
+    before = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
+    assert "pull requests still open: #1" in before.output
+    fake.merge(1, remote)
+
+    result = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
+    assert result.exit_code == 0, result.output
+    assert "accepted: 2503.04242 in Logit Lens" in result.output
+    assert "rejected: 2503.05555" in result.output
+    assert "feedback: 1 accepted, 1 rejected; pull requests still open: none" in result.output
+    again = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
+    assert "feedback: 0 accepted, 0 rejected" in again.output  # decided once
+
+    trained = runner.invoke(app, ["train", *args])
+    assert trained.exit_code == 0, trained.output
+    assert "maintainer decisions learned from: 1 accepted, 1 rejected" in trained.output
+    metrics = json.loads(metrics_file.read_text())
+    assert metrics["relevance"]["positives"] == positives_before + 1  # 2503.04242 now counts
+    assert metrics["decisions"] == {"accepted": 1, "rejected": 1}
+    digest = runner.invoke(app, ["digest", "--since", "2025-03-17", "--until", "2025-03-24", *args])
+    assert digest.exit_code == 0, digest.output
+    markdown = (project / "digests" / "2025-W12.md").read_text()
+    assert "- 2025-W11 (pull request #1, merged): 1 accepted, 1 rejected" in markdown

@@ -152,6 +152,12 @@ def print_metrics(metrics: dict) -> None:
         f"precision {rel['precision']:.3f}, recall {rel['recall']:.3f}, "
         f"average precision {rel['average_precision']:.3f}"
     )
+    decisions = metrics.get("decisions") or {}
+    if decisions.get("accepted") or decisions.get("rejected"):
+        out.print(
+            f"maintainer decisions learned from: {decisions['accepted']} accepted, "
+            f"{decisions['rejected']} rejected"
+        )
     place = metrics["placement"]
     table = Table(title=f"placement ({place['method']}): accuracy {place['accuracy']}")
     table.add_column("section")
@@ -306,6 +312,11 @@ def run(
         sent = result["email"]
         why = f": {sent['error']}" if sent["error"] else ""
         out.print(f"  email: {escape(sent['status'] + why)}")
+    if result["pull_request"]:
+        pull = result["pull_request"]
+        number = f"#{pull['number']} " if pull.get("number") else ""
+        state = pull["error"] or f"{number}{pull['status']}"
+        out.print(f"  pull request: {escape(str(state))}")
     for source in result["sources"]:
         state = f"FAILED: {source['error']}" if source.get("error") else f"{source['added']} added"
         out.print(f"  source {escape(source['source'])}: {escape(state)}")
@@ -356,6 +367,25 @@ def propose(
     out.print(
         f"pull request #{report.number} {report.status}: {len(report.entries)} paper(s) on "
         f"branch {escape(report.branch)}\n  {escape(report.url or '')}"
+    )
+
+
+@app.command()
+def feedback(config: ConfigOption = None) -> None:
+    """Learn from closed litradar pull requests: merged entries are accepted (in the section
+    the maintainer left them), the others rejected. The next 'litradar train' uses them."""
+    from litradar.publish.feedback import collect_feedback
+
+    cfg = _config(config)
+    report = _guard(lambda: collect_feedback(cfg))
+    for key, section in report.accepted.items():
+        out.print(f"  accepted: {escape(key)} in {escape(section)}")
+    for key in report.rejected:
+        out.print(f"  rejected: {escape(key)}")
+    waiting = ", ".join(f"#{n}" for n in report.waiting) or "none"
+    out.print(
+        f"feedback: {len(report.accepted)} accepted, {len(report.rejected)} rejected; "
+        f"pull requests still open: {waiting}"
     )
 
 

@@ -38,6 +38,7 @@ class Digest:
     models_trained_at: str
     sections: list[str]
     sources: list[dict] = field(default_factory=list)  # the last run of each live source
+    outcomes: list[dict] = field(default_factory=list)  # how earlier pull requests fared
 
     @property
     def name(self) -> str:
@@ -53,10 +54,14 @@ def build_digest(
     min_score: float,
     models_trained_at: str,
     sources: list[dict] | None = None,
+    decided: set[str] | None = None,
+    outcomes: list[dict] | None = None,
 ) -> Digest:
+    """`decided`: papers the maintainer already accepted or rejected, never proposed again."""
     ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.key))
     on_list = awesome.arxiv_ids
-    candidates = [s for s in ranked if s.paper.key not in on_list and s.relevance >= min_score]
+    skip = on_list | (decided or set())
+    candidates = [s for s in ranked if s.paper.key not in skip and s.relevance >= min_score]
     names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers if e.arxiv_id}
     return Digest(
         since=since,
@@ -68,6 +73,7 @@ def build_digest(
         models_trained_at=models_trained_at,
         sections=awesome.section_names(),
         sources=sources or [],
+        outcomes=outcomes or [],
     )
 
 
@@ -83,7 +89,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
     ]
     if not digest.ranked:
         lines += ["No papers in this window. Nothing to propose.", ""]
-        return "\n".join(lines + _sources_block(digest))
+        return "\n".join(lines + _outcomes_block(digest) + _sources_block(digest))
     if not digest.proposed_ids:
         lines += ["No paper in this window scored high enough to propose.", ""]
     rank_of = {s.paper.key: i for i, s in enumerate(digest.ranked, start=1)}
@@ -113,7 +119,28 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 f"  found by: {found_by or 'unknown'}{venue}",
                 "",
             ]
-    return "\n".join(lines + _sources_block(digest))
+    return "\n".join(lines + _outcomes_block(digest) + _sources_block(digest))
+
+
+def _outcomes_block(digest: Digest) -> list[str]:
+    """How the earlier pull requests fared, so the maintainer sees litradar learn."""
+    if not digest.outcomes:
+        return []
+    lines = ["## Earlier proposals", ""]
+    for pull in digest.outcomes:
+        outcome = pull.get("outcome") or {}
+        accepted = sum(1 for v in outcome.values() if v == "accepted")
+        rejected = sum(1 for v in outcome.values() if v == "rejected")
+        state = pull.get("state", "open")
+        counts = (
+            f"{accepted} accepted, {rejected} rejected"
+            if outcome
+            else f"{len(pull.get('entries', {}))} waiting for review"
+        )
+        lines.append(
+            f"- {escape_markdown(pull['name'])} (pull request #{pull['number']}, {state}): {counts}"
+        )
+    return [*lines, ""]
 
 
 def _sources_block(digest: Digest) -> list[str]:

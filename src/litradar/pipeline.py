@@ -18,7 +18,12 @@ from litradar.errors import LitradarError
 from litradar.index import PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
-from litradar.ranking.labels import Labels, collect_labels, load_survey_citations
+from litradar.ranking.labels import (
+    Labels,
+    apply_decisions,
+    collect_labels,
+    load_survey_citations,
+)
 from litradar.ranking.model_files import load_models, save_models
 from litradar.ranking.scoring import score_papers
 from litradar.ranking.training import TrainingSet, train_models
@@ -107,6 +112,9 @@ def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Label
     bib = config.survey_bibliography_path
     survey = load_survey_citations(bib) if bib is not None else None
     labels = collect_labels(awesome, survey, config.ranking.survey_sections)
+    if config.store_path.is_file():
+        with Store.open(config.store_path) as store:
+            apply_decisions(labels, store.labels())
     if reporter:
         for warning in awesome.warnings:
             reporter.warn(f"{config.list_path.name} {warning}")
@@ -227,6 +235,11 @@ def make_digest(
         if not papers:
             reporter.warn(f"no papers first announced between {since} and {until} in the store")
         vectors, _ = embed_papers(store, papers, encoder, reporter)
+        decided = {label["key"] for label in store.labels()}
+        pulls = [
+            {"name": d["name"], "status": d["status"], **d["detail"]}
+            for d in store.deliveries("github")
+        ]
     scored = score_papers(models, papers, vectors, close_to=config.digest.close_to)
     digest = build_digest(
         scored,
@@ -237,7 +250,9 @@ def make_digest(
         min_score=config.digest.min_score,
         models_trained_at=models.trained_at,
         sources=latest_source_reports(config),
+        decided=decided,
     )
+    digest.outcomes = [p for p in pulls if p["name"] != digest.name]
     md_path, json_path = write_digest(digest, awesome, config.digests_dir)
     return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))
 

@@ -78,6 +78,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (channel, name)
 );
+CREATE TABLE IF NOT EXISTS labels (
+    key TEXT PRIMARY KEY,
+    relevant INTEGER NOT NULL,
+    section TEXT,
+    origin TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL,
     text_sha TEXT NOT NULL,
@@ -442,6 +449,32 @@ class Store:
                 "status=excluded.status, detail=excluded.detail, updated_at=excluded.updated_at",
                 (channel, name, status, json.dumps(detail), _now()),
             )
+
+    def deliveries(self, channel: str) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT name, status, detail, updated_at FROM deliveries WHERE channel = ? "
+            "ORDER BY name",
+            (channel,),
+        )
+        return [dict(r) | {"detail": json.loads(r["detail"])} for r in rows]
+
+    # labels (a maintainer's decisions: merged, rejected, or set by hand) -----------------
+
+    def set_label(self, key: str, relevant: bool, section: str | None, origin: str) -> None:
+        """The latest decision about a paper wins."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO labels (key, relevant, section, origin, decided_at) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET relevant=excluded.relevant, "
+                "section=excluded.section, origin=excluded.origin, decided_at=excluded.decided_at",
+                (key, int(relevant), section, origin, _now()),
+            )
+
+    def labels(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT key, relevant, section, origin, decided_at FROM labels ORDER BY key"
+        )
+        return [dict(r) | {"relevant": bool(r["relevant"])} for r in rows]
 
     # runs -------------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ class Labels:
     on_list: set[str] = field(default_factory=set)
     section: dict[str, str] = field(default_factory=dict)
     list_sections: list[str] = field(default_factory=list)
+    # The maintainer's own decisions (feedback on pull requests, `litradar label`).
+    accepted: set[str] = field(default_factory=set)
+    rejected: set[str] = field(default_factory=set)
 
 
 def load_survey_citations(path: Path) -> dict[str, list[str]]:
@@ -72,4 +75,26 @@ def collect_labels(
             if target in labels.list_sections:
                 labels.section[arxiv_id] = target
                 break
+    return labels
+
+
+def apply_decisions(labels: Labels, decisions: list[dict]) -> Labels:
+    """A maintainer's decision overrides what the list file and the survey imply: an
+    accepted paper counts as on the list, in the section the maintainer chose; a rejected
+    one counts as not relevant, even if the survey cites it."""
+    for decision in decisions:
+        key = decision["key"]
+        if decision["relevant"]:
+            labels.accepted.add(key)
+            labels.rejected.discard(key)
+            labels.relevant.add(key)
+            labels.on_list.add(key)
+            if decision.get("section") in labels.list_sections:
+                labels.section[key] = decision["section"]
+        else:
+            labels.rejected.add(key)
+            labels.accepted.discard(key)
+            labels.relevant.discard(key)
+            labels.on_list.discard(key)
+            labels.section.pop(key, None)
     return labels

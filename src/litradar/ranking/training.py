@@ -114,5 +114,6 @@ def train_models(
         "papers": len(data.papers),
         "relevance": relevance_metrics(relevance, data.y),
         "placement": placement_metrics(data, labels),
+        "decisions": {"accepted": len(labels.accepted), "rejected": len(labels.rejected)},
     }
     return models, metrics

@@ -1,0 +1,69 @@
+"""What the maintainer did with litradar's pull requests, stored as labels for `train`.
+
+A pull request that is closed (merged or not) is decided: every entry it proposed that is
+now on the list's base branch was accepted, in the section where the maintainer left it;
+every other one was rejected (deleted from the branch before merging, or the pull request
+closed unmerged). An open pull request is still waiting and teaches nothing yet.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from litradar.awesome_list import parse_list, safe_url
+from litradar.config import Config
+from litradar.publish.git_repo import ListRepo
+from litradar.publish.github_api import GitHub
+from litradar.publish.pull_request import CHANNEL
+from litradar.store import Store
+
+
+@dataclass
+class FeedbackReport:
+    accepted: dict[str, str] = field(default_factory=dict)  # key -> section chosen
+    rejected: list[str] = field(default_factory=list)
+    waiting: list[int] = field(default_factory=list)  # open pull request numbers
+
+
+def collect_feedback(config: Config) -> FeedbackReport:
+    gh = config.github
+    report = FeedbackReport()
+    with Store.open(config.store_path) as store:
+        pending = [d for d in store.deliveries(CHANNEL) if d["status"] == "proposed"]
+    if not pending:
+        return report
+    token = os.environ.get(gh.token_env) or None
+    repo = ListRepo(
+        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
+    )
+    repo.sync()
+    base = parse_list(repo.read(gh.base, gh.list_file))
+    placed = {e.arxiv_id: e.section_name for e in base.entries if e.arxiv_id}
+    placed_urls = {e.url: e.section_name for e in base.entries}
+    with GitHub(gh, token) as api, Store.open(config.store_path) as store:
+        for delivery in pending:
+            detail = delivery["detail"]
+            pull = api.pull(detail["number"])
+            if pull.get("state") == "open":
+                report.waiting.append(detail["number"])
+                continue
+            state = "merged" if pull.get("merged_at") else "closed"
+            origin = f"pull request #{detail['number']} ({delivery['name']}, {state})"
+            outcome: dict[str, str] = {}
+            for key in detail["entries"]:
+                paper = store.by_key(key)
+                url = safe_url(paper.abs_url) if paper else None
+                section = placed.get(key) or placed_urls.get(url or "")
+                if section:
+                    store.set_label(key, True, section, origin)
+                    report.accepted[key] = section
+                    outcome[key] = "accepted"
+                else:
+                    store.set_label(key, False, None, origin)
+                    report.rejected.append(key)
+                    outcome[key] = "rejected"
+            store.set_delivery(
+                CHANNEL, delivery["name"], "decided", detail | {"state": state, "outcome": outcome}
+            )
+    return report
