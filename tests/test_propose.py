@@ -225,3 +225,12 @@ def test_merge_then_feedback_then_train_learns_what_was_accepted_and_rejected(se
     assert digest.exit_code == 0, digest.output
     markdown = (project / "digests" / "2025-W12.md").read_text()
     assert "- 2025-W11 (pull request #1, merged): 1 accepted, 1 rejected" in markdown
+
+
+def test_propose_without_a_repository_or_a_digest_is_one_line(project: Path):
+    result = propose(project)
+    assert result.exit_code == 1 and "no digest in" in result.output
+    write_week(project)
+    result = propose(project)
+    assert result.exit_code == 1
+    assert "error: set [github] repository = 'owner/name'" in result.output

@@ -8,14 +8,11 @@ closed unmerged). An open pull request is still waiting and teaches nothing yet.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from litradar.awesome_list import parse_list, safe_url
 from litradar.config import Config
-from litradar.publish.git_repo import ListRepo
-from litradar.publish.github_api import GitHub
-from litradar.publish.pull_request import CHANNEL
+from litradar.publish.pull_request import CHANNEL, connect
 from litradar.store import Store
 
 
@@ -33,15 +30,11 @@ def collect_feedback(config: Config) -> FeedbackReport:
         pending = [d for d in store.deliveries(CHANNEL) if d["status"] == "proposed"]
     if not pending:
         return report
-    token = os.environ.get(gh.token_env) or None
-    repo = ListRepo(
-        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
-    )
-    repo.sync()
+    api, repo = connect(config)
     base = parse_list(repo.read(gh.base, gh.list_file))
     placed = {e.arxiv_id: e.section_name for e in base.entries if e.arxiv_id}
     placed_urls = {e.url: e.section_name for e in base.entries}
-    with GitHub(gh, token) as api, Store.open(config.store_path) as store:
+    with api, Store.open(config.store_path) as store:
         for delivery in pending:
             detail = delivery["detail"]
             pull = api.pull(detail["number"])

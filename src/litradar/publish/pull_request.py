@@ -148,22 +148,35 @@ def _in_other_pulls(repo: ListRepo, pulls: list[dict], branch: str, list_file: s
     return waiting
 
 
+def connect(config: Config) -> tuple[GitHub, ListRepo]:
+    """The API client (which checks `[github] repository` first) and a fresh fetch of the
+    list's repository, both with the token from the environment."""
+    gh = config.github
+    token = os.environ.get(gh.token_env) or None
+    api = GitHub(gh, token)
+    repo = ListRepo(
+        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
+    )
+    try:
+        repo.sync()
+        if not repo.has_branch(gh.base):
+            raise LitradarError(f"the list repository has no branch '{gh.base}' ([github] base)")
+    except LitradarError:
+        api.close()
+        raise
+    return api, repo
+
+
 def propose(config: Config, name: str | None = None) -> ProposeReport:
     gh = config.github
     name = name or latest_digest(config.digests_dir)
     proposals, window_size = load_proposals(config, name)
-    token = os.environ.get(gh.token_env) or None
-    repo = ListRepo(
-        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
-    )
-    repo.sync()
-    if not repo.has_branch(gh.base):
-        raise LitradarError(f"the list repository has no branch '{gh.base}' ([github] base)")
+    api, repo = connect(config)
     base_text = repo.read(gh.base, gh.list_file)
     awesome = parse_list(base_text)
     branch = f"{BRANCH_PREFIX}{name}"
     report = ProposeReport(name, branch, "nothing to propose")
-    with GitHub(gh, token) as api:
+    with api:
         pulls = api.open_pulls()
         ours = next((p for p in pulls if p["head"]["ref"] == branch), None)
         waiting = _in_other_pulls(repo, pulls, branch, gh.list_file, awesome.arxiv_ids)
