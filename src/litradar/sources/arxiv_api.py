@@ -9,7 +9,6 @@ body treated as a failed request instead of a short page.
 from __future__ import annotations
 
 import itertools
-import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -21,14 +20,10 @@ from requests.adapters import HTTPAdapter
 from litradar.awesome_list import code_link
 from litradar.config import ArxivApiConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
-from litradar.sources.live import USER_AGENT, SourceError, backoff_delays
+from litradar.sources.live import USER_AGENT, Retryable, SourceError, with_retries
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ERROR_ID_PREFIX = "https://arxiv.org/api/errors"
-
-
-class _IncompleteFeed(Exception):
-    """A 200 whose XML stops before `</feed>`: the connection dropped mid-body."""
 
 
 class _LitradarAdapter(HTTPAdapter):
@@ -71,33 +66,28 @@ class ArxivClient(arxiv.Client):
         self._session.mount("https://", self._adapter)
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0):  # type: ignore[no-untyped-def]
-        delays = backoff_delays(self.config)
-        tries = 0
-        while True:
-            tries += 1
-            try:
-                feed = super()._parse_feed(url, first_page=first_page, _try_index=0)
-                if feed.malformed or not self._adapter.last_body.rstrip().endswith(b"</feed>"):
-                    raise _IncompleteFeed("the response ended before </feed>")
-                return feed
-            except arxiv.HTTPError as err:
-                if 400 <= err.status < 500 and err.status != 429:
-                    raise SourceError(
-                        f"arXiv API rejected the request (HTTP {err.status}): "
-                        f"{_error_message(self._adapter.last_body)}"
-                    ) from None
-                problem = f"HTTP {err.status}"
-            except arxiv.UnexpectedEmptyPageError:
-                problem = "an unexpectedly empty page"
-            except (requests.RequestException, _IncompleteFeed) as err:
-                problem = str(err) or type(err).__name__
-            except ValueError as err:
-                # arxiv 4.0.2's parser raises this on a half-written <published> of a cut body.
-                problem = f"an unreadable feed ({err})"
-            delay = next(delays, None)
-            if delay is None:
-                raise SourceError(f"arXiv API failed after {tries} tries: {problem}") from None
-            time.sleep(delay)
+        return with_retries(self.config, "arXiv API", lambda: self._try_page(url, first_page))
+
+    def _try_page(self, url: str, first_page: bool):  # type: ignore[no-untyped-def]
+        try:
+            feed = super()._parse_feed(url, first_page=first_page, _try_index=0)
+        except arxiv.HTTPError as err:
+            if 400 <= err.status < 500 and err.status != 429:
+                raise SourceError(
+                    f"arXiv API rejected the request (HTTP {err.status}): "
+                    f"{_error_message(self._adapter.last_body)}"
+                ) from None
+            raise Retryable(f"HTTP {err.status}") from None
+        except arxiv.UnexpectedEmptyPageError:
+            raise Retryable("an unexpectedly empty page") from None
+        except requests.RequestException as err:
+            raise Retryable(str(err) or type(err).__name__) from None
+        except ValueError as err:
+            # arxiv 4.0.2's parser raises this on a half-written <published> of a cut body.
+            raise Retryable(f"an unreadable feed ({err})") from None
+        if feed.malformed or not self._adapter.last_body.rstrip().endswith(b"</feed>"):
+            raise Retryable("the response ended before </feed>")
+        return feed
 
 
 def _to_paper(result: arxiv.Result, provenance: Provenance) -> Paper:

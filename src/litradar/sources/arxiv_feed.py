@@ -8,7 +8,6 @@ reported so that the arXiv API source (which can query any date window) fills th
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from email.utils import parsedate_to_datetime
@@ -19,7 +18,7 @@ import httpx
 from litradar.awesome_list import code_link
 from litradar.config import FeedConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, is_arxiv_id, split_version
-from litradar.sources.live import USER_AGENT, SourceError, backoff_delays
+from litradar.sources.live import USER_AGENT, Retryable, SourceError, with_retries
 
 # Announced papers that are new to arXiv; replacements are new versions of old papers.
 NEW_TYPES = frozenset({"new", "cross"})
@@ -48,26 +47,22 @@ class FeedSource:
         return f"{self.config.url.rstrip('/')}/{'+'.join(self.categories)}"
 
     def fetch(self) -> bytes:
-        delays = backoff_delays(self.config)
         with httpx.Client(
             headers={"User-Agent": USER_AGENT}, timeout=self.config.timeout_seconds
         ) as client:
-            while True:
+
+            def attempt() -> bytes:
                 try:
                     response = client.get(self.url)
-                    if response.status_code == 200:
-                        return response.content
-                    if response.status_code < 500 and response.status_code != 429:
-                        raise SourceError(
-                            f"arXiv feed {self.url} answered HTTP {response.status_code}"
-                        )
-                    problem = f"HTTP {response.status_code}"
                 except httpx.HTTPError as err:
-                    problem = str(err) or type(err).__name__
-                delay = next(delays, None)
-                if delay is None:
-                    raise SourceError(f"arXiv feed {self.url} failed: {problem}")
-                time.sleep(delay)
+                    raise Retryable(str(err) or type(err).__name__) from None
+                if response.status_code == 200:
+                    return response.content
+                if response.status_code < 500 and response.status_code != 429:
+                    raise SourceError(f"arXiv feed {self.url} answered HTTP {response.status_code}")
+                raise Retryable(f"HTTP {response.status_code}")
+
+            return with_retries(self.config, f"arXiv feed {self.url}", attempt)
 
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         """One page: today's announcement. `since` is where the last run stopped; a later

@@ -4,15 +4,16 @@ back-off, and the one error type a failing service becomes."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from litradar import __version__
 from litradar.config import RetryConfig
 from litradar.errors import LitradarError
 from litradar.paper import Paper
 
+T = TypeVar("T")
 USER_AGENT = f"litradar/{__version__} (+https://github.com/litradar/litradar)"
 
 
@@ -30,10 +31,32 @@ class LiveSource(Protocol):
         ...
 
 
+class Retryable(Exception):
+    """A failure worth another try (a 5xx, a 429, a timeout, a cut body); its text says
+    what went wrong, for the message if the tries run out."""
+
+
 def backoff_delays(policy: RetryConfig) -> Iterator[float]:
     """The sleeps between tries: exponential, capped, `policy.retries` of them."""
     for attempt in range(policy.retries):
         yield min(policy.max_backoff_seconds, policy.backoff_seconds * 2**attempt)
+
+
+def with_retries(policy: RetryConfig, what: str, attempt: Callable[[], T]) -> T:
+    """`attempt()` until it returns, backing off after each `Retryable`; any other error
+    passes through at once. Out of tries, a `SourceError` names `what` and the last problem."""
+    delays = backoff_delays(policy)
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            return attempt()
+        except Retryable as exc:
+            problem = str(exc) or type(exc).__name__
+        delay = next(delays, None)
+        if delay is None:
+            raise SourceError(f"{what} gave up after {tries} tries: {problem}") from None
+        time.sleep(delay)
 
 
 class Throttle:

@@ -9,7 +9,6 @@ into a message about the key.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -19,7 +18,7 @@ import httpx
 from litradar.awesome_list import code_link
 from litradar.config import SemanticScholarConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
-from litradar.sources.live import USER_AGENT, SourceError, Throttle, backoff_delays
+from litradar.sources.live import USER_AGENT, Retryable, SourceError, Throttle, with_retries
 
 PAPER_FIELDS = "title,abstract,authors,externalIds,publicationDate,venue,year"
 # Relevance search cannot page past offset + limit = 1000.
@@ -54,39 +53,32 @@ class S2Client:
 
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None) -> Any:
         """One call, paced and retried; a hopeless answer raises `SourceError` at once."""
-        delays = backoff_delays(self.config)
-        tries = 0
-        while True:
-            tries += 1
+
+        def attempt() -> Any:
             self._throttle.wait()
             self.requests += 1
             try:
                 response = self._http.request(method, path, params=params, json=body)
             except httpx.HTTPError as err:
-                problem = f"{type(err).__name__} {err}".strip()
-            else:
-                if response.status_code == 200:
-                    try:
-                        return response.json()
-                    except ValueError:
-                        problem = "a response that is not JSON"
-                elif response.status_code == 403:
-                    raise SourceError(self._forbidden_message()) from None
-                elif response.status_code == 429:
-                    problem = "429 Too Many Requests"
-                elif response.status_code >= 500:
-                    problem = f"HTTP {response.status_code}"
-                else:
-                    raise SourceError(
-                        f"Semantic Scholar rejected {method} {path} (HTTP "
-                        f"{response.status_code}): {_error_text(response)}"
-                    ) from None
-            delay = next(delays, None)
-            if delay is None:
-                raise SourceError(
-                    f"Semantic Scholar gave up after {tries} tries on {path}: {problem}"
-                ) from None
-            time.sleep(delay)
+                raise Retryable(f"{type(err).__name__} {err}".strip()) from None
+            status = response.status_code
+            if status == 200:
+                try:
+                    return response.json()
+                except ValueError:
+                    raise Retryable("a response that is not JSON") from None
+            if status == 403:
+                raise SourceError(self._forbidden_message())
+            if status == 429:
+                raise Retryable("429 Too Many Requests")
+            if status >= 500:
+                raise Retryable(f"HTTP {status}")
+            raise SourceError(
+                f"Semantic Scholar rejected {method} {path} (HTTP {status}): "
+                f"{_error_text(response)}"
+            )
+
+        return with_retries(self.config, f"Semantic Scholar {path}", attempt)
 
     def _forbidden_message(self) -> str:
         if self.has_key:
