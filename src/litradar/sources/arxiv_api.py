@@ -20,7 +20,8 @@ from requests.adapters import HTTPAdapter
 from litradar.awesome_list import code_link
 from litradar.config import ArxivApiConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
-from litradar.sources.live import USER_AGENT, Retryable, SourceError, with_retries
+from litradar.retrying import Retryable, with_retries
+from litradar.sources.live import USER_AGENT, SourceError
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ERROR_ID_PREFIX = "https://arxiv.org/api/errors"
@@ -66,7 +67,9 @@ class ArxivClient(arxiv.Client):
         self._session.mount("https://", self._adapter)
 
     def _parse_feed(self, url: str, first_page: bool = True, _try_index: int = 0):  # type: ignore[no-untyped-def]
-        return with_retries(self.config, "arXiv API", lambda: self._try_page(url, first_page))
+        return with_retries(
+            self.config, "arXiv API", lambda: self._try_page(url, first_page), SourceError
+        )
 
     def _try_page(self, url: str, first_page: bool):  # type: ignore[no-untyped-def]
         try:

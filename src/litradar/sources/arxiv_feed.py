@@ -18,7 +18,8 @@ import httpx
 from litradar.awesome_list import code_link
 from litradar.config import FeedConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, is_arxiv_id, split_version
-from litradar.sources.live import USER_AGENT, Retryable, SourceError, with_retries
+from litradar.retrying import Retryable, with_retries
+from litradar.sources.live import USER_AGENT, SourceError
 
 # Announced papers that are new to arXiv; replacements are new versions of old papers.
 NEW_TYPES = frozenset({"new", "cross"})
@@ -62,7 +63,7 @@ class FeedSource:
                     raise SourceError(f"arXiv feed {self.url} answered HTTP {response.status_code}")
                 raise Retryable(f"HTTP {response.status_code}")
 
-            return with_retries(self.config, f"arXiv feed {self.url}", attempt)
+            return with_retries(self.config, f"arXiv feed {self.url}", attempt, SourceError)
 
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         """One page: today's announcement. `since` is where the last run stopped; a later

@@ -18,7 +18,8 @@ import httpx
 from litradar.awesome_list import code_link
 from litradar.config import SemanticScholarConfig
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
-from litradar.sources.live import USER_AGENT, Retryable, SourceError, Throttle, with_retries
+from litradar.retrying import Retryable, Throttle, with_retries
+from litradar.sources.live import USER_AGENT, SourceError
 
 PAPER_FIELDS = "title,abstract,authors,externalIds,publicationDate,venue,year"
 # Relevance search cannot page past offset + limit = 1000.
@@ -78,7 +79,7 @@ class S2Client:
                 f"{_error_text(response)}"
             )
 
-        return with_retries(self.config, f"Semantic Scholar {path}", attempt)
+        return with_retries(self.config, f"Semantic Scholar {path}", attempt, SourceError)
 
     def _forbidden_message(self) -> str:
         if self.has_key:
