@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from litradar.assist.fallbacks import fallback_short_name
 from litradar.awesome_list import (
     entry_for_paper,
     escape_markdown,
-    fallback_short_name,
     format_date,
     github_repo_in,
     load_list,

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
+from litradar.assist.fallbacks import fallback_short_name
 from litradar.errors import LitradarError
 from litradar.paper import Paper, split_version
 
@@ -281,16 +282,9 @@ def safe_url(url: str) -> str:
     return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
 
 
-def fallback_short_name(title: str) -> str:
-    """Until an LLM names it: the part before a colon when it is short, else the first words."""
-    head, sep, _ = title.partition(": ")
-    if sep and 0 < len(head.split()) <= 5:
-        return head.strip()
-    words = title.split()
-    return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
-
-
-def entry_for_paper(paper: Paper, section: tuple[str, ...]) -> ListEntry:
+def entry_for_paper(
+    paper: Paper, section: tuple[str, ...], short_name: str | None = None
+) -> ListEntry:
     """A proposal in the list's own format, safe to paste: the title and name are escaped."""
     repo = github_repo_in(f"{paper.comments or ''} {paper.abstract} {paper.code_url or ''}")
     return ListEntry(
@@ -298,7 +292,7 @@ def entry_for_paper(paper: Paper, section: tuple[str, ...]) -> ListEntry:
         title=escape_markdown(paper.title),
         url=safe_url(paper.abs_url),
         line_no=0,
-        short_name=escape_markdown(fallback_short_name(paper.title)),
+        short_name=escape_markdown(short_name or fallback_short_name(paper.title, paper.abstract)),
         arxiv_id=paper.arxiv_id,
         date_shown=format_date(paper.first_version_date),
         arxiv_badge_url=safe_url(paper.abs_url) if paper.arxiv_id else None,

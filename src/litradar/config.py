@@ -179,6 +179,23 @@ class GitHubConfig(_Strict):
         return self.git_url or f"https://github.com/{self.repository}.git"
 
 
+class LLMConfig(RetryConfig):
+    """An OpenAI-compatible chat completions endpoint (Ollama, llama.cpp, vLLM, a hosted
+    API). Off by default: litradar works fully without one."""
+
+    enabled: bool = False
+    base_url: str = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
+    model: str = "llama3.1"
+    api_key_env: str = "LITRADAR_LLM_API_KEY"  # optional; read from the environment only
+    retries: int = Field(2, ge=0, le=10)
+    timeout_seconds: float = Field(60.0, gt=0.0)
+    max_calls: int = Field(60, ge=0)  # per run: cached answers do not count
+    max_tokens: int = Field(100_000, ge=0)  # per run, prompt and answer together
+    max_answer_tokens: int = Field(300, ge=16, le=4000)
+    # A second opinion for the papers this many ranks either side of the digest's cut-off.
+    verdict_margin: int = Field(3, ge=0, le=50)
+
+
 class ScheduleConfig(_Strict):
     cron: str = "0 7 * * 1"
     timezone: str = "UTC"
@@ -200,6 +217,7 @@ class Config(_Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     email: EmailConfig = Field(default_factory=EmailConfig)
     github: GitHubConfig = Field(default_factory=GitHubConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     def resolve(self, path: Path) -> Path:

@@ -7,10 +7,20 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from litradar.awesome_list import AwesomeList, entry_for_paper, escape_markdown, render_entry
+from litradar.awesome_list import (
+    AwesomeList,
+    entry_for_paper,
+    escape_markdown,
+    render_entry,
+    safe_url,
+)
 from litradar.files import atomic_write_text
 from litradar.ranking.scoring import Scored
+
+if TYPE_CHECKING:
+    from litradar.assist.tasks import Assisted
 
 
 def last_full_iso_week(today: date) -> tuple[date, date]:
@@ -39,6 +49,10 @@ class Digest:
     sections: list[str]
     sources: list[dict] = field(default_factory=list)  # the last run of each live source
     outcomes: list[dict] = field(default_factory=list)  # how earlier pull requests fared
+    # Short names, summaries and second opinions by key (see litradar.assist).
+    assisted: dict[str, Assisted] = field(default_factory=dict)
+    assist_notes: list[str] = field(default_factory=list)
+    assist_model: str | None = None
 
     @property
     def name(self) -> str:
@@ -86,6 +100,8 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
         f"{len(digest.ranked)} read, {len(digest.proposed_ids)} proposed. "
         f"Models trained {digest.models_trained_at}.",
         "",
+        *(f"Note: {escape_markdown(note)}." for note in digest.assist_notes),
+        *([""] if digest.assist_notes else []),
     ]
     if not digest.ranked:
         lines += ["No papers in this window. Nothing to propose.", ""]
@@ -100,7 +116,9 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
             continue
         lines += [f"### {section}", ""]
         for item in in_section:
-            entry = entry_for_paper(item.paper, awesome.section_path(section))
+            helped = digest.assisted.get(item.paper.key)
+            short_name = helped.short_name if helped else None
+            entry = entry_for_paper(item.paper, awesome.section_path(section), short_name)
             close = ", ".join(
                 f"{escape_markdown(digest.list_names.get(aid, aid))} ({sim:.2f})"
                 for aid, sim in item.close_to
@@ -117,9 +135,64 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
                 f"known {item.signals['known_top3']:+.1f} · terms: {terms}",
                 f"  found by: {found_by or 'unknown'}{venue}",
+                *_assisted_lines(digest, item.paper.key),
                 "",
             ]
-    return "\n".join(lines + _outcomes_block(digest) + _sources_block(digest))
+    blocks = _near_the_cut_block(digest, rank_of) + _outcomes_block(digest)
+    return "\n".join(lines + blocks + _sources_block(digest))
+
+
+def _verdict_text(digest: Digest, key: str) -> str | None:
+    helped = digest.assisted.get(key)
+    if helped is None or helped.verdict is None:
+        return None
+    verdict = helped.verdict
+    decision = f"include, in {verdict.section}" if verdict.include else "leave out"
+    model = escape_markdown(digest.assist_model or "LLM")
+    return (
+        f"second opinion ({model}): {escape_markdown(decision)}: {escape_markdown(verdict.reason)}"
+    )
+
+
+def _assisted_lines(digest: Digest, key: str) -> list[str]:
+    helped = digest.assisted.get(key)
+    if helped is None:
+        return []
+    lines = [f"  in one line: {escape_markdown(helped.summary)}"] if helped.summary else []
+    verdict = _verdict_text(digest, key)
+    return lines + ([f"  {verdict}"] if verdict else [])
+
+
+def _near_the_cut_block(digest: Digest, rank_of: dict[str, int]) -> list[str]:
+    """Papers just below the cut-off with the LLM's opinion: the classifier decided, this
+    is only a second look for the maintainer."""
+    near = [
+        s for s in digest.ranked
+        if s.paper.key not in digest.proposed_ids and _verdict_text(digest, s.paper.key)
+    ]  # fmt: skip
+    if not near:
+        return []
+    lines = ["## Near the cut (not proposed)", ""]
+    for item in near:
+        lines.append(
+            f"- [{escape_markdown(item.paper.title)}]({safe_url(item.paper.abs_url)}) score "
+            f"{item.relevance:.2f} (rank {rank_of[item.paper.key]}): "
+            f"{_verdict_text(digest, item.paper.key)}"
+        )
+    return [*lines, ""]
+
+
+def _assisted_json(digest: Digest, key: str) -> dict:
+    helped = digest.assisted.get(key)
+    if helped is None:
+        return {}
+    return {
+        "short_name": helped.short_name,
+        "short_name_by": helped.short_name_by,
+        "summary": helped.summary,
+        "summary_by": helped.summary_by,
+        "verdict": helped.verdict.model_dump() if helped.verdict else None,
+    }
 
 
 def _outcomes_block(digest: Digest) -> list[str]:
@@ -178,6 +251,7 @@ def render_json(digest: Digest) -> str:
                 "on_list": item.paper.key in digest.on_list,
                 "signals": item.signals,
                 "close_to": [{"arxiv_id": a, "similarity": round(s, 4)} for a, s in item.close_to],
+                **_assisted_json(digest, item.paper.key),
             }
         )
     document = {
@@ -188,6 +262,8 @@ def render_json(digest: Digest) -> str:
         "models_trained_at": digest.models_trained_at,
         "papers_read": len(digest.ranked),
         "proposed": len(digest.proposed_ids),
+        "assist_model": digest.assist_model,
+        "assist_notes": digest.assist_notes,
         "sources": digest.sources,
         "papers": papers,
     }

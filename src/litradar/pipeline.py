@@ -221,6 +221,7 @@ def make_digest(
     reporter: Reporter | None = None,
 ) -> DigestReport:
     """Score every paper first announced in [since, until) and write the week's digest."""
+    from litradar.assist.digest_assist import assist_digest
     from litradar.digest import build_digest, write_digest
     from litradar.live_ingest import latest_source_reports
 
@@ -240,19 +241,21 @@ def make_digest(
             {"name": d["name"], "status": d["status"], **d["detail"]}
             for d in store.deliveries("github")
         ]
-    scored = score_papers(models, papers, vectors, close_to=config.digest.close_to)
-    digest = build_digest(
-        scored,
-        awesome,
-        since,
-        until,
-        size=config.digest.size,
-        min_score=config.digest.min_score,
-        models_trained_at=models.trained_at,
-        sources=latest_source_reports(config),
-        decided=decided,
-    )
-    digest.outcomes = [p for p in pulls if p["name"] != digest.name]
+        scored = score_papers(models, papers, vectors, close_to=config.digest.close_to)
+        digest = build_digest(
+            scored,
+            awesome,
+            since,
+            until,
+            size=config.digest.size,
+            min_score=config.digest.min_score,
+            models_trained_at=models.trained_at,
+            sources=latest_source_reports(config),
+            decided=decided,
+        )
+        digest.outcomes = [p for p in pulls if p["name"] != digest.name]
+        with reporter.track("short names and summaries", None):
+            assist_digest(config.llm, digest, store)
     md_path, json_path = write_digest(digest, awesome, config.digests_dir)
     return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))
 

@@ -85,6 +85,12 @@ CREATE TABLE IF NOT EXISTS labels (
     origin TEXT NOT NULL,
     decided_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS llm_answers (
+    prompt_sha TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS embeddings (
     model TEXT NOT NULL,
     text_sha TEXT NOT NULL,
@@ -475,6 +481,22 @@ class Store:
             "SELECT key, relevant, section, origin, decided_at FROM labels ORDER BY key"
         )
         return [dict(r) | {"relevant": bool(r["relevant"])} for r in rows]
+
+    # LLM answers, cached by model and prompt (only answers that passed validation) ------
+
+    def llm_answer(self, prompt_sha: str) -> str | None:
+        row = self._db.execute(
+            "SELECT answer FROM llm_answers WHERE prompt_sha = ?", (prompt_sha,)
+        ).fetchone()
+        return None if row is None else row["answer"]
+
+    def put_llm_answer(self, prompt_sha: str, model: str, answer: str) -> None:
+        with self._transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO llm_answers (prompt_sha, model, answer, created_at) "
+                "VALUES (?,?,?,?)",
+                (prompt_sha, model, answer, _now()),
+            )
 
     # runs -------------------------------------------------------------------------------
 

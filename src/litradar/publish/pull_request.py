@@ -42,6 +42,7 @@ class Proposal:
     rank: int
     section_probability: float
     close_to: list[tuple[str, float]]  # (list paper's arXiv id, similarity)
+    short_name: str | None = None  # the digest's (an LLM's, or the fallback's)
 
 
 @dataclass
@@ -84,6 +85,7 @@ def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int]:
                     rank=item["rank"],
                     section_probability=item["section_probability"],
                     close_to=[(c["arxiv_id"], c["similarity"]) for c in item["close_to"]],
+                    short_name=item.get("short_name"),
                 )
             )
     return proposals, len(document["papers"])
@@ -195,7 +197,9 @@ def propose(config: Config, name: str | None = None) -> ProposeReport:
                 chosen.append(p)
         if not chosen:
             return report
-        entries = [entry_for_paper(p.paper, awesome.section_path(p.section)) for p in chosen]
+        entries = [
+            entry_for_paper(p.paper, awesome.section_path(p.section), p.short_name) for p in chosen
+        ]
         new_text = insert_entries(base_text, entries)
         title = f"litradar: {len(chosen)} paper(s) proposed from digest {name}"
         body = pull_request_body(name, chosen, awesome, window_size)

@@ -1,0 +1,1 @@
+"""LLM assistance that helps without being trusted: short names, summaries, second opinions."""

@@ -1,0 +1,103 @@
+"""A client for the OpenAI-compatible chat completions API, with a per-run budget.
+
+Streaming off, JSON mode on (`response_format`), a timeout on every call, back-off on 429,
+5xx and timeouts. The budget counts calls and tokens (the server's `usage` when it gives
+one, else an estimate), and once spent every further call is refused, so a weekly run can
+never cost more than configured. The key is sent as a bearer token and appears nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from litradar.config import LLMConfig
+from litradar.errors import LitradarError
+from litradar.retrying import Retryable, with_retries
+
+
+class LLMError(LitradarError):
+    """The endpoint failed, refused, or the budget is spent: the caller falls back."""
+
+
+class BudgetSpent(LLMError):
+    pass
+
+
+@dataclass
+class Budget:
+    max_calls: int
+    max_tokens: int
+    calls: int = 0
+    tokens: int = 0
+
+    def check(self, prompt_tokens: int) -> None:
+        if self.calls >= self.max_calls:
+            raise BudgetSpent(f"the LLM budget of {self.max_calls} calls is spent")
+        if self.tokens + prompt_tokens > self.max_tokens:
+            raise BudgetSpent(f"the LLM budget of {self.max_tokens} tokens is spent")
+
+    def spend(self, tokens: int) -> None:
+        self.calls += 1
+        self.tokens += tokens
+
+
+def estimate_tokens(text: str) -> int:
+    """About four characters a token, for budgeting when the server reports no usage."""
+    return max(1, len(text) // 4)
+
+
+class ChatClient:
+    def __init__(self, config: LLMConfig, api_key: str | None = None) -> None:
+        self.config = config
+        self.budget = Budget(config.max_calls, config.max_tokens)
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self._http = httpx.Client(
+            base_url=config.base_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> ChatClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def complete(self, system: str, user: str) -> str:
+        """The assistant's message text for one system + user exchange."""
+        prompt_tokens = estimate_tokens(system + user)
+        self.budget.check(prompt_tokens)
+        request = {
+            "model": self.config.model,
+            "messages": [{"role": "system", "content": system}, {"role": "user", "content": user}],
+            "temperature": 0,
+            "max_tokens": self.config.max_answer_tokens,
+            "stream": False,
+            "response_format": {"type": "json_object"},
+        }
+
+        def attempt() -> dict:
+            try:
+                response = self._http.post("/chat/completions", json=request)
+            except httpx.HTTPError as exc:
+                raise Retryable(f"{type(exc).__name__} {exc}".strip()) from None
+            if response.status_code == 429 or response.status_code >= 500:
+                raise Retryable(f"HTTP {response.status_code}")
+            if response.status_code != 200:
+                raise LLMError(f"the LLM endpoint answered HTTP {response.status_code}")
+            try:
+                return response.json()
+            except ValueError:
+                raise Retryable("a response that is not JSON") from None
+
+        body = with_retries(self.config, f"LLM {self.config.model}", attempt, LLMError)
+        try:
+            text = body["choices"][0]["message"]["content"] or ""
+        except (KeyError, IndexError, TypeError):
+            raise LLMError("the LLM endpoint's answer has no choices[0].message.content") from None
+        usage = body.get("usage") or {}
+        self.budget.spend(int(usage.get("total_tokens") or prompt_tokens + estimate_tokens(text)))
+        return text
