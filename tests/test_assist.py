@@ -206,3 +206,19 @@ def test_the_digest_shows_llm_help_beside_unchanged_scores(trained: Path, tmp_pa
     assert "## Near the cut (not proposed)" in markdown
     plain_md = (plain / "digests" / "2025-W11.md").read_text()
     assert "extractive (no LLM configured)" in plain_md and "second opinion" not in plain_md
+
+
+def test_an_endpoint_nobody_answers_and_the_key_goes_only_in_the_header(tmp_path: Path):
+    from tests.smtp_server import free_port
+
+    dead = LLMConfig(enabled=True, base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
+    with Store.open(tmp_path / "s.sqlite") as store, ChatClient(dead) as client:
+        helper = assistant(store, client)
+        helped = helper.assist(paper("Lonely Paper: x"))
+    assert helped.short_name_by == "fallback" and "ConnectError" in helper.notes[0]
+    with ReplayServer() as server, Store.open(tmp_path / "t.sqlite") as store:
+        model = FakeModel(server)
+        with ChatClient(llm_config(server), api_key="sk-test-KEY-123") as client:
+            assistant(store, client).assist(paper("Keyed Paper: x"))
+        assert server.seen[0].headers["Authorization"] == "Bearer sk-test-KEY-123"
+        assert all("sk-test-KEY-123" not in json.dumps(r) for r in model.requests)
