@@ -41,6 +41,7 @@ list = "data/awesome_list.md"
 survey_bibliography = "data/survey_bibliography.jsonl"
 classifiers_dir = "classifiers"
 digests_dir = "digests"
+taxonomy = "{ROOT / "taxonomy.toml"}"
 
 [sources]
 files = ["data/arxiv_seed.jsonl", "data/weeks/2025-03-10.jsonl"]

@@ -167,6 +167,22 @@ def print_metrics(metrics: dict) -> None:
         acc = "-" if stats["accuracy"] is None else f"{stats['accuracy']:.2f}"
         table.add_row(escape(section), f"{stats['correct']}/{stats['total']}", acc)
     out.print(table)
+    print_taxonomy_metrics(metrics.get("taxonomy") or {})
+
+
+def print_taxonomy_metrics(taxonomy: dict) -> None:
+    """Per class: labelled papers, and cross-validated precision and recall at 0.5."""
+    for dimension, result in taxonomy.items():
+        table = Table(title=f"taxonomy: {dimension} ({result['labelled']} labelled papers)")
+        for column in ("class", "labelled", "precision", "recall"):
+            table.add_column(column, justify="left" if column == "class" else "right")
+        for name, stats in result["classes"].items():
+            if stats["trained"]:
+                row = [f"{stats['precision']:.2f}", f"{stats['recall']:.2f}"]
+            else:
+                row = ["too few", "-"]
+            table.add_row(escape(name), str(stats["positives"]), *row)
+        out.print(table)
 
 
 @app.command()
@@ -224,6 +240,7 @@ def find(
 ) -> None:
     """Semantic search over the indexed papers."""
     from litradar.pipeline import find as find_step
+    from litradar.ranking.taxonomy_model import top_tags
 
     cfg = _config(config)
     start = _parse_date(since, "--since")
@@ -238,6 +255,7 @@ def find(
                 "url": hit.paper.abs_url,
                 "on_list": hit.on_list,
                 "section": hit.section,
+                "tags": {d: [[c, p] for c, p in ranked] for d, ranked in hit.tags.items()},
             }
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
         return
@@ -251,6 +269,9 @@ def find(
         out.print(f"{hit.score:.3f}  {hit.paper.first_version_date}{flags}{section}")
         out.print(f"       {escape(hit.paper.title)}")
         out.print(f"       {hit.paper.abs_url}")
+        if hit.tags:
+            shown = " / ".join(f"{c} {p:.2f}" for c, p in top_tags(hit.tags))
+            out.print(f"       tags: {escape(shown)}")
 
 
 @app.command()
@@ -387,6 +408,31 @@ def feedback(config: ConfigOption = None) -> None:
         f"feedback: {len(report.accepted)} accepted, {len(report.rejected)} rejected; "
         f"pull requests still open: {waiting}"
     )
+
+
+@app.command()
+def label(
+    paper_id: Annotated[str, typer.Argument(help="The paper: an arXiv id (or s2:<id>).")],
+    relevant: Annotated[
+        bool | None,
+        typer.Option("--relevant/--not-relevant", help="Does it belong on the list?"),
+    ] = None,
+    section: Annotated[str | None, typer.Option(help="The list section it belongs in.")] = None,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option(help="A taxonomy class, as DIMENSION=CLASS; repeatable per dimension."),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Record a maintainer's decision about a paper; the next 'litradar train' learns it."""
+    from litradar.labelling import record_label
+
+    cfg = _config(config)
+    if relevant is None and not tag:
+        err.print("[red]error:[/red] say --relevant or --not-relevant, or give a --tag")
+        raise typer.Exit(1)
+    summary = _guard(lambda: record_label(cfg, paper_id, relevant, section, tag or []))
+    out.print(f"recorded: {escape(summary)}; run 'litradar train' to learn from it")
 
 
 def cfg_path(cfg: Config, explicit: Path | None) -> str | None:

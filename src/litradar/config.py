@@ -32,6 +32,8 @@ class PathsConfig(_Strict):
     survey_bibliography: Path | None = Path("demo/data/survey_bibliography.jsonl")
     classifiers_dir: Path = Path("classifiers")
     digests_dir: Path = Path("digests")
+    # The taxonomy the tags follow (see taxonomy.toml); none: no tags.
+    taxonomy: Path | None = Path("taxonomy.toml")
 
 
 class RetryConfig(_Strict):
@@ -248,6 +250,11 @@ class Config(_Strict):
     def survey_bibliography_path(self) -> Path | None:
         bib = self.paths.survey_bibliography
         return None if bib is None else self.resolve(bib)
+
+    @property
+    def taxonomy_path(self) -> Path | None:
+        path = self.paths.taxonomy
+        return None if path is None else self.resolve(path)
 
     @property
     def source_files(self) -> list[Path]:

@@ -18,6 +18,7 @@ from litradar.awesome_list import (
 )
 from litradar.files import atomic_write_text
 from litradar.ranking.scoring import Scored
+from litradar.ranking.taxonomy_model import top_tags
 
 if TYPE_CHECKING:
     from litradar.assist.tasks import Assisted
@@ -133,13 +134,35 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 f"{len(digest.ranked)}) · section {item.section_probability:.2f} · "
                 f"close to: {close}",
                 f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
-                f"known {item.signals['known_top3']:+.1f} · terms: {terms}",
+                f"known {item.signals['known_top3']:+.1f} (led by {_dominant(item)}) · "
+                f"terms: {terms}",
                 f"  found by: {found_by or 'unknown'}{venue}",
+                *_tag_lines(item),
                 *_assisted_lines(digest, item.paper.key),
                 "",
             ]
     blocks = _near_the_cut_block(digest, rank_of) + _outcomes_block(digest)
     return "\n".join(lines + blocks + _sources_block(digest))
+
+
+SIGNAL_NAMES = {
+    "svm": "the TF-IDF SVM",
+    "list_max": "similarity to a list paper",
+    "known_top3": "similarity to known relevant papers",
+}
+
+
+def _dominant(item: Scored) -> str:
+    """The signal that pushed the score most: a lucky proposal shows one signal alone."""
+    name = max(item.signals, key=lambda s: item.signals[s])
+    return SIGNAL_NAMES.get(name, name)
+
+
+def _tag_lines(item: Scored) -> list[str]:
+    if not item.tags:
+        return []
+    shown = " / ".join(f"{escape_markdown(c)} {p:.2f}" for c, p in top_tags(item.tags))
+    return [f"  tags: {shown}"]
 
 
 def _verdict_text(digest: Digest, key: str) -> str | None:
@@ -251,6 +274,7 @@ def render_json(digest: Digest) -> str:
                 "on_list": item.paper.key in digest.on_list,
                 "signals": item.signals,
                 "close_to": [{"arxiv_id": a, "similarity": round(s, 4)} for a, s in item.close_to],
+                "tags": {d: [[c, p] for c, p in ranked] for d, ranked in item.tags.items()},
                 **_assisted_json(digest, item.paper.key),
             }
         )

@@ -26,9 +26,10 @@ from litradar.ranking.labels import (
 )
 from litradar.ranking.model_files import load_models, save_models
 from litradar.ranking.scoring import score_papers
-from litradar.ranking.training import TrainingSet, train_models
+from litradar.ranking.training import TrainingSet, fit_taxonomy, train_models
 from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store, UpsertResult
+from litradar.taxonomy import Taxonomy, TaxonomyLabels, collect_taxonomy_labels, load_taxonomy
 
 EncoderFactory = Callable[[Config], TextEncoder]
 
@@ -152,8 +153,34 @@ def train(
         )
     with reporter.track("training relevance and placement", None):
         models, metrics = train_models(data, labels, encoder.name)
+    taxonomy = load_configured_taxonomy(config)
+    if taxonomy is not None:
+        with reporter.track("training the taxonomy classifiers", None):
+            tax_labels = taxonomy_labels(config, taxonomy)
+            models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy)
     save_models(config.classifiers_dir, models, metrics)
     return metrics
+
+
+def load_configured_taxonomy(config: Config) -> Taxonomy | None:
+    """None when `[paths] taxonomy` is unset; an error when it names a missing file."""
+    path = config.taxonomy_path
+    return None if path is None else load_taxonomy(path)
+
+
+def taxonomy_labels(config: Config, taxonomy: Taxonomy) -> TaxonomyLabels:
+    """What is known of each paper's classes: the survey's citing sections, the list's
+    sections (and the maintainer's decisions) through the mapping, the maintainer's tags."""
+    awesome = load_list(config.list_path)
+    bib = config.survey_bibliography_path
+    survey = load_survey_citations(bib) if bib is not None else None
+    decisions: list[dict] = []
+    corrections: list[dict] = []
+    if config.store_path.is_file():
+        with Store.open(config.store_path) as store:
+            decisions, corrections = store.labels(), store.tag_labels()
+    list_sections = {e.arxiv_id: e.section_name for e in awesome.papers if e.arxiv_id}
+    return collect_taxonomy_labels(taxonomy, survey, list_sections, decisions, corrections)
 
 
 @dataclass
@@ -162,6 +189,7 @@ class FindHit:
     paper: Paper
     on_list: bool
     section: str | None
+    tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
 def find(
@@ -196,11 +224,12 @@ def find(
         paper = found.get(int(store_id))
         if paper is None:
             continue
-        section = None
+        section, tags = None, {}
         if models is not None:
             vector = index.index.reconstruct(int(store_id)).reshape(1, -1)
             section = models.placement.predict(vector)[0]
-        hits.append(FindHit(float(score), paper, paper.key in on_list, section))
+            tags = models.taxonomy.tags(vector)[0] if models.taxonomy else {}
+        hits.append(FindHit(float(score), paper, paper.key in on_list, section, tags))
     return hits
 
 

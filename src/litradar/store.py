@@ -85,6 +85,14 @@ CREATE TABLE IF NOT EXISTS labels (
     origin TEXT NOT NULL,
     decided_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tag_labels (
+    key TEXT NOT NULL,
+    dimension TEXT NOT NULL,
+    class_name TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    PRIMARY KEY (key, dimension, class_name)
+);
 CREATE TABLE IF NOT EXISTS llm_answers (
     prompt_sha TEXT PRIMARY KEY,
     model TEXT NOT NULL,
@@ -475,6 +483,22 @@ class Store:
                 "section=excluded.section, origin=excluded.origin, decided_at=excluded.decided_at",
                 (key, int(relevant), section, origin, _now()),
             )
+
+    def set_tags(self, key: str, dimension: str, classes: list[str], origin: str) -> None:
+        """The maintainer's classes for one paper in one dimension, replacing earlier ones."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM tag_labels WHERE key = ? AND dimension = ?", (key, dimension))
+            db.executemany(
+                "INSERT INTO tag_labels (key, dimension, class_name, origin, decided_at) "
+                "VALUES (?,?,?,?,?)",
+                [(key, dimension, name, origin, _now()) for name in classes],
+            )
+
+    def tag_labels(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT key, dimension, class_name, origin FROM tag_labels ORDER BY key"
+        )
+        return [dict(r) for r in rows]
 
     def labels(self) -> list[dict]:
         rows = self._db.execute(

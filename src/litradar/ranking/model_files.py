@@ -17,6 +17,7 @@ import numpy as np
 from litradar.errors import LitradarError
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
+from litradar.ranking.taxonomy_model import TaxonomyModel
 
 FORMAT_VERSION = 1
 _FILES = ("relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json")
@@ -29,6 +30,7 @@ class TrainedModels:
     embedding_model: str
     list_ids: list[str]  # arXiv ids of the list papers, in the order of relevance.list_ vectors
     trained_at: str
+    taxonomy: TaxonomyModel | None = None
 
 
 def _write_json(path: Path, value: object) -> None:
@@ -56,7 +58,16 @@ def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
         np.savez_compressed(tmp / "placement.npz", **arrays)
         _write_json(tmp / "placement.json", meta | {"format": FORMAT_VERSION})
         _write_json(tmp / "metrics.json", metrics)
-        for name in _FILES:
+        names = list(_FILES)
+        if models.taxonomy is not None:
+            arrays, meta = models.taxonomy.to_arrays()
+            np.savez_compressed(tmp / "taxonomy.npz", **arrays)
+            _write_json(tmp / "taxonomy.json", meta | {"format": FORMAT_VERSION})
+            names += ["taxonomy.npz", "taxonomy.json"]
+        else:
+            for stale in ("taxonomy.npz", "taxonomy.json"):
+                (directory / stale).unlink(missing_ok=True)
+        for name in names:
             os.replace(tmp / name, directory / name)
 
 
@@ -82,7 +93,17 @@ def load_models(directory: Path, embedding_model: str) -> TrainedModels:
             f"the models in {directory} were trained with {rel_meta['embedding_model']!r}, "
             f"not the configured {embedding_model!r}; run 'litradar train'"
         )
+    taxonomy = None
+    if (directory / "taxonomy.json").is_file():
+        try:
+            tax_meta = json.loads((directory / "taxonomy.json").read_text(encoding="utf-8"))
+            taxonomy = TaxonomyModel.from_arrays(_load_npz(directory / "taxonomy.npz"), tax_meta)
+        except (OSError, ValueError, KeyError) as exc:
+            raise LitradarError(
+                f"the taxonomy model in {directory} is unreadable ({exc})"
+            ) from None
     return TrainedModels(
+        taxonomy=taxonomy,
         relevance=RelevanceModel.from_arrays(rel_arrays, rel_meta),
         placement=PlacementModel.from_arrays(place_arrays, place_meta),
         embedding_model=embedding_model,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -23,6 +23,8 @@ class Scored:
     signals: dict[str, float]
     close_to: list[tuple[str, float]]  # (arXiv id of a list paper, cosine similarity)
     top_terms: list[str]
+    # Taxonomy dimension -> (class, probability), most probable first; empty without one.
+    tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
 
 
 def score_papers(
@@ -36,6 +38,7 @@ def score_papers(
     proba = relevance.proba_from_score(signals.sum(axis=1))
     placement = models.placement.predict_proba(vectors)
     near_scores, near_idx = relevance.list_.search(vectors, close_to)
+    tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
     scored = []
     for i, paper in enumerate(papers):
         best = int(placement[i].argmax())
@@ -54,6 +57,7 @@ def score_papers(
                     if j >= 0
                 ],
                 top_terms=[t for t, _ in relevance.svm_.top_terms(texts[i], 4)],
+                tags=tags[i],
             )
         )
     return scored

@@ -18,6 +18,8 @@ from litradar.ranking.labels import Labels
 from litradar.ranking.model_files import TrainedModels
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
+from litradar.ranking.taxonomy_model import TaxonomyModel, fit_dimension
+from litradar.taxonomy import Taxonomy, TaxonomyLabels
 
 
 @dataclass
@@ -117,3 +119,22 @@ def train_models(
         "decisions": {"accepted": len(labels.accepted), "rejected": len(labels.rejected)},
     }
     return models, metrics
+
+
+def fit_taxonomy(
+    data: TrainingSet, labels: TaxonomyLabels, taxonomy: Taxonomy
+) -> tuple[TaxonomyModel | None, dict]:
+    """One multi-label model per dimension, on the papers labelled in that dimension."""
+    models, metrics = {}, {}
+    for dimension in taxonomy.dimensions:
+        rows = [i for i, p in enumerate(data.papers) if labels.of(p.key, dimension.name)]
+        classes = [c.name for c in dimension.classes]
+        model, per_class = fit_dimension(
+            data.embeddings[rows],
+            [labels.of(data.papers[i].key, dimension.name) for i in rows],
+            classes,
+        )
+        metrics[dimension.name] = {"labelled": len(rows), "classes": per_class}
+        if model is not None:
+            models[dimension.name] = model
+    return (TaxonomyModel(models) if models else None), metrics

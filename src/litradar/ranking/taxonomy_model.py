@@ -1,0 +1,103 @@
+"""One multi-label classifier per taxonomy dimension: a logistic regression per class on
+the MiniLM embedding, trained on the papers labelled in that dimension.
+
+A paper can carry several classes of one dimension (causal tracing and logit lens), so
+each class is its own yes/no model, its probability a sigmoid, not a softmax. A class
+with fewer than `MIN_POSITIVES` labelled papers is not trained (and says so in the
+metrics) rather than guessed. Stored as plain arrays, like the other models.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+MIN_POSITIVES = 3
+
+
+@dataclass
+class DimensionModel:
+    classes: list[str]
+    coef: np.ndarray  # classes x dim
+    intercept: np.ndarray  # classes
+
+    def predict_proba(self, vectors: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(vectors @ self.coef.T + self.intercept)))
+
+
+def _fit_class(x: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(x, y)
+
+
+def fit_dimension(
+    vectors: np.ndarray, labels: list[set[str]], class_order: list[str]
+) -> tuple[DimensionModel | None, dict]:
+    """`labels[i]`: the classes of labelled paper i. Returns the model and, per class,
+    cross-validated precision and recall at probability 0.5."""
+    metrics: dict[str, dict] = {}
+    coefs, intercepts, trained = [], [], []
+    for name in class_order:
+        y = np.array([name in classes for classes in labels], dtype=int)
+        positives, negatives = int(y.sum()), int(len(y) - y.sum())
+        if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
+            metrics[name] = {"positives": positives, "trained": False}
+            continue
+        folds = StratifiedKFold(n_splits=min(5, positives, negatives), shuffle=True, random_state=0)
+        predicted = np.zeros(len(y), dtype=int)
+        for train, test in folds.split(vectors, y):
+            predicted[test] = _fit_class(vectors[train], y[train]).predict(vectors[test])
+        true_pos = int(((predicted == 1) & (y == 1)).sum())
+        metrics[name] = {
+            "positives": positives,
+            "trained": True,
+            "precision": round(true_pos / max(1, int(predicted.sum())), 3),
+            "recall": round(true_pos / positives, 3),
+        }
+        model = _fit_class(vectors, y)
+        coefs.append(model.coef_[0])
+        intercepts.append(model.intercept_[0])
+        trained.append(name)
+    if not trained:
+        return None, metrics
+    model = DimensionModel(trained, np.array(coefs, dtype=np.float32), np.array(intercepts))
+    return model, metrics
+
+
+@dataclass
+class TaxonomyModel:
+    dimensions: dict[str, DimensionModel]
+
+    def tags(self, vectors: np.ndarray) -> list[dict[str, list[tuple[str, float]]]]:
+        """Per paper: dimension -> (class, probability), most probable first."""
+        result: list[dict[str, list[tuple[str, float]]]] = [{} for _ in range(len(vectors))]
+        for name, model in self.dimensions.items():
+            proba = model.predict_proba(vectors)
+            for i, row in enumerate(proba):
+                order = np.argsort(-row)
+                result[i][name] = [(model.classes[j], round(float(row[j]), 3)) for j in order]
+        return result
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        arrays, meta = {}, {"dimensions": {}}
+        for name, model in self.dimensions.items():
+            arrays[f"{name}.coef"] = model.coef
+            arrays[f"{name}.intercept"] = model.intercept
+            meta["dimensions"][name] = model.classes
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> TaxonomyModel:
+        return cls(
+            {
+                name: DimensionModel(classes, arrays[f"{name}.coef"], arrays[f"{name}.intercept"])
+                for name, classes in meta["dimensions"].items()
+            }
+        )
+
+
+def top_tags(tags: dict[str, list[tuple[str, float]]]) -> list[tuple[str, float]]:
+    """The most probable class of each dimension: 'generative VLM / causal tracing / ...'."""
+    return [ranked[0] for ranked in tags.values() if ranked]

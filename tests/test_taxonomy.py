@@ -1,0 +1,173 @@
+"""The taxonomy file, its labels and classifiers, tags in the digest and `find`, and
+`litradar label` corrections that the next `train` learns from."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from litradar.cli import app
+from litradar.errors import LitradarError
+from litradar.ranking.taxonomy_model import fit_dimension
+from litradar.taxonomy import collect_taxonomy_labels, load_taxonomy
+from tests.conftest import DEMO, ROOT, write_config
+
+runner = CliRunner()
+TAXONOMY = load_taxonomy(ROOT / "taxonomy.toml")
+
+
+def test_the_shipped_taxonomy_has_the_surveys_three_dimensions():
+    assert [d.name for d in TAXONOMY.dimensions] == ["model", "technique", "application"]
+    assert [c.name for c in TAXONOMY.dimension("model").classes] == [
+        "non-generative VLM",
+        "text-to-image diffusion",
+        "generative VLM",
+    ]
+    assert len(TAXONOMY.dimension("technique").classes) == 12
+    assert TAXONOMY.classes_for_survey_section("4.3 Causal Tracing") == [
+        ("technique", "causal tracing")
+    ]
+    assert TAXONOMY.classes_for_survey_section("6.3.1 Sub") == [("application", "hallucination")]
+    assert TAXONOMY.classes_for_survey_section("7 Tools and Benchmarks") == []
+    assert all(c.description for d in TAXONOMY.dimensions for c in d.classes)
+
+
+def test_a_broken_taxonomy_file_is_one_line(tmp_path: Path):
+    bad = tmp_path / "t.toml"
+    bad.write_text(
+        '[[dimension]]\nname = "x"\n[[dimension.class]]\nname = "a"\n'
+        '[list_sections]\n"S" = ["nope"]\n'
+    )
+    with pytest.raises(LitradarError, match="maps to unknown class 'nope'") as caught:
+        load_taxonomy(bad)
+    assert "\n" not in str(caught.value)
+    with pytest.raises(LitradarError, match="taxonomy file not found"):
+        load_taxonomy(tmp_path / "missing.toml")
+
+
+def test_labels_come_from_the_survey_the_list_and_corrections_in_that_order():
+    labels = collect_taxonomy_labels(
+        TAXONOMY,
+        survey={"A": ["4.3 Causal Tracing", "6.3 Hallucinations"], "B": ["3.1 CLIP"]},
+        list_sections={"C": "Logit Lens", "A": "Causal Tracing"},
+        decisions=[{"key": "D", "relevant": True, "section": "Sparse Autoencoder"}],
+        tag_corrections=[
+            {"key": "A", "dimension": "technique", "class_name": "logit lens"},
+            {"key": "B", "dimension": "model", "class_name": "generative VLM"},
+        ],
+    )
+    assert labels.of("A", "technique") == {"logit lens"}  # the correction replaces
+    assert labels.of("A", "application") == {"hallucination"}
+    assert labels.of("B", "model") == {"generative VLM"}
+    assert labels.of("C", "technique") == {"logit lens"}
+    assert labels.of("D", "technique") == {"sparse autoencoders"}
+
+
+def test_a_dimension_model_learns_separable_classes_and_skips_rare_ones():
+    rng = np.random.default_rng(0)
+    centres = {"a": np.eye(8)[0] * 3, "b": np.eye(8)[1] * 3}
+    vectors, labels = [], []
+    for name, centre in centres.items():
+        for _ in range(12):
+            vectors.append(centre + rng.normal(0, 0.3, 8))
+            labels.append({name})
+    vectors.append(np.eye(8)[2] * 3)
+    labels.append({"c"})
+    model, metrics = fit_dimension(np.array(vectors), labels, ["a", "b", "c"])
+    assert metrics["a"]["recall"] == 1.0 and metrics["a"]["precision"] >= 0.9
+    assert metrics["c"] == {"positives": 1, "trained": False}
+    assert model.classes == ["a", "b"]
+    proba = model.predict_proba(np.array([centres["a"], centres["b"]]))
+    assert proba[0, 0] > 0.9 and proba[1, 1] > 0.9 and proba[0, 1] < 0.1
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory) -> Path:
+    project = tmp_path_factory.mktemp("taxonomy")
+    shutil.copytree(DEMO, project / "data")
+    write_config(project)
+    data = project / "data"
+    files = [str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")]
+    for command in (["ingest", *files], ["index"]):
+        assert invoke(project, *command).exit_code == 0
+    return project
+
+
+def invoke(project: Path, *args: str):
+    return runner.invoke(app, [*args, "--config", str(project / "litradar.toml")])
+
+
+def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(trained, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(trained, project)
+    result = invoke(project, "train")
+    assert result.exit_code == 0, result.output
+    assert "taxonomy: technique (" in result.output and "precision" in result.output
+    metrics = json.loads((project / "classifiers" / "metrics.json").read_text())
+    technique = metrics["taxonomy"]["technique"]
+    assert technique["labelled"] >= 40
+    assert technique["classes"]["causal tracing"]["trained"] is True
+    assert (project / "classifiers" / "taxonomy.npz").is_file()
+
+    assert (
+        invoke(project, "digest", "--since", "2025-03-10", "--until", "2025-03-17").exit_code == 0
+    )
+    document = json.loads((project / "digests" / "2025-W11.json").read_text())
+    tags = document["papers"][0]["tags"]
+    assert set(tags) == {"model", "technique", "application"}
+    assert all(0.0 <= p <= 1.0 for ranked in tags.values() for _, p in ranked)
+    markdown = (project / "digests" / "2025-W11.md").read_text()
+    assert "  tags: " in markdown and " / " in markdown and "(led by " in markdown
+
+    found = invoke(project, "find", "attention heads hallucination", "-k", "3", "--json")
+    assert found.exit_code == 0, found.output
+    first = json.loads(found.output.splitlines()[0])
+    assert set(first["tags"]) == {"model", "technique", "application"}
+    assert "tags: " in invoke(project, "find", "attention heads", "-k", "1").output
+
+
+def test_label_corrections_are_checked_stored_and_learned(trained, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(trained, project)
+    assert invoke(project, "train").exit_code == 0
+    metrics_file = project / "classifiers" / "metrics.json"
+    before = json.loads(metrics_file.read_text())
+
+    errors = [
+        (["label", "2503.10602", "--relevant", "--section", "Nowhere"], "is not a list section"),
+        (["label", "2503.10602", "--tag", "technique"], "write it as DIMENSION=CLASS"),
+        (["label", "2503.10602", "--tag", "technique=magic"], "technique has no class 'magic'"),
+        (["label", "2503.10602", "--tag", "colour=red"], "no taxonomy dimension 'colour'"),
+        (["label", "9999.99999", "--relevant"], "9999.99999 is not in the store"),
+        (["label", "2503.10602"], "say --relevant or --not-relevant"),
+        (["label", "2503.10602", "--not-relevant", "--section", "Logit Lens"], "goes with"),
+    ]
+    for args, message in errors:
+        result = invoke(project, *args)
+        assert result.exit_code == 1 and message in result.output, (args, result.output)
+
+    accepted = invoke(
+        project, "label", "2503.10602", "--relevant", "--section", "Logit Lens",
+        "--tag", "application=hallucination", "--tag", "model=generative VLM",
+    )  # fmt: skip
+    assert accepted.exit_code == 0, accepted.output
+    assert "recorded: 2503.10602; relevant in Logit Lens; application=hallucination" in (
+        accepted.output
+    )
+    # A survey-cited paper the maintainer says does not belong.
+    survey_paper = "2203.17247"
+    assert invoke(project, "label", survey_paper, "--not-relevant").exit_code == 0
+    trained_again = invoke(project, "train")
+    assert "maintainer decisions learned from: 1 accepted, 1 rejected" in trained_again.output
+    after = json.loads(metrics_file.read_text())
+    assert after["relevance"]["positives"] == before["relevance"]["positives"]  # +1 -1
+    assert after["decisions"] == {"accepted": 1, "rejected": 1}
+    assert (
+        after["taxonomy"]["model"]["classes"]["generative VLM"]["positives"]
+        == before["taxonomy"]["model"]["classes"]["generative VLM"]["positives"] + 1
+    )
