@@ -159,8 +159,9 @@ def test_find_prints_readable_blocks_marking_list_papers(built: Path):
     result = invoke(built, "find", title, "-k", "10")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert len(lines) == 30  # three lines a hit: score/date/flags, title, link
+    assert len(lines) == 40  # four lines a hit: score/date/flags, title, link, tags
     at = lines.index("       https://arxiv.org/abs/2411.14982")
     assert lines[at - 1].strip() == title
     assert "(on the list)" in lines[at - 2]
-    assert sum("(on the list)" in line for line in lines[::3]) >= 1
+    assert lines[at + 1].startswith("       tags: ") and lines[at + 1].count(" / ") == 2
+    assert sum("(on the list)" in line for line in lines[::4]) >= 1
