@@ -19,3 +19,6 @@ def test_leave_one_out_ranks_every_list_paper_for_every_ranker(project: Path):
         assert 0 <= stats["recall_at_10"] <= stats["recall_at_25"] <= 1
     # even with hashed bag-of-words, the held-out list paper is far above the median paper
     assert result["rankers"]["litradar"]["median_rank"] < result["pool"] / 10
+    baseline = result["placement_baseline"]
+    assert baseline["papers"] == result["placement"]["papers"] == 24
+    assert 0.0 <= baseline["accuracy"] <= 1.0

@@ -12,7 +12,10 @@ import copy
 from pathlib import Path
 
 import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.svm import LinearSVC
 
 from litradar.config import Config
 from litradar.errors import LitradarError
@@ -47,6 +50,32 @@ def _summary(ranks: list[int]) -> dict:
         "recall_at_25": round(float((values <= 25).mean()), 4),
         "worst_rank": int(values.max()),
         "ranks": [int(r) for r in values],
+    }
+
+
+def placement_baseline(data: TrainingSet, labels: Labels) -> dict:
+    """TF-IDF + linear SVM on the same leave-one-out split as litradar's placement: the
+    list papers held out one at a time, every other labelled paper (survey too) kept."""
+    rows = [i for i, p in enumerate(data.papers) if p.key in labels.section]
+    held = [i for i in rows if data.papers[i].key in labels.on_list]
+    correct = 0
+    for i in held:
+        train = [r for r in rows if r != i]
+        model = make_pipeline(
+            TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
+            LinearSVC(C=1.0, class_weight="balanced"),
+        )
+        model.fit(
+            [data.papers[r].text for r in train],
+            [labels.section[data.papers[r].key] for r in train],
+        )
+        correct += int(
+            model.predict([data.papers[i].text])[0] == labels.section[data.papers[i].key]
+        )
+    return {
+        "method": "TF-IDF + linear SVM, leave-one-out over list papers",
+        "accuracy": round(correct / len(held), 4) if held else None,
+        "papers": len(held),
     }
 
 
@@ -86,4 +115,5 @@ def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) 
         "held_out_ids": held_out,
         "rankers": {name: _summary(r) for name, r in ranks.items()},
         "placement": placement_metrics(data, labels),
+        "placement_baseline": placement_baseline(data, labels),
     }
