@@ -308,6 +308,38 @@ def evaluate(
 
 
 @app.command()
+def backtest(
+    list_repo: Annotated[Path, typer.Option(help="A git clone of the list's repository.")],
+    list_file: Annotated[str, typer.Option(help="The list's file in that repository.")] = (
+        "README.md"
+    ),
+    weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks after each commit.")] = 4,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the report and the plot go.")
+    ] = Path("backtest"),
+    config: ConfigOption = None,
+) -> None:
+    """Replay the list's git history: would litradar have proposed what was added later?"""
+    from litradar.backtest import backtest as replay
+    from litradar.backtest import summary, write_backtest
+
+    cfg = _config(config)
+    results = _guard(lambda: replay(cfg, list_repo, list_file, weeks, reporter=RichReporter(err)))
+    report, plot = _guard(lambda: write_backtest(results, list_repo, out_dir))
+    total = summary(results)
+    if total["targets"]:
+        out.print(
+            f"backtest: {total['targets']} papers added later; recall@10 "
+            f"{total['recall_at_10']} (TF-IDF + linear SVM {total['baseline_recall_at_10']}), "
+            f"@25 {total['recall_at_25']}, @50 {total['recall_at_50']}; section right "
+            f"{total['placement_accuracy']}; median lead {total['median_lead_weeks']} weeks"
+        )
+    else:
+        out.print("backtest: no paper added later falls in a week the store holds")
+    out.print(f"  {report}\n  {plot}")
+
+
+@app.command()
 def run(
     since: Annotated[str | None, typer.Option(help="Digest window start (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option(help="Digest window end, exclusive.")] = None,
