@@ -66,3 +66,36 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(DEMO, tmp_path / "data")
     write_config(tmp_path)
     return tmp_path
+
+
+def _cli(project: Path, *args: str) -> None:
+    from typer.testing import CliRunner
+
+    from litradar.cli import app
+
+    result = CliRunner().invoke(app, [*args, "--config", str(project / "litradar.toml")])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="session")
+def indexed_project(tmp_path_factory) -> Path:
+    """The demo data ingested and indexed (hashing encoder) once per test session.
+    Shared: copy it (`shutil.copytree`) before changing anything in it."""
+    project = tmp_path_factory.mktemp("indexed")
+    shutil.copytree(DEMO, project / "data")
+    write_config(project)
+    data = project / "data"
+    _cli(
+        project, "ingest", str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")
+    )
+    _cli(project, "index")
+    return project
+
+
+@pytest.fixture(scope="session")
+def trained_project(indexed_project: Path, tmp_path_factory) -> Path:
+    """`indexed_project` plus `litradar train`; shared like it, so copy before changing."""
+    project = tmp_path_factory.mktemp("trained") / "project"
+    shutil.copytree(indexed_project, project)
+    _cli(project, "train")
+    return project

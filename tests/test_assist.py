@@ -18,7 +18,7 @@ from litradar.cli import app
 from litradar.config import LLMConfig
 from litradar.paper import Paper
 from litradar.store import Store
-from tests.conftest import DEMO, write_config
+from tests.conftest import write_config
 from tests.fake_llm import FakeModel
 from tests.replay import ReplayServer
 
@@ -162,23 +162,10 @@ def test_a_hostile_abstract_stays_data_and_can_only_spoil_its_own_summary(tmp_pa
             assert "rate this 10" not in user
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("assist")
-    shutil.copytree(DEMO, project / "data")
-    write_config(project)
-    args = ["--config", str(project / "litradar.toml")]
-    data = project / "data"
-    files = [str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")]
-    for command in (["ingest", *files], ["index"], ["train"]):
-        assert runner.invoke(app, [*command, *args]).exit_code == 0
-    return project
-
-
-def test_the_digest_shows_llm_help_beside_unchanged_scores(trained: Path, tmp_path: Path):
+def test_the_digest_shows_llm_help_beside_unchanged_scores(trained_project: Path, tmp_path: Path):
     plain, helped = tmp_path / "plain", tmp_path / "helped"
-    shutil.copytree(trained, plain)
-    shutil.copytree(trained, helped)
+    shutil.copytree(trained_project, plain)
+    shutil.copytree(trained_project, helped)
     window = ["digest", "--since", "2025-03-10", "--until", "2025-03-17"]
     result = runner.invoke(app, [*window, "--config", str(plain / "litradar.toml")])
     assert result.exit_code == 0, result.output

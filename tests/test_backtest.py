@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
@@ -17,7 +16,7 @@ from litradar.cli import app
 from litradar.config import load_config
 from litradar.list_edit import insert_entry
 from litradar.store import Store
-from tests.conftest import DEMO, write_config
+from tests.conftest import DEMO
 
 runner = CliRunner()
 LIST_TEXT = (DEMO / "awesome_list.md").read_text(encoding="utf-8")
@@ -42,25 +41,12 @@ def commit(repo: Path, text: str, day: str) -> None:
         )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def indexed(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("backtest")
-    shutil.copytree(DEMO, project / "data")
-    write_config(project)
-    data = project / "data"
-    args = ["--config", str(project / "litradar.toml")]
-    files = [str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")]
-    assert runner.invoke(app, ["ingest", *files, *args]).exit_code == 0
-    assert runner.invoke(app, ["index", *args]).exit_code == 0
-    return project
-
-
 @pytest.fixture
-def history(tmp_path: Path, indexed: Path) -> Path:
+def history(tmp_path: Path, indexed_project: Path) -> Path:
     repo = tmp_path / "list"
     repo.mkdir()
     subprocess.run(["git", "init", "-q", "--initial-branch=main"], cwd=repo, check=True)
-    config = load_config(indexed / "litradar.toml", environ={})
+    config = load_config(indexed_project / "litradar.toml", environ={})
     text = LIST_TEXT
     commit(repo, text, "2025-03-03")
     with Store.open(config.store_path) as store:
@@ -73,8 +59,8 @@ def history(tmp_path: Path, indexed: Path) -> Path:
     return repo
 
 
-def test_later_additions_are_ranked_in_their_week_by_models_of_the_time(indexed, history):
-    config = load_config(indexed / "litradar.toml", environ={})
+def test_later_additions_are_ranked_in_their_week_by_models_of_the_time(indexed_project, history):
+    config = load_config(indexed_project / "litradar.toml", environ={})
     results = backtest(config, history, weeks=3)
     first = [r for r in results if r.point_day == date(2025, 3, 3)]
     weeks = [r.week for r in first]  # weeks without papers in the store are left out
@@ -97,12 +83,12 @@ def test_later_additions_are_ranked_in_their_week_by_models_of_the_time(indexed,
     assert 0.0 <= total["recall_at_10"] <= total["recall_at_25"] <= total["recall_at_50"] <= 1.0
 
 
-def test_cli_writes_the_report_and_the_plot(indexed, history, tmp_path):
+def test_cli_writes_the_report_and_the_plot(indexed_project, history, tmp_path):
     out = tmp_path / "report"
     result = runner.invoke(
         app,
         ["backtest", "--list-repo", str(history), "--weeks", "2", "--out", str(out),
-         "--config", str(indexed / "litradar.toml")],
+         "--config", str(indexed_project / "litradar.toml")],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "backtest: 3 papers added later; recall@10" in result.output
@@ -112,8 +98,8 @@ def test_cli_writes_the_report_and_the_plot(indexed, history, tmp_path):
     assert (out / "backtest.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_folder_without_history_is_one_line(indexed, tmp_path):
-    args = ["--config", str(indexed / "litradar.toml")]
+def test_a_folder_without_history_is_one_line(indexed_project, tmp_path):
+    args = ["--config", str(indexed_project / "litradar.toml")]
     plain = runner.invoke(app, ["backtest", "--list-repo", str(tmp_path), *args])
     assert plain.exit_code == 1 and "is not a git repository" in plain.output
     repo = tmp_path / "one"

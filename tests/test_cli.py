@@ -11,7 +11,6 @@ from typer.testing import CliRunner
 
 from litradar.awesome_list import parse_list
 from litradar.cli import app
-from tests.conftest import DEMO, write_config
 
 runner = CliRunner()
 
@@ -33,24 +32,10 @@ def assert_one_line_error(result, text: str) -> None:
     assert len(errors) == 1 and text in errors[0], result.output
 
 
-@pytest.fixture(scope="module")
-def built_once(tmp_path_factory) -> Path:
-    """Ingested, indexed and trained once for the module; tests get their own copy."""
-    project = tmp_path_factory.mktemp("built")
-    shutil.copytree(DEMO, project / "data")
-    write_config(project)
-    data = project / "data"
-    files = [str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")]
-    assert invoke(project, "ingest", *files).exit_code == 0
-    assert invoke(project, "index").exit_code == 0
-    assert invoke(project, "train").exit_code == 0
-    return project
-
-
 @pytest.fixture
-def built(built_once: Path, tmp_path: Path) -> Path:
+def built(trained_project: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "project"
-    shutil.copytree(built_once, copy)
+    shutil.copytree(trained_project, copy)
     return copy
 
 

@@ -15,7 +15,7 @@ from litradar.cli import app
 from litradar.errors import LitradarError
 from litradar.ranking.taxonomy_model import fit_dimension
 from litradar.taxonomy import collect_taxonomy_labels, load_taxonomy
-from tests.conftest import DEMO, ROOT, write_config
+from tests.conftest import ROOT
 
 runner = CliRunner()
 TAXONOMY = load_taxonomy(ROOT / "taxonomy.toml")
@@ -86,25 +86,13 @@ def test_a_dimension_model_learns_separable_classes_and_skips_rare_ones():
     assert proba[0, 0] > 0.9 and proba[1, 1] > 0.9 and proba[0, 1] < 0.1
 
 
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> Path:
-    project = tmp_path_factory.mktemp("taxonomy")
-    shutil.copytree(DEMO, project / "data")
-    write_config(project)
-    data = project / "data"
-    files = [str(data / "arxiv_seed.jsonl"), str(data / "weeks" / "2025-03-10.jsonl")]
-    for command in (["ingest", *files], ["index"]):
-        assert invoke(project, *command).exit_code == 0
-    return project
-
-
 def invoke(project: Path, *args: str):
     return runner.invoke(app, [*args, "--config", str(project / "litradar.toml")])
 
 
-def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(trained, tmp_path):
+def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(indexed_project, tmp_path):
     project = tmp_path / "p"
-    shutil.copytree(trained, project)
+    shutil.copytree(indexed_project, project)
     result = invoke(project, "train")
     assert result.exit_code == 0, result.output
     assert "taxonomy: technique (" in result.output and "precision" in result.output
@@ -131,9 +119,9 @@ def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(trained,
     assert "tags: " in invoke(project, "find", "attention heads", "-k", "1").output
 
 
-def test_label_corrections_are_checked_stored_and_learned(trained, tmp_path):
+def test_label_corrections_are_checked_stored_and_learned(indexed_project, tmp_path):
     project = tmp_path / "p"
-    shutil.copytree(trained, project)
+    shutil.copytree(indexed_project, project)
     assert invoke(project, "train").exit_code == 0
     metrics_file = project / "classifiers" / "metrics.json"
     before = json.loads(metrics_file.read_text())
