@@ -9,11 +9,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from litradar.assist.fallbacks import extractive_summary, fallback_short_name
 from litradar.assist.llm_client import ChatClient
-from litradar.assist.tasks import Assistant, paper_block
+from litradar.assist.tasks import Assistant, ShortName, Summary, Verdict, paper_block
 from litradar.cli import app
 from litradar.config import LLMConfig
 from litradar.paper import Paper
@@ -209,3 +210,19 @@ def test_an_endpoint_nobody_answers_and_the_key_goes_only_in_the_header(tmp_path
             assistant(store, client).assist(paper("Keyed Paper: x"))
         assert server.seen[0].headers["Authorization"] == "Bearer sk-test-KEY-123"
         assert all("sk-test-KEY-123" not in json.dumps(r) for r in model.requests)
+
+
+@pytest.mark.parametrize(
+    ("model", "answer", "message"),
+    [
+        (ShortName, '{"name": "one two three four five six seven"}', "at most 6 words"),
+        (ShortName, '{"name": "Two\\nLines"}', "must be one line"),
+        (Summary, '{"summary": "Fine sentence here.", "score": 10}', "Extra inputs"),
+        (Summary, '{"summary": "short"}', "at least 10 characters"),
+        (Verdict, '{"include": true, "section": "Nowhere", "reason": "fits"}', "must be one of"),
+        (Verdict, '{"include": "maybe", "section": "Logit Lens", "reason": "fits"}', "boolean"),
+    ],
+)
+def test_answers_that_break_the_contract_are_refused(model, answer, message):
+    with pytest.raises(ValidationError, match=message):
+        model.model_validate_json(answer, context={"sections": SECTIONS})

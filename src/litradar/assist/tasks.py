@@ -13,9 +13,17 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from litradar.assist.fallbacks import extractive_summary, fallback_short_name
 from litradar.assist.llm_client import BudgetSpent, ChatClient, LLMError
@@ -50,38 +58,31 @@ def _one_line(value: str) -> str:
     return value.strip()
 
 
+OneLine = Annotated[str, AfterValidator(_one_line)]
+
+
 class ShortName(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=40)
+    name: OneLine = Field(min_length=1, max_length=40)
 
     @field_validator("name")
     @classmethod
     def _short(cls, value: str) -> str:
         if len(value.split()) > 6:
             raise ValueError("at most 6 words")
-        return _one_line(value)
+        return value
 
 
 class Summary(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    summary: str = Field(min_length=10, max_length=200)
-
-    @field_validator("summary")
-    @classmethod
-    def _line(cls, value: str) -> str:
-        return _one_line(value)
+    summary: OneLine = Field(min_length=10, max_length=200)
 
 
 class Verdict(BaseModel):
     model_config = ConfigDict(extra="forbid")
     include: bool
     section: str
-    reason: str = Field(min_length=3, max_length=200)
-
-    @field_validator("reason")
-    @classmethod
-    def _line(cls, value: str) -> str:
-        return _one_line(value)
+    reason: OneLine = Field(min_length=3, max_length=200)
 
     @field_validator("section")
     @classmethod
