@@ -100,10 +100,13 @@ def email(config_path: str | None, name: str) -> dict:
     `litradar send`) tries again; a digest already sent is not sent twice."""
     from litradar.publish.mail import send_digest
 
-    report = send_digest(_config(config_path), name)
-    logger = get_run_logger()
+    try:
+        report = send_digest(_config(config_path), name)
+    except LitradarError as exc:  # e.g. an interrupted earlier send: never send twice
+        get_run_logger().error(f"did not email digest {name}: {exc}")
+        return {"name": name, "status": "failed", "error": str(exc)}
     if report.error:
-        logger.error(f"could not email digest {name}: {report.error}")
+        get_run_logger().error(f"could not email digest {name}: {report.error}")
     return {"name": report.name, "status": report.status, "error": report.error}
 
 

@@ -133,3 +133,10 @@ def test_sending_needs_recipients_and_a_digest(project: Path):
     )
     no_digest = send(project)
     assert no_digest.exit_code == 1 and "no digest in" in no_digest.output
+
+
+def test_a_digest_name_that_is_a_path_is_refused(project: Path):
+    write_week(project)
+    write_config(project, extra='[email]\nrecipients = ["m@example.org"]\n')
+    result = send(project, "--digest", "../../etc/passwd")
+    assert result.exit_code == 1 and "is not a digest name" in result.output

@@ -4,6 +4,7 @@ with every paper of the window, so anyone can check where a paper ranked."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ from litradar.awesome_list import (
     render_entry,
     safe_url,
 )
+from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
 from litradar.ranking.scoring import Scored
 from litradar.ranking.taxonomy_model import top_tags
@@ -292,6 +294,22 @@ def render_json(digest: Digest) -> str:
         "papers": papers,
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+_DIGEST_NAME = re.compile(r"^[\w.-]+$")
+
+
+def choose_digest(directory: Path, name: str | None) -> str:
+    """A digest's name as given (checked: a name, not a path), or the one written last
+    (by modification time: names of custom windows do not sort by date)."""
+    if name is not None:
+        if not _DIGEST_NAME.match(name) or name.startswith("."):
+            raise LitradarError(f"--digest {name!r} is not a digest name (e.g. 2025-W11)")
+        return name
+    written = [p for p in directory.glob("*.md") if p.name != "README.md"]
+    if not written:
+        raise LitradarError(f"no digest in {directory}: run 'litradar digest' first")
+    return max(written, key=lambda p: p.stat().st_mtime).stem
 
 
 def write_digest(digest: Digest, awesome: AwesomeList, directory: Path) -> tuple[Path, Path]:

@@ -19,11 +19,11 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
-from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from litradar.config import Config, EmailConfig
+from litradar.digest import choose_digest
 from litradar.errors import LitradarError
 from litradar.store import Store
 
@@ -91,20 +91,11 @@ def _deliver(config: EmailConfig, message: EmailMessage, password: str | None) -
         client.send_message(message, from_addr=config.sender, to_addrs=config.recipients)
 
 
-def latest_digest(directory: Path) -> str:
-    """The digest written last, by modification time (names of custom windows do not sort)."""
-    written = sorted(directory.glob("*.md"), key=lambda p: p.stat().st_mtime)
-    written = [p for p in written if p.name != "README.md"]
-    if not written:
-        raise LitradarError(f"no digest in {directory}: run 'litradar digest' first")
-    return written[-1].stem
-
-
 def send_digest(config: Config, name: str | None = None, resend: bool = False) -> SendReport:
     email = config.email
     if not email.recipients:
         raise LitradarError("no recipients: set [email] recipients in litradar.toml")
-    name = name or latest_digest(config.digests_dir)
+    name = choose_digest(config.digests_dir, name)
     md_path = config.digests_dir / f"{name}.md"
     json_path = config.digests_dir / f"{name}.json"
     if not md_path.is_file():

@@ -22,12 +22,12 @@ from litradar.awesome_list import (
     safe_url,
 )
 from litradar.config import Config
+from litradar.digest import choose_digest
 from litradar.errors import LitradarError
 from litradar.list_edit import insert_entries
 from litradar.paper import Paper
 from litradar.publish.git_repo import ListRepo
 from litradar.publish.github_api import GitHub, GitHubError
-from litradar.publish.mail import latest_digest
 from litradar.store import Store
 
 CHANNEL = "github"
@@ -171,7 +171,7 @@ def connect(config: Config) -> tuple[GitHub, ListRepo]:
 
 def propose(config: Config, name: str | None = None) -> ProposeReport:
     gh = config.github
-    name = name or latest_digest(config.digests_dir)
+    name = choose_digest(config.digests_dir, name)
     proposals, window_size = load_proposals(config, name)
     api, repo = connect(config)
     base_text = repo.read(gh.base, gh.list_file)
