@@ -86,6 +86,10 @@ class AwesomeList:
     def arxiv_ids(self) -> set[str]:
         return {e.arxiv_id for e in self.entries if e.arxiv_id}
 
+    def paper_names(self) -> dict[str, str]:
+        """arXiv id -> how the list names the paper: its short name, else its title."""
+        return {e.arxiv_id: e.short_name or e.title for e in self.papers if e.arxiv_id}
+
     def section_path(self, name: str) -> tuple[str, ...]:
         """The full heading path of a leaf section, e.g. ('Papers', 'Logit Lens')."""
         return next((path for path in self.sections if path[-1] == name), (name,))

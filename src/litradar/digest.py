@@ -79,7 +79,7 @@ def build_digest(
     on_list = awesome.arxiv_ids
     skip = on_list | (decided or set())
     candidates = [s for s in ranked if s.paper.key not in skip and s.relevance >= min_score]
-    names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers if e.arxiv_id}
+    names = awesome.paper_names()
     return Digest(
         since=since,
         until=until,

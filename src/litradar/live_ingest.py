@@ -64,7 +64,7 @@ def build_source(config: Config, name: str) -> LiveSource:
         from litradar.sources.semantic_scholar import SemanticScholarSource
 
         awesome = load_list(config.list_path)
-        names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers if e.arxiv_id}
+        names = awesome.paper_names()
         key = os.environ.get(sources.s2.api_key_env) or None
         return SemanticScholarSource(sources.s2, names, api_key=key)
     raise LitradarError(f"unknown source {name!r}; choose from {', '.join(LIVE_SOURCES)}")

@@ -343,10 +343,7 @@ class Store:
         return self._db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
 
     def get(self, arxiv_id: str) -> Paper | None:
-        rows = self._db.execute(
-            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE arxiv_id = ?", (arxiv_id,)
-        ).fetchall()
-        return next(iter(self._with_provenance(rows)), None)
+        return self.by_key(arxiv_id)
 
     def by_key(self, key: str) -> Paper | None:
         """A paper by `Paper.key`: an arXiv id, 's2:<id>' or 'doi:<doi>'."""

@@ -94,7 +94,7 @@ def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int]:
 def pull_request_body(
     name: str, proposals: list[Proposal], awesome: AwesomeList, window_size: int
 ) -> str:
-    names = {e.arxiv_id: e.short_name or e.title for e in awesome.papers}
+    names = awesome.paper_names()
     lines = [
         f"litradar proposes {len(proposals)} paper(s) from its digest **{name}** "
         f"({window_size} papers read). Each entry is in the section litradar predicts, in "
