@@ -87,3 +87,13 @@ def test_placement_votes_for_the_section_of_the_nearest_papers():
     assert model.classes_ == ["A", "B", "C"]
     assert proba[0].argmax() == 0 and proba[0, 2] == 0.0
     assert proba.sum() == pytest.approx(1.0)
+
+
+def test_the_text_svm_is_the_same_model_when_fitted_twice(trained):
+    """A re-run of a week must rank exactly as the first run did (near-ties included)."""
+    from litradar.ranking.text_svm import TfidfSvm
+
+    _, _, data = trained
+    first, second = TfidfSvm().fit(data.texts, data.y), TfidfSvm().fit(data.texts, data.y)
+    assert np.array_equal(first.coef_, second.coef_)
+    assert first.intercept_ == second.intercept_

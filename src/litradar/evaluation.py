@@ -63,7 +63,7 @@ def placement_baseline(data: TrainingSet, labels: Labels) -> dict:
         train = [r for r in rows if r != i]
         model = make_pipeline(
             TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
-            LinearSVC(C=1.0, class_weight="balanced"),
+            LinearSVC(C=1.0, class_weight="balanced", random_state=0),
         )
         model.fit(
             [data.papers[r].text for r in train],

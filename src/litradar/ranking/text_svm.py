@@ -28,7 +28,9 @@ class TfidfSvm:
     def fit(self, texts: Sequence[str], y: np.ndarray) -> TfidfSvm:
         self.vectorizer_ = TfidfVectorizer(**_VECTORIZER_PARAMS)
         features = self.vectorizer_.fit_transform(texts)
-        svm = LinearSVC(C=self.C, class_weight="balanced", max_iter=5000)
+        # liblinear shuffles its coordinate descent; unseeded, two fits of the same data
+        # differ in the 7th digit and a re-run of a week can reorder near-ties.
+        svm = LinearSVC(C=self.C, class_weight="balanced", max_iter=5000, random_state=0)
         svm.fit(features, y)
         self.coef_ = svm.coef_.ravel().astype(np.float32)
         self.intercept_ = float(svm.intercept_[0])
