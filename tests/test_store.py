@@ -1,3 +1,5 @@
+import multiprocessing
+import sqlite3
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -6,7 +8,7 @@ import numpy as np
 import pytest
 
 from litradar.paper import Paper, Provenance
-from litradar.store import Store
+from litradar.store import SCHEMA_VERSION, Store
 
 
 def paper(arxiv_id: str, day: int = 10, version: int = 1, title: str = "Title") -> Paper:
@@ -220,3 +222,32 @@ def test_a_later_record_fills_an_abstract_the_first_one_lacked(tmp_path: Path):
         assert store.upsert([s2_paper(abstract="Found elsewhere.", venue=None)]).updated == 1
         [paper] = store.papers()
         assert (paper.abstract, paper.venue) == ("Found elsewhere.", "CVPR")
+
+
+def _open_after(path: Path, start, errors) -> None:
+    start.wait()
+    try:
+        with Store.open(path) as store:
+            store.upsert([])
+    except BaseException as exc:  # reported to the parent, which asserts there are none
+        errors.put(repr(exc))
+
+
+def test_many_processes_opening_a_new_store_at_once_all_get_it(tmp_path: Path):
+    """Opening switches a new file to WAL and creates the schema; SQLite does not wait for
+    the WAL switch, so without litradar's retry some of these failed 'database is locked'."""
+    context = multiprocessing.get_context("fork")
+    for attempt in range(5):
+        path = tmp_path / f"new-{attempt}.sqlite"
+        start, errors = context.Barrier(8), context.Queue()
+        workers = [
+            context.Process(target=_open_after, args=(path, start, errors)) for _ in range(8)
+        ]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert errors.empty(), errors.get()
+        with sqlite3.connect(path) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

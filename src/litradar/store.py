@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -24,6 +25,22 @@ from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
 SCHEMA_VERSION = 2
+
+
+def _use_wal(db: sqlite3.Connection, deadline: float) -> None:
+    """Switch a new store to WAL (a setting kept in the file). The switch needs the file to
+    itself and SQLite does not wait for that (no busy handler), so a second process opening
+    the store at the same moment retries here instead of failing with 'database is locked'."""
+    while True:
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
 
 # Titles shorter than this ("Introduction", "Editorial") are too generic to merge on.
 _MIN_TITLE_KEY = 24
@@ -226,7 +243,7 @@ class Store:
         try:
             db = sqlite3.connect(path, timeout=30)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA journal_mode=WAL")
+            _use_wal(db, deadline=time.monotonic() + 30)
             db.execute("PRAGMA foreign_keys=ON")
             db.create_function("title_key", 1, title_key, deterministic=True)
             cls._migrate(db)
@@ -238,16 +255,23 @@ class Store:
     def _migrate(db: sqlite3.Connection) -> None:
         """Create or upgrade the schema in one transaction: an upgrade that fails keeps the
         old store as it was."""
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise LitradarError(
-                f"the store was written by a newer litradar (schema {version}); upgrade litradar"
-            )
-        has_papers = db.execute(
-            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='papers'"
-        ).fetchone()
+        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return
         with db:
+            # Read the version under the write lock: two processes opening a new or old
+            # store at once must not both create or both upgrade it.
             db.execute("BEGIN IMMEDIATE")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise LitradarError(
+                    f"the store was written by a newer litradar (schema {version}); "
+                    "upgrade litradar"
+                )
+            if version == SCHEMA_VERSION:
+                return
+            has_papers = db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='papers'"
+            ).fetchone()
             if has_papers and version < 2:
                 for statement in _MIGRATE_FROM_1:
                     db.execute(statement)
