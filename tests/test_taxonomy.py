@@ -101,6 +101,9 @@ def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(indexed_
     assert technique["labelled"] >= 40
     assert technique["classes"]["causal tracing"]["trained"] is True
     assert (project / "classifiers" / "taxonomy.npz").is_file()
+    survey = metrics["placement"]["survey_papers"]
+    assert survey["papers"] >= 20 and 0.0 <= survey["accuracy"] <= 1.0
+    assert "placement of the survey's papers the list does not hold" in result.output
 
     assert (
         invoke(project, "digest", "--since", "2025-03-10", "--until", "2025-03-17").exit_code == 0
@@ -111,6 +114,12 @@ def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(indexed_
     assert all(0.0 <= p <= 1.0 for ranked in tags.values() for _, p in ranked)
     markdown = (project / "digests" / "2025-W11.md").read_text()
     assert "  tags: " in markdown and " / " in markdown and "(led by " in markdown
+    # Placement says where a paper names its section's technique (taxonomy.toml terms).
+    named = [p for p in document["papers"] if p["section_named"]]
+    assert named and all(p["section_named"][0] in ("title", "abstract") for p in named)
+    sparse = next(p for p in document["papers"] if "Sparse Autoencoder" in p["title"])
+    assert sparse["section"] == "Sparse Autoencoder"
+    assert sparse["section_named"] == ["title", "Sparse Autoencoder"]
 
     found = invoke(project, "find", "attention heads hallucination", "-k", "3", "--json")
     assert found.exit_code == 0, found.output

@@ -24,9 +24,10 @@ from litradar.embed import TextEncoder, embed_papers
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_bytes, atomic_write_text
 from litradar.paper import Paper
-from litradar.pipeline import default_encoder
+from litradar.pipeline import default_encoder, load_configured_taxonomy
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.labels import collect_labels
+from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import TrainingSet, fit_placement, fit_relevance
 from litradar.store import Store
 
@@ -109,6 +110,8 @@ def backtest(
 ) -> list[WeekResult]:
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
+    taxonomy = load_configured_taxonomy(config)
+    terms = SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
     versions = list_history(repo, list_file)
     added = _additions(versions)
     with Store.open(config.store_path) as store:
@@ -118,7 +121,7 @@ def backtest(
     results: list[WeekResult] = []
     with reporter.track("backtest", len(versions) - 1) as advance:
         for version in versions[:-1]:
-            results += _replay_point(version, papers, vectors, row_of, added, weeks)
+            results += _replay_point(version, papers, vectors, row_of, added, weeks, terms)
             advance(1)
     return results
 
@@ -130,6 +133,7 @@ def _replay_point(
     row_of: dict[str, int],
     added: dict[str, tuple[date, str]],
     weeks: int,
+    terms: SectionTerms | None = None,
 ) -> list[WeekResult]:
     start = version.day - timedelta(days=version.day.weekday())
     labels = collect_labels(version.awesome, None, {})
@@ -141,7 +145,7 @@ def _replay_point(
         return []
     relevance = fit_relevance(data, calibrate=False)
     try:
-        placement = fit_placement(data, labels)
+        placement = fit_placement(data, labels, terms)
     except ValueError:  # no list paper of this version is in the store
         placement = None
     baseline_column = 0  # the TF-IDF + linear SVM signal alone
@@ -158,7 +162,8 @@ def _replay_point(
         signals = relevance.signals([papers[i].text for i in rows], vectors[rows])
         score, baseline = signals.sum(axis=1), signals[:, baseline_column]
         result = WeekResult(version.sha, version.day, monday, len(rows), int(data.y.sum()))
-        sections = placement.predict(vectors[rows]) if placement else None
+        week_papers = [papers[i] for i in rows]
+        sections = placement.predict(vectors[rows], week_papers) if placement else None
         for position, i in enumerate(rows):
             key = papers[i].key
             if key in added and added[key][0] > version.day:

@@ -167,6 +167,12 @@ def print_metrics(metrics: dict) -> None:
         acc = "-" if stats["accuracy"] is None else f"{stats['accuracy']:.2f}"
         table.add_row(escape(section), f"{stats['correct']}/{stats['total']}", acc)
     out.print(table)
+    survey = place.get("survey_papers") or {}
+    if survey.get("papers"):
+        out.print(
+            f"placement of the survey's papers the list does not hold (leave-one-out): "
+            f"{survey['accuracy']} over {survey['papers']}"
+        )
     print_taxonomy_metrics(metrics.get("taxonomy") or {})
 
 
@@ -305,6 +311,12 @@ def evaluate(
         f"over {place['papers']} list papers; TF-IDF + linear SVM on the same split: "
         f"{baseline['accuracy']}"
     )
+    survey, survey_baseline = place.get("survey_papers") or {}, baseline.get("survey_papers") or {}
+    if survey.get("papers"):
+        out.print(
+            f"placement of the survey's papers the list does not hold: {survey['accuracy']} "
+            f"over {survey['papers']}; TF-IDF + linear SVM: {survey_baseline.get('accuracy')}"
+        )
 
 
 @app.command()

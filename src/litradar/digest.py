@@ -133,8 +133,8 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 render_entry(entry),
                 "",
                 f"  score {item.relevance:.2f} (rank {rank_of[item.paper.key]} of "
-                f"{len(digest.ranked)}) · section {item.section_probability:.2f} · "
-                f"close to: {close}",
+                f"{len(digest.ranked)}) · section {item.section_probability:.2f}"
+                f"{_named(item)} · close to: {close}",
                 f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
                 f"known {item.signals['known_top3']:+.1f} (led by {_dominant(item)}) · "
                 f"terms: {terms}",
@@ -158,6 +158,13 @@ def _dominant(item: Scored) -> str:
     """The signal that pushed the score most: a lucky proposal shows one signal alone."""
     name = max(item.signals, key=lambda s: item.signals[s])
     return SIGNAL_NAMES.get(name, name)
+
+
+def _named(item: Scored) -> str:
+    if item.section_named is None:
+        return ""
+    where, term = item.section_named
+    return f" ({where} says “{escape_markdown(term)}”)"
 
 
 def _tag_lines(item: Scored) -> list[str]:
@@ -272,6 +279,7 @@ def render_json(digest: Digest) -> str:
                 "relevance": round(item.relevance, 6),
                 "section": item.section,
                 "section_probability": round(item.section_probability, 6),
+                "section_named": list(item.section_named) if item.section_named else None,
                 "proposed": item.paper.key in digest.proposed_ids,
                 "on_list": item.paper.key in digest.on_list,
                 "signals": item.signals,

@@ -20,10 +20,11 @@ from sklearn.svm import LinearSVC
 from litradar.config import Config
 from litradar.errors import LitradarError
 from litradar.paper import Paper
-from litradar.pipeline import default_encoder, training_set
+from litradar.pipeline import default_encoder, load_configured_taxonomy, training_set
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.labels import Labels
 from litradar.ranking.relevance import SIGNALS
+from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import TrainingSet, fit_relevance, placement_metrics
 from litradar.sources.arxiv_jsonl import read_jsonl
 
@@ -54,10 +55,19 @@ def _summary(ranks: list[int]) -> dict:
 
 
 def placement_baseline(data: TrainingSet, labels: Labels) -> dict:
-    """TF-IDF + linear SVM on the same leave-one-out split as litradar's placement: the
-    list papers held out one at a time, every other labelled paper (survey too) kept."""
+    """TF-IDF + linear SVM on the same leave-one-out splits as litradar's placement: the
+    list papers held out one at a time, every other labelled paper (survey too) kept; then
+    the survey's papers the same way."""
     rows = [i for i, p in enumerate(data.papers) if p.key in labels.section]
     held = [i for i in rows if data.papers[i].key in labels.on_list]
+    survey = [i for i in rows if data.papers[i].key not in labels.on_list]
+    result = _svm_leave_one_out(data, labels, rows, held)
+    result["method"] = "TF-IDF + linear SVM, leave-one-out over list papers"
+    result["survey_papers"] = _svm_leave_one_out(data, labels, rows, survey)
+    return result
+
+
+def _svm_leave_one_out(data: TrainingSet, labels: Labels, rows: list[int], held: list[int]) -> dict:
     correct = 0
     for i in held:
         train = [r for r in rows if r != i]
@@ -72,11 +82,7 @@ def placement_baseline(data: TrainingSet, labels: Labels) -> dict:
         correct += int(
             model.predict([data.papers[i].text])[0] == labels.section[data.papers[i].key]
         )
-    return {
-        "method": "TF-IDF + linear SVM, leave-one-out over list papers",
-        "accuracy": round(correct / len(held), 4) if held else None,
-        "papers": len(held),
-    }
+    return {"accuracy": round(correct / len(held), 4) if held else None, "papers": len(held)}
 
 
 def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) -> dict:
@@ -86,6 +92,8 @@ def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) 
         raise LitradarError(f"{week}: no papers to rank in")
     encoder = default_encoder(config)
     data, labels = training_set(config, encoder, reporter, extra=week_papers)
+    taxonomy = load_configured_taxonomy(config)
+    terms = SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
     index_of = {p.key: i for i, p in enumerate(data.papers)}
     week_rows = [index_of[p.key] for p in week_papers if p.key not in labels.relevant]
     held_out = [a for a in sorted(labels.on_list) if a in index_of]
@@ -114,6 +122,6 @@ def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) 
         "held_out": len(held_out),
         "held_out_ids": held_out,
         "rankers": {name: _summary(r) for name, r in ranks.items()},
-        "placement": placement_metrics(data, labels),
+        "placement": placement_metrics(data, labels, terms),
         "placement_baseline": placement_baseline(data, labels),
     }

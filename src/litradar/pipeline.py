@@ -26,6 +26,7 @@ from litradar.ranking.labels import (
 )
 from litradar.ranking.model_files import load_models, save_models
 from litradar.ranking.scoring import score_papers
+from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import TrainingSet, fit_taxonomy, train_models
 from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store, UpsertResult
@@ -151,9 +152,10 @@ def train(
             "fewer than two list or survey papers are in the store: ingest their metadata "
             "(for the demo: demo/data/arxiv_seed.jsonl)"
         )
-    with reporter.track("training relevance and placement", None):
-        models, metrics = train_models(data, labels, encoder.name)
     taxonomy = load_configured_taxonomy(config)
+    terms = SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
+    with reporter.track("training relevance and placement", None):
+        models, metrics = train_models(data, labels, encoder.name, terms)
     if taxonomy is not None:
         with reporter.track("training the taxonomy classifiers", None):
             tax_labels = taxonomy_labels(config, taxonomy)
@@ -227,7 +229,7 @@ def find(
         section, tags = None, {}
         if models is not None:
             vector = index.index.reconstruct(int(store_id)).reshape(1, -1)
-            section = models.placement.predict(vector)[0]
+            section = models.placement.predict(vector, [paper])[0]
             tags = models.taxonomy.tags(vector)[0] if models.taxonomy else {}
         hits.append(FindHit(float(score), paper, paper.key in on_list, section, tags))
     return hits

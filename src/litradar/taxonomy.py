@@ -22,6 +22,9 @@ class TaxonomyClass(BaseModel):
     name: str = Field(min_length=1)
     description: str = ""
     survey_sections: list[str] = Field(default_factory=list)
+    # Words by which a paper names this class ("probing", "logit lens"); matched at the
+    # start of a word, case ignored, so "neuron" also finds "neurons".
+    terms: list[str] = Field(default_factory=list)
 
 
 class Dimension(BaseModel):
@@ -35,6 +38,8 @@ class Taxonomy(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     dimensions: list[Dimension] = Field(alias="dimension", min_length=1)
     list_sections: dict[str, list[str]] = Field(default_factory=dict)
+    # Terms for list sections that map to no class ("Surveys", "Tool").
+    list_section_terms: dict[str, list[str]] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _names_resolve(self) -> Taxonomy:
@@ -58,6 +63,18 @@ class Taxonomy(BaseModel):
             if any(c.name == class_name for c in dimension.classes):
                 return dimension.name
         return None
+
+    def section_terms(self) -> dict[str, list[str]]:
+        """List section -> the terms of its classes and its own: placement's evidence that a
+        paper names a section's technique."""
+        by_class = {c.name: c.terms for d in self.dimensions for c in d.classes}
+        terms: dict[str, list[str]] = {}
+        for section, classes in self.list_sections.items():
+            for name in classes:
+                terms.setdefault(section, []).extend(by_class[name])
+        for section, own in self.list_section_terms.items():
+            terms.setdefault(section, []).extend(own)
+        return {section: sorted(set(found)) for section, found in terms.items() if found}
 
     def classes_for_survey_section(self, section: str) -> list[tuple[str, str]]:
         """'6.3 Detecting and Mitigating ...' -> [('application', 'hallucination')]."""

@@ -25,6 +25,8 @@ class Scored:
     top_terms: list[str]
     # Taxonomy dimension -> (class, probability), most probable first; empty without one.
     tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Where the paper names its section's technique: ("title", "probing"), or None.
+    section_named: tuple[str, str] | None = None
 
 
 def score_papers(
@@ -36,17 +38,19 @@ def score_papers(
     relevance = models.relevance
     signals = relevance.signals(texts, vectors)
     proba = relevance.proba_from_score(signals.sum(axis=1))
-    placement = models.placement.predict_proba(vectors)
+    placement = models.placement.predict_proba(vectors, papers)
     near_scores, near_idx = relevance.list_.search(vectors, close_to)
     tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
+    terms = models.placement.terms
     scored = []
     for i, paper in enumerate(papers):
         best = int(placement[i].argmax())
+        section = models.placement.classes_[best]
         scored.append(
             Scored(
                 paper=paper,
                 relevance=float(proba[i]),
-                section=models.placement.classes_[best],
+                section=section,
                 section_probability=float(placement[i, best]),
                 signals={
                     name: round(float(v), 2) for name, v in zip(SIGNALS, signals[i], strict=True)
@@ -58,6 +62,7 @@ def score_papers(
                 ],
                 top_terms=[t for t, _ in relevance.svm_.top_terms(texts[i], 4)],
                 tags=tags[i],
+                section_named=terms.named(paper, section) if terms else None,
             )
         )
     return scored

@@ -18,6 +18,7 @@ from litradar.ranking.labels import Labels
 from litradar.ranking.model_files import TrainedModels
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
+from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.taxonomy_model import TaxonomyModel, fit_dimension
 from litradar.taxonomy import Taxonomy, TaxonomyLabels
 
@@ -51,9 +52,14 @@ def _placement_rows(data: TrainingSet, labels: Labels) -> list[int]:
     return [i for i, p in enumerate(data.papers) if p.key in labels.section]
 
 
-def fit_placement(data: TrainingSet, labels: Labels, exclude: int | None = None) -> PlacementModel:
+def fit_placement(
+    data: TrainingSet,
+    labels: Labels,
+    terms: SectionTerms | None = None,
+    exclude: int | None = None,
+) -> PlacementModel:
     rows = [i for i in _placement_rows(data, labels) if i != exclude]
-    return PlacementModel().fit(
+    return PlacementModel(terms=terms).fit(
         data.embeddings[rows],
         [labels.section[data.papers[i].key] for i in rows],
         classes=labels.list_sections,
@@ -73,16 +79,31 @@ def relevance_metrics(model: RelevanceModel, y: np.ndarray) -> dict:
     }
 
 
-def placement_metrics(data: TrainingSet, labels: Labels) -> dict:
-    """Leave-one-out over the list's own papers: survey-derived labels stay in training."""
+def placement_metrics(data: TrainingSet, labels: Labels, terms: SectionTerms | None = None) -> dict:
+    """Leave-one-out over the list's own papers (survey-derived labels stay in training),
+    and, as a second opinion the terms were not written against, over the survey's papers
+    that the list does not hold."""
+    list_rows, survey_rows = [], []
+    for i, paper in enumerate(data.papers):
+        if paper.key in labels.section:
+            (list_rows if paper.key in labels.on_list else survey_rows).append(i)
+    metrics = _leave_one_out(data, labels, terms, list_rows)
+    metrics["method"] = "leave-one-out over list papers"
+    survey = _leave_one_out(data, labels, terms, survey_rows)
+    metrics["survey_papers"] = {"accuracy": survey["accuracy"], "papers": survey["papers"]}
+    return metrics
+
+
+def _leave_one_out(
+    data: TrainingSet, labels: Labels, terms: SectionTerms | None, rows: list[int]
+) -> dict:
     per_section: dict[str, dict[str, int]] = {
         s: {"correct": 0, "total": 0} for s in labels.list_sections
     }
-    for i, paper in enumerate(data.papers):
-        if paper.key not in labels.on_list or paper.key not in labels.section:
-            continue
-        truth = labels.section[paper.key]
-        predicted = fit_placement(data, labels, exclude=i).predict(data.embeddings[i : i + 1])[0]
+    for i in rows:
+        truth = labels.section[data.papers[i].key]
+        model = fit_placement(data, labels, terms, exclude=i)
+        predicted = model.predict(data.embeddings[i : i + 1], data.papers[i : i + 1])[0]
         per_section[truth]["total"] += 1
         per_section[truth]["correct"] += int(predicted == truth)
     total = sum(v["total"] for v in per_section.values())
@@ -90,7 +111,6 @@ def placement_metrics(data: TrainingSet, labels: Labels) -> dict:
     for stats in per_section.values():
         stats["accuracy"] = round(stats["correct"] / stats["total"], 4) if stats["total"] else None
     return {
-        "method": "leave-one-out over list papers",
         "accuracy": round(correct / total, 4) if total else None,
         "papers": total,
         "per_section": per_section,
@@ -98,10 +118,10 @@ def placement_metrics(data: TrainingSet, labels: Labels) -> dict:
 
 
 def train_models(
-    data: TrainingSet, labels: Labels, embedding_model: str
+    data: TrainingSet, labels: Labels, embedding_model: str, terms: SectionTerms | None = None
 ) -> tuple[TrainedModels, dict]:
     relevance = fit_relevance(data)
-    placement = fit_placement(data, labels)
+    placement = fit_placement(data, labels, terms)
     list_rows = [i for i in range(len(data.papers)) if data.on_list[i] and data.y[i] == 1]
     models = TrainedModels(
         relevance=relevance,
@@ -115,7 +135,7 @@ def train_models(
         "embedding_model": embedding_model,
         "papers": len(data.papers),
         "relevance": relevance_metrics(relevance, data.y),
-        "placement": placement_metrics(data, labels),
+        "placement": placement_metrics(data, labels, terms),
         "decisions": {"accepted": len(labels.accepted), "rejected": len(labels.rejected)},
     }
     return models, metrics

@@ -1,0 +1,70 @@
+"""Evidence that a paper names a list section's technique ("probing", "logit lens").
+
+With a couple of dozen labelled papers, the nearest-neighbour vote alone places a paper by
+topic (hallucination, CLIP) rather than by method; the list's sections are methods, and a
+paper usually names its method. The terms are data (`taxonomy.toml`), so another field's
+list brings its own. A title that names a technique counts fully, an abstract that does
+counts `abstract_weight` (abstracts name related methods too).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from litradar.paper import Paper
+
+
+class SectionTerms:
+    def __init__(
+        self,
+        terms: Mapping[str, Sequence[str]],
+        title_weight: float = 1.0,
+        abstract_weight: float = 0.3,
+    ) -> None:
+        self.terms = {section: list(found) for section, found in terms.items() if found}
+        self.title_weight = title_weight
+        self.abstract_weight = abstract_weight
+        # A term matches at the start of a word: "neuron" finds "neurons", not "aneuronal".
+        self._patterns = {
+            section: re.compile(
+                r"(?<!\w)(?:" + "|".join(re.escape(t) for t in sorted(found, key=len)[::-1]) + ")",
+                re.IGNORECASE,
+            )
+            for section, found in self.terms.items()
+        }
+
+    def named(self, paper: Paper, section: str) -> tuple[str, str] | None:
+        """('title' or 'abstract', the term as written) where the paper names `section`."""
+        pattern = self._patterns.get(section)
+        if pattern is None:
+            return None
+        for where, text in (("title", paper.title), ("abstract", paper.abstract)):
+            found = pattern.search(text)
+            if found:
+                return where, found.group(0)
+        return None
+
+    def evidence(self, papers: Sequence[Paper], sections: Sequence[str]) -> np.ndarray:
+        """(papers x sections): title_weight, abstract_weight or 0 per section."""
+        weights = {"title": self.title_weight, "abstract": self.abstract_weight}
+        out = np.zeros((len(papers), len(sections)), dtype=np.float64)
+        for row, paper in enumerate(papers):
+            for col, section in enumerate(sections):
+                found = self.named(paper, section)
+                if found:
+                    out[row, col] = weights[found[0]]
+        return out
+
+    def to_meta(self) -> dict:
+        return {
+            "terms": self.terms,
+            "title_weight": self.title_weight,
+            "abstract_weight": self.abstract_weight,
+        }
+
+    @classmethod
+    def from_meta(cls, meta: dict) -> SectionTerms:
+        return cls(meta["terms"], float(meta["title_weight"]), float(meta["abstract_weight"]))

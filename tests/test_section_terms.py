@@ -1,0 +1,88 @@
+"""Placement's evidence that a paper names a section's technique."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import pytest
+
+from litradar.paper import Paper
+from litradar.ranking.placement import PlacementModel
+from litradar.ranking.section_terms import SectionTerms
+from litradar.taxonomy import load_taxonomy
+from tests.conftest import ROOT
+
+SECTIONS = ["Linear Probing", "Neuron Analysis", "Tool"]
+TERMS = SectionTerms({"Linear Probing": ["probing", "probe"], "Neuron Analysis": ["neuron"]})
+
+
+def paper(title: str, abstract: str = "An abstract.") -> Paper:
+    return Paper(
+        arxiv_id="2501.00001",
+        title=title,
+        abstract=abstract,
+        authors=("A. Author",),
+        first_version_date=date(2025, 1, 6),
+    )
+
+
+def test_a_term_in_the_title_counts_fully_in_the_abstract_less_and_case_is_ignored():
+    papers = [
+        paper("Probing Multimodal Models"),
+        paper("A study", "We train linear PROBES on each layer."),
+        paper("Multi-Modal Neurons in Transformers", "We probe them."),
+        paper("Nothing named here"),
+    ]
+    evidence = TERMS.evidence(papers, SECTIONS)
+    assert evidence.tolist() == [
+        [1.0, 0.0, 0.0],
+        [0.3, 0.0, 0.0],
+        [0.3, 1.0, 0.0],
+        [0.0, 0.0, 0.0],
+    ]
+    assert TERMS.named(papers[1], "Linear Probing") == ("abstract", "PROBE")
+
+
+def test_a_term_matches_at_the_start_of_a_word_only():
+    assert TERMS.named(paper("Neurons everywhere"), "Neuron Analysis") == ("title", "Neuron")
+    assert TERMS.named(paper("Aneuronal tissue and reprobing"), "Neuron Analysis") is None
+    assert TERMS.named(paper("Aneuronal tissue and reprobing"), "Linear Probing") is None
+    # Regex characters in a term are literal: "c++" must not become "c+".
+    assert SectionTerms({"X": ["c++"]}).named(paper("Written in cc"), "X") is None
+
+
+def test_a_named_technique_outweighs_a_vote_for_the_neighbours_topic():
+    """The neighbours share the paper's topic (say, hallucination) and sit in Tool; the
+    paper's title says it probes."""
+    vectors = np.eye(3, dtype=np.float32)
+    labelled = ["Tool", "Tool", "Linear Probing"]
+    plain = PlacementModel(k=2).fit(vectors, labelled, classes=SECTIONS)
+    named = PlacementModel(k=2, terms=TERMS).fit(vectors, labelled, classes=SECTIONS)
+    query, papers = vectors[:1], [paper("Probing hallucination in VLMs")]
+    assert plain.predict(query, papers) == ["Tool"]
+    assert named.predict(query, papers) == ["Linear Probing"]
+    assert named.predict(query) == ["Tool"]  # without the text, the vote alone decides
+    assert named.predict_proba(query, papers).sum() == pytest.approx(1.0)
+
+
+def test_the_terms_are_saved_with_the_model_and_predict_the_same_after_loading():
+    vectors = np.eye(3, dtype=np.float32)
+    model = PlacementModel(k=2, terms=TERMS).fit(vectors, ["Tool", "Tool", "Linear Probing"])
+    arrays, meta = model.to_arrays()
+    loaded = PlacementModel.from_arrays(arrays, json.loads(json.dumps(meta)))
+    papers = [paper("Probing"), paper("Neurons", "a tool")]
+    query = vectors[:2]
+    assert np.array_equal(loaded.predict_proba(query, papers), model.predict_proba(query, papers))
+
+
+def test_the_shipped_taxonomy_gives_every_list_section_its_terms():
+    terms = load_taxonomy(ROOT / "taxonomy.toml").section_terms()
+    list_sections = {
+        "Surveys", "Sparse Autoencoder", "Linear Probing", "Logit Lens", "Causal Tracing",
+        "Steering Vector", "Representation", "Neuron Analysis", "Tool",
+    }  # fmt: skip
+    assert set(terms) == list_sections
+    assert "sparse autoencoder" in terms["Sparse Autoencoder"]  # through [list_sections]
+    assert "tool" in terms["Tool"]  # through [list_section_terms]
