@@ -108,3 +108,24 @@ def test_a_folder_without_history_is_one_line(indexed_project, tmp_path):
     commit(repo, LIST_TEXT, "2025-03-03")
     single = runner.invoke(app, ["backtest", "--list-repo", str(repo), *args])
     assert single.exit_code == 1 and "fewer than two versions" in single.output
+
+
+def test_weeks_the_store_barely_holds_are_shown_but_not_scored(indexed_project, history, tmp_path):
+    """A week of which only the target is in the store would rank it first, always."""
+    config = load_config(indexed_project / "litradar.toml", environ={})
+    results = backtest(config, history, weeks=3, min_papers=2000)  # 2025-03-10 has 1,201
+    assert results and all(r.thin for r in results)
+    total = summary(results)
+    assert total["targets"] == 0 and total["unscored_targets"] == 3
+    result = runner.invoke(
+        app,
+        ["backtest", "--list-repo", str(history), "--weeks", "3", "--min-papers", "2000",
+         "--out", str(tmp_path / "out"), "--config", str(indexed_project / "litradar.toml")],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "not scored: 3 paper(s) added later" in result.output
+    report = (tmp_path / "out" / "backtest.md").read_text()
+    row = next(line for line in report.splitlines() if "| 2025-03-10 |" in line)
+    assert "not scored: too few papers" in row and "2503.10602" in row
+    header = next(line for line in report.splitlines() if line.startswith("| commit |"))
+    assert row.count("|") == header.count("|")  # the table stays a table

@@ -7,6 +7,10 @@ the list later: their rank in their week (recall at 10, 25 and 50), whether the 
 section is where the maintainer put them, and how many weeks before the maintainer
 litradar would have proposed them (a top-10 paper is proposed when its week's digest is
 written, the Monday after). A TF-IDF + linear SVM ranker is scored on the same split.
+
+A week of which the store holds only a few papers (the target and little else, because
+only some weeks were ingested) would make any ranker look perfect: such weeks are shown,
+with their targets, but not scored (`min_papers`).
 """
 
 from __future__ import annotations
@@ -61,6 +65,7 @@ class WeekResult:
     papers: int
     trained_on: int  # list papers known at the point and in the store
     targets: list[Target] = field(default_factory=list)
+    thin: bool = False  # too few papers in the store to score this week
 
 
 def list_history(repo: Path, list_file: str) -> list[ListVersion]:
@@ -105,6 +110,7 @@ def backtest(
     repo: Path,
     list_file: str = "README.md",
     weeks: int = 4,
+    min_papers: int = 100,
     encoder: TextEncoder | None = None,
     reporter: Reporter | None = None,
 ) -> list[WeekResult]:
@@ -121,7 +127,9 @@ def backtest(
     results: list[WeekResult] = []
     with reporter.track("backtest", len(versions) - 1) as advance:
         for version in versions[:-1]:
-            results += _replay_point(version, papers, vectors, row_of, added, weeks, terms)
+            results += _replay_point(
+                version, papers, vectors, row_of, added, weeks, min_papers, terms
+            )
             advance(1)
     return results
 
@@ -133,6 +141,7 @@ def _replay_point(
     row_of: dict[str, int],
     added: dict[str, tuple[date, str]],
     weeks: int,
+    min_papers: int,
     terms: SectionTerms | None = None,
 ) -> list[WeekResult]:
     start = version.day - timedelta(days=version.day.weekday())
@@ -162,6 +171,7 @@ def _replay_point(
         signals = relevance.signals([papers[i].text for i in rows], vectors[rows])
         score, baseline = signals.sum(axis=1), signals[:, baseline_column]
         result = WeekResult(version.sha, version.day, monday, len(rows), int(data.y.sum()))
+        result.thin = len(rows) < min_papers
         week_papers = [papers[i] for i in rows]
         sections = placement.predict(vectors[rows], week_papers) if placement else None
         for position, i in enumerate(rows):
@@ -184,15 +194,17 @@ def lead_weeks(target: Target, week: date) -> float:
 
 
 def summary(results: list[WeekResult]) -> dict:
-    targets = [(r, t) for r in results for t in r.targets]
+    targets = [(r, t) for r in results if not r.thin for t in r.targets]
+    unscored = sum(len(r.targets) for r in results if r.thin)
     if not targets:
-        return {"targets": 0}
+        return {"targets": 0, "unscored_targets": unscored}
     ranks = np.array([t.rank for _, t in targets])
     base = np.array([t.baseline_rank for _, t in targets])
     placed = [t.placed_right for _, t in targets if t.placed_right is not None]
     leads = [lead_weeks(t, r.week) for r, t in targets if t.rank <= 10]
     return {
         "targets": len(targets),
+        "unscored_targets": unscored,
         **{f"recall_at_{k}": round(float((ranks <= k).mean()), 3) for k in KS},
         **{f"baseline_recall_at_{k}": round(float((base <= k).mean()), 3) for k in KS},
         "placement_accuracy": round(sum(placed) / len(placed), 3) if placed else None,
@@ -210,6 +222,12 @@ def render_report(results: list[WeekResult], repo: Path, plot_name: str) -> str:
         "maintainer added later.",
         "",
     ]
+    if total["unscored_targets"]:
+        lines += [
+            f"{total['unscored_targets']} paper(s) added later fall in weeks of which the store "
+            "holds too few papers to rank them fairly; they are listed, not scored.",
+            "",
+        ]
     if not total["targets"]:
         lines += ["No paper added later falls in a week the store holds: nothing to score.", ""]
     else:
@@ -237,6 +255,15 @@ def render_report(results: list[WeekResult], repo: Path, plot_name: str) -> str:
         base = np.array([t.baseline_rank for t in r.targets]) if r.targets else np.array([])
         placed = [t.placed_right for t in r.targets if t.placed_right is not None]
         leads = [str(lead_weeks(t, r.week)) for t in r.targets if t.rank <= 10]
+        if r.thin:
+            targets = ", ".join(t.key for t in r.targets) or "-"
+            lines.append(
+                f"| {r.point} ({r.point_day}) | {r.week} | {r.papers} | {r.trained_on} | "
+                f"{len(r.targets)} | not scored: too few papers |"
+                + " - |" * 4
+                + f" {targets} | - |"
+            )
+            continue
         lines.append(
             f"| {r.point} ({r.point_day}) | {r.week} | {r.papers} | {r.trained_on} | "
             f"{len(r.targets)} | {recall(10)} | {recall(25)} | {recall(50)} | "
@@ -256,8 +283,9 @@ def render_plot(results: list[WeekResult], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ranks = np.array([t.rank for r in results for t in r.targets])
-    base = np.array([t.baseline_rank for r in results for t in r.targets])
+    scored = [t for r in results if not r.thin for t in r.targets]
+    ranks = np.array([t.rank for t in scored])
+    base = np.array([t.baseline_rank for t in scored])
     ks = np.arange(1, 101)
     figure, axes = plt.subplots(figsize=(6, 4), dpi=100)
     if len(ranks):
@@ -268,7 +296,8 @@ def render_plot(results: list[WeekResult], path: Path) -> None:
     axes.set_ylim(0, 1.02)
     axes.set_title(f"backtest: {len(ranks)} target papers")
     axes.grid(alpha=0.3)
-    axes.legend(loc="lower right")
+    if len(ranks):
+        axes.legend(loc="lower right")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(figure)

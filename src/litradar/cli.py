@@ -326,6 +326,10 @@ def backtest(
         "README.md"
     ),
     weeks: Annotated[int, typer.Option(min=1, max=52, help="Weeks after each commit.")] = 4,
+    min_papers: Annotated[
+        int,
+        typer.Option(min=1, help="Score a week only if the store holds this many of its papers."),
+    ] = 100,
     out_dir: Annotated[
         Path, typer.Option("--out", help="Where the report and the plot go.")
     ] = Path("backtest"),
@@ -336,7 +340,9 @@ def backtest(
     from litradar.backtest import summary, write_backtest
 
     cfg = _config(config)
-    results = _guard(lambda: replay(cfg, list_repo, list_file, weeks, reporter=RichReporter(err)))
+    results = _guard(
+        lambda: replay(cfg, list_repo, list_file, weeks, min_papers, reporter=RichReporter(err))
+    )
     report, plot = _guard(lambda: write_backtest(results, list_repo, out_dir))
     total = summary(results)
     if total["targets"]:
@@ -348,6 +354,11 @@ def backtest(
         )
     else:
         out.print("backtest: no paper added later falls in a week the store holds")
+    if total["unscored_targets"]:
+        out.print(
+            f"  not scored: {total['unscored_targets']} paper(s) added later in weeks of which "
+            f"the store holds fewer than {min_papers} papers"
+        )
     out.print(f"  {report}\n  {plot}")
 
 
