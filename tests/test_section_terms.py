@@ -42,13 +42,17 @@ def test_a_term_in_the_title_counts_fully_in_the_abstract_less_and_case_is_ignor
         [0.3, 1.0, 0.0],
         [0.0, 0.0, 0.0],
     ]
-    assert TERMS.named(papers[1], "Linear Probing") == ("abstract", "PROBE")
+    assert TERMS.named(papers[1], "Linear Probing") == ("abstract", "PROBES")
 
 
-def test_a_term_matches_at_the_start_of_a_word_only():
-    assert TERMS.named(paper("Neurons everywhere"), "Neuron Analysis") == ("title", "Neuron")
-    assert TERMS.named(paper("Aneuronal tissue and reprobing"), "Neuron Analysis") is None
-    assert TERMS.named(paper("Aneuronal tissue and reprobing"), "Linear Probing") is None
+def test_a_term_matches_a_whole_word_or_its_plural_and_capitals_match_as_written():
+    assert TERMS.named(paper("Neurons everywhere"), "Neuron Analysis") == ("title", "Neurons")
+    assert TERMS.named(paper("Neuronal tissue, reprobing"), "Neuron Analysis") is None
+    assert TERMS.named(paper("Neuronal tissue, reprobing"), "Linear Probing") is None
+    models = SectionTerms({"CLIP": ["CLIP"], "Lens": ["logit lens"]})
+    assert models.named(paper("Dissecting CLIP's heads"), "CLIP") == ("title", "CLIP")
+    assert models.named(paper("Every clip of the video"), "CLIP") is None
+    assert models.named(paper("Logit lenses, tuned"), "Lens") == ("title", "Logit lenses")
     # Regex characters in a term are literal: "c++" must not become "c+".
     assert SectionTerms({"X": ["c++"]}).named(paper("Written in cc"), "X") is None
 

@@ -9,12 +9,12 @@ counts `abstract_weight` (abstracts name related methods too).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 from litradar.paper import Paper
+from litradar.terms import compile_terms
 
 
 class SectionTerms:
@@ -27,14 +27,7 @@ class SectionTerms:
         self.terms = {section: list(found) for section, found in terms.items() if found}
         self.title_weight = title_weight
         self.abstract_weight = abstract_weight
-        # A term matches at the start of a word: "neuron" finds "neurons", not "aneuronal".
-        self._patterns = {
-            section: re.compile(
-                r"(?<!\w)(?:" + "|".join(re.escape(t) for t in sorted(found, key=len)[::-1]) + ")",
-                re.IGNORECASE,
-            )
-            for section, found in self.terms.items()
-        }
+        self._patterns = {section: compile_terms(found) for section, found in self.terms.items()}
 
     def named(self, paper: Paper, section: str) -> tuple[str, str] | None:
         """('title' or 'abstract', the term as written) where the paper names `section`."""
