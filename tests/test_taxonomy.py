@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,9 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.errors import LitradarError
+from litradar.paper import Paper
 from litradar.ranking.taxonomy_model import fit_dimension
-from litradar.taxonomy import collect_taxonomy_labels, load_taxonomy
+from litradar.taxonomy import collect_taxonomy_labels, load_taxonomy, title_labels
 from tests.conftest import ROOT
 
 runner = CliRunner()
@@ -80,10 +82,53 @@ def test_a_dimension_model_learns_separable_classes_and_skips_rare_ones():
     labels.append({"c"})
     model, metrics = fit_dimension(np.array(vectors), labels, ["a", "b", "c"])
     assert metrics["a"]["recall"] == 1.0 and metrics["a"]["precision"] >= 0.9
-    assert metrics["c"] == {"positives": 1, "trained": False}
+    assert metrics["c"] == {"positives": 1, "weak": 0, "trained": False}
     assert model.classes == ["a", "b"]
     proba = model.predict_proba(np.array([centres["a"], centres["b"]]))
     assert proba[0, 0] > 0.9 and proba[1, 1] > 0.9 and proba[0, 1] < 0.1
+
+
+def test_weak_title_labels_make_a_rare_class_learnable_and_are_not_what_is_measured():
+    """Class c is known for one paper only; four more titles name it."""
+    rng = np.random.default_rng(1)
+    centres = {name: np.eye(8)[i] * 3 for i, name in enumerate("abc")}
+
+    def around(name: str, n: int) -> list[np.ndarray]:
+        return [centres[name] + rng.normal(0, 0.3, 8) for _ in range(n)]
+
+    vectors = np.array(around("a", 10) + around("b", 10) + around("c", 1))
+    labels = [{"a"}] * 10 + [{"b"}] * 10 + [{"c"}]
+    weak_vectors = np.array(around("c", 4) + around("a", 2))
+    weak = [{"c"}] * 4 + [{"a"}] * 2
+    model, metrics = fit_dimension(vectors, labels, ["a", "b", "c"], weak_vectors, weak)
+    assert metrics["c"] == {
+        "positives": 1, "weak": 4, "trained": True, "precision": None, "recall": None
+    }  # fmt: skip
+    assert metrics["a"]["positives"] == 10 and metrics["a"]["weak"] == 2
+    assert model.classes == ["a", "b", "c"]
+    assert model.predict_proba(centres["c"][None, :])[0, 2] > 0.9
+
+
+def test_titles_name_classes_by_their_terms_capitals_as_written():
+    def titled(key: str, title: str) -> Paper:
+        return Paper(
+            arxiv_id=key, title=title, abstract="No terms at all.", authors=("A",),
+            first_version_date=date(2025, 3, 10),
+        )  # fmt: skip
+
+    weak = title_labels(
+        TAXONOMY,
+        [
+            titled("2503.00001", "Sparse Autoencoders Find Hallucination Features in LLaVA"),
+            titled("2503.00002", "Dissecting CLIP with Text"),
+            titled("2503.00003", "Every clip counts: video summarisation"),
+        ],
+    )
+    assert weak.of("2503.00001", "technique") == {"sparse autoencoders"}
+    assert weak.of("2503.00001", "application") == {"hallucination"}
+    assert weak.of("2503.00001", "model") == {"generative VLM"}
+    assert weak.of("2503.00002", "model") == {"non-generative VLM"}
+    assert weak.of("2503.00003", "model") == set()
 
 
 def invoke(project: Path, *args: str):
@@ -100,6 +145,8 @@ def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(indexed_
     technique = metrics["taxonomy"]["technique"]
     assert technique["labelled"] >= 40
     assert technique["classes"]["causal tracing"]["trained"] is True
+    assert technique["weak"] > 50 and technique["classes"]["sparse autoencoders"]["weak"] >= 5
+    assert "more named in their titles" in result.output
     assert (project / "classifiers" / "taxonomy.npz").is_file()
     survey = metrics["placement"]["survey_papers"]
     assert survey["papers"] >= 20 and 0.0 <= survey["accuracy"] <= 1.0

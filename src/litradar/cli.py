@@ -177,17 +177,24 @@ def print_metrics(metrics: dict) -> None:
 
 
 def print_taxonomy_metrics(taxonomy: dict) -> None:
-    """Per class: labelled papers, and cross-validated precision and recall at 0.5."""
+    """Per class: known and title-named papers, and precision and recall at 0.5,
+    cross-validated on the known labels."""
     for dimension, result in taxonomy.items():
-        table = Table(title=f"taxonomy: {dimension} ({result['labelled']} labelled papers)")
-        for column in ("class", "labelled", "precision", "recall"):
+        table = Table(
+            title=f"taxonomy: {dimension} ({result['labelled']} labelled papers, "
+            f"{result.get('weak', 0)} more named in their titles)"
+        )
+        for column in ("class", "labelled", "title names", "precision", "recall"):
             table.add_column(column, justify="left" if column == "class" else "right")
         for name, stats in result["classes"].items():
-            if stats["trained"]:
-                row = [f"{stats['precision']:.2f}", f"{stats['recall']:.2f}"]
-            else:
+            if not stats["trained"]:
                 row = ["too few", "-"]
-            table.add_row(escape(name), str(stats["positives"]), *row)
+            elif stats["precision"] is None:
+                row = ["unmeasured", "-"]  # fewer than 2 known positives to test on
+            else:
+                row = [f"{stats['precision']:.2f}", f"{stats['recall']:.2f}"]
+            weak = str(stats.get("weak", 0))
+            table.add_row(escape(name), str(stats["positives"]), weak, *row)
         out.print(table)
 
 

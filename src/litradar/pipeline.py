@@ -30,7 +30,13 @@ from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import TrainingSet, fit_taxonomy, train_models
 from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store, UpsertResult
-from litradar.taxonomy import Taxonomy, TaxonomyLabels, collect_taxonomy_labels, load_taxonomy
+from litradar.taxonomy import (
+    Taxonomy,
+    TaxonomyLabels,
+    collect_taxonomy_labels,
+    load_taxonomy,
+    title_labels,
+)
 
 EncoderFactory = Callable[[Config], TextEncoder]
 
@@ -159,7 +165,8 @@ def train(
     if taxonomy is not None:
         with reporter.track("training the taxonomy classifiers", None):
             tax_labels = taxonomy_labels(config, taxonomy)
-            models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy)
+            weak = title_labels(taxonomy, data.papers)
+            models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy, weak)
     save_models(config.classifiers_dir, models, metrics)
     return metrics
 

@@ -9,12 +9,15 @@ maintainer's own tags (`litradar label --tag dimension=class`).
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from litradar.errors import LitradarError
+from litradar.paper import Paper
+from litradar.terms import compile_terms
 
 
 class TaxonomyClass(BaseModel):
@@ -114,6 +117,24 @@ class TaxonomyLabels:
 
     def of(self, key: str, dimension: str) -> set[str]:
         return self.tags.get(key, {}).get(dimension, set())
+
+
+def title_labels(taxonomy: Taxonomy, papers: Iterable[Paper]) -> TaxonomyLabels:
+    """Weak labels: the classes a paper's title names by their terms ("... in CLIP" is
+    about a non-generative VLM). Titles, not abstracts: an abstract names related work
+    too. They let a class the survey cites twice still be learned; the known labels
+    override them (see `fit_taxonomy`)."""
+    patterns = [
+        (dimension.name, cls.name, compile_terms(cls.terms))
+        for dimension in taxonomy.dimensions
+        for cls in dimension.classes
+    ]
+    labels = TaxonomyLabels()
+    for paper in papers:
+        for dimension, class_name, pattern in patterns:
+            if pattern is not None and pattern.search(paper.title):
+                labels.add(paper.key, dimension, class_name)
+    return labels
 
 
 def collect_taxonomy_labels(

@@ -1,5 +1,6 @@
 """One multi-label classifier per taxonomy dimension: a logistic regression per class on
-the MiniLM embedding, trained on the papers labelled in that dimension.
+the MiniLM embedding, trained on the papers labelled in that dimension and on the weak
+labels of the papers whose titles name a class.
 
 A paper can carry several classes of one dimension (causal tracing and logit lens), so
 each class is its own yes/no model, its probability a sigmoid, not a softmax. A class
@@ -33,30 +34,38 @@ def _fit_class(x: np.ndarray, y: np.ndarray) -> LogisticRegression:
 
 
 def fit_dimension(
-    vectors: np.ndarray, labels: list[set[str]], class_order: list[str]
+    vectors: np.ndarray,
+    labels: list[set[str]],
+    class_order: list[str],
+    weak_vectors: np.ndarray | None = None,
+    weak_labels: list[set[str]] | None = None,
 ) -> tuple[DimensionModel | None, dict]:
-    """`labels[i]`: the classes of labelled paper i. Returns the model and, per class,
-    cross-validated precision and recall at probability 0.5."""
+    """`labels[i]`: the known classes of paper i; `weak_labels` those its title names
+    (`taxonomy.title_labels`), for papers with no known class in this dimension. Both
+    train the model; precision and recall (cross-validated, at probability 0.5) are
+    measured on the known labels only, with the weak ones in every training fold, so
+    they say whether the weak labels teach the truth rather than repeat the titles."""
+    weak_labels = weak_labels or []
+    if weak_vectors is None or not weak_labels:
+        weak_vectors = np.zeros((0, vectors.shape[1]), dtype=vectors.dtype)
     metrics: dict[str, dict] = {}
     coefs, intercepts, trained = [], [], []
     for name in class_order:
         y = np.array([name in classes for classes in labels], dtype=int)
+        y_weak = np.array([name in classes for classes in weak_labels], dtype=int)
         positives, negatives = int(y.sum()), int(len(y) - y.sum())
-        if positives < MIN_POSITIVES or negatives < MIN_POSITIVES:
-            metrics[name] = {"positives": positives, "trained": False}
+        weak = int(y_weak.sum())
+        total_pos, total_neg = positives + weak, negatives + len(y_weak) - weak
+        if total_pos < MIN_POSITIVES or total_neg < MIN_POSITIVES:
+            metrics[name] = {"positives": positives, "weak": weak, "trained": False}
             continue
-        folds = StratifiedKFold(n_splits=min(5, positives, negatives), shuffle=True, random_state=0)
-        predicted = np.zeros(len(y), dtype=int)
-        for train, test in folds.split(vectors, y):
-            predicted[test] = _fit_class(vectors[train], y[train]).predict(vectors[test])
-        true_pos = int(((predicted == 1) & (y == 1)).sum())
         metrics[name] = {
             "positives": positives,
+            "weak": weak,
             "trained": True,
-            "precision": round(true_pos / max(1, int(predicted.sum())), 3),
-            "recall": round(true_pos / positives, 3),
+            **_cross_validate(vectors, y, weak_vectors, y_weak),
         }
-        model = _fit_class(vectors, y)
+        model = _fit_class(np.vstack([vectors, weak_vectors]), np.concatenate([y, y_weak]))
         coefs.append(model.coef_[0])
         intercepts.append(model.intercept_[0])
         trained.append(name)
@@ -64,6 +73,28 @@ def fit_dimension(
         return None, metrics
     model = DimensionModel(trained, np.array(coefs, dtype=np.float32), np.array(intercepts))
     return model, metrics
+
+
+def _cross_validate(
+    vectors: np.ndarray, y: np.ndarray, weak_vectors: np.ndarray, y_weak: np.ndarray
+) -> dict:
+    """Precision and recall over the known labels; None where they cannot be measured
+    (fewer than 2 known positives or negatives)."""
+    positives, negatives = int(y.sum()), int(len(y) - y.sum())
+    if positives < 2 or negatives < 2:
+        return {"precision": None, "recall": None}
+    folds = StratifiedKFold(n_splits=min(5, positives, negatives), shuffle=True, random_state=0)
+    predicted = np.zeros(len(y), dtype=int)
+    for train, test in folds.split(vectors, y):
+        x_train = np.vstack([vectors[train], weak_vectors])
+        y_train = np.concatenate([y[train], y_weak])
+        if 0 < y_train.sum() < len(y_train):
+            predicted[test] = _fit_class(x_train, y_train).predict(vectors[test])
+    true_pos = int(((predicted == 1) & (y == 1)).sum())
+    return {
+        "precision": round(true_pos / max(1, int(predicted.sum())), 3),
+        "recall": round(true_pos / positives, 3),
+    }
 
 
 @dataclass

@@ -142,19 +142,32 @@ def train_models(
 
 
 def fit_taxonomy(
-    data: TrainingSet, labels: TaxonomyLabels, taxonomy: Taxonomy
+    data: TrainingSet,
+    labels: TaxonomyLabels,
+    taxonomy: Taxonomy,
+    weak: TaxonomyLabels | None = None,
 ) -> tuple[TaxonomyModel | None, dict]:
-    """One multi-label model per dimension, on the papers labelled in that dimension."""
+    """One multi-label model per dimension, on the papers labelled in that dimension; a
+    paper's weak (title) labels count only where nothing is known of it there."""
+    weak = weak or TaxonomyLabels()
     models, metrics = {}, {}
     for dimension in taxonomy.dimensions:
-        rows = [i for i, p in enumerate(data.papers) if labels.of(p.key, dimension.name)]
+        name = dimension.name
+        rows = [i for i, p in enumerate(data.papers) if labels.of(p.key, name)]
+        weak_rows = [
+            i
+            for i, p in enumerate(data.papers)
+            if not labels.of(p.key, name) and weak.of(p.key, name)
+        ]
         classes = [c.name for c in dimension.classes]
         model, per_class = fit_dimension(
             data.embeddings[rows],
-            [labels.of(data.papers[i].key, dimension.name) for i in rows],
+            [labels.of(data.papers[i].key, name) for i in rows],
             classes,
+            data.embeddings[weak_rows],
+            [weak.of(data.papers[i].key, name) for i in weak_rows],
         )
-        metrics[dimension.name] = {"labelled": len(rows), "classes": per_class}
+        metrics[name] = {"labelled": len(rows), "weak": len(weak_rows), "classes": per_class}
         if model is not None:
             models[dimension.name] = model
     return (TaxonomyModel(models) if models else None), metrics
