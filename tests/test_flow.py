@@ -89,7 +89,8 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
         )
         result = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
         again = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # finished, with a failure to see
+    assert "run finished with failures: source s2" in result.output
     assert "source arxiv: 20 added" in result.output
     assert "source s2: FAILED" in result.output
     assert "email: sent" in result.output and "email: already sent" in again.output

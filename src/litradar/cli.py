@@ -375,7 +375,10 @@ def run(
     until: Annotated[str | None, typer.Option(help="Digest window end, exclusive.")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run the weekly flow once (ingest, index, train, digest) with no Prefect server."""
+    """Run the weekly flow once (ingest, index, train, digest) with no Prefect server.
+
+    Exit code 0: every step worked; 2: the run finished but a source, the email or the
+    pull request failed (each said above); 1: the run stopped on an error."""
     from litradar.pipeline import preflight
 
     cfg = _config(config)
@@ -401,9 +404,24 @@ def run(
         number = f"#{pull['number']} " if pull.get("number") else ""
         state = pull["error"] or f"{number}{pull['status']}"
         out.print(f"  pull request: {escape(str(state))}")
+    failed = []
     for source in result["sources"]:
         state = f"FAILED: {source['error']}" if source.get("error") else f"{source['added']} added"
         out.print(f"  source {escape(source['source'])}: {escape(state)}")
+        if source.get("error"):
+            failed.append(f"source {source['source']}")
+    learned = result.get("feedback")
+    if learned and learned.get("error"):
+        out.print(f"  feedback: FAILED: {escape(learned['error'])}")
+        failed.append("feedback")
+    if result["email"] and result["email"]["error"]:
+        failed.append("email")
+    if result["pull_request"] and result["pull_request"].get("error"):
+        failed.append("pull request")
+    if failed:
+        # A scheduler sees a partial failure without reading the log; the rest ran.
+        err.print(f"run finished with failures: {', '.join(failed)}")
+        raise typer.Exit(2)
 
 
 @app.command()
