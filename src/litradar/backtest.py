@@ -294,7 +294,7 @@ def render_plot(results: list[WeekResult], path: Path) -> None:
     axes.set_xlabel("k (top k of the week)")
     axes.set_ylabel("recall of papers added later")
     axes.set_ylim(0, 1.02)
-    axes.set_title(f"backtest: {len(ranks)} target papers")
+    axes.set_title(f"backtest: {len(ranks)} target paper{'' if len(ranks) == 1 else 's'}")
     axes.grid(alpha=0.3)
     if len(ranks):
         axes.legend(loc="lower right")

@@ -354,7 +354,8 @@ def backtest(
     total = summary(results)
     if total["targets"]:
         out.print(
-            f"backtest: {total['targets']} papers added later; recall@10 "
+            f"backtest: {total['targets']} paper{'' if total['targets'] == 1 else 's'} added "
+            f"later; recall@10 "
             f"{total['recall_at_10']} (TF-IDF + linear SVM {total['baseline_recall_at_10']}), "
             f"@25 {total['recall_at_25']}, @50 {total['recall_at_50']}; section right "
             f"{total['placement_accuracy']}; median lead {total['median_lead_weeks']} weeks"
