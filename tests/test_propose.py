@@ -46,9 +46,12 @@ def write_week(project: Path, name_since: date = date(2025, 3, 10)) -> None:
     with Store.open(config.store_path) as store:
         store.upsert([p for p, _, _ in PAPERS])
     items = []
+    named = {"2503.04242": ("title", "Logit Lens"), "2503.05555": ("title", "<b>Causes</b>")}
     for paper, section, score in PAPERS:
         item = scored(paper)
-        items.append(replace(item, section=section, relevance=score))
+        items.append(
+            replace(item, section=section, relevance=score, section_named=named.get(paper.key))
+        )
     digest = build_digest(items, awesome, name_since, date(2025, 3, 17), 5, 0.0, "t", [])
     write_digest(digest, awesome, project / "digests")
 
@@ -102,7 +105,7 @@ def test_one_pull_request_with_the_exact_readme_change_then_a_rerun_changes_noth
     [pull] = fake.pulls
     assert pull["head"]["ref"] == "litradar/2025-W11" and pull["base"]["ref"] == "main"
     body = pull["body"]
-    assert "score 0.91 (rank 1 of 3), section probability 0.80" in body
+    assert "score 0.91 (rank 1 of 3), section probability 0.80 (title says “Logit Lens”)" in body
     assert "close to: SAE 4 LMM (0.71)" in body
     assert "found by: cites: Beyond Logit Lens" in body and "- [ ] Each paper belongs" in body
     assert "@octocat" not in body and "<b>" not in body and "&#64;octocat" in body

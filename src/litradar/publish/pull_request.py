@@ -43,6 +43,7 @@ class Proposal:
     section_probability: float
     close_to: list[tuple[str, float]]  # (list paper's arXiv id, similarity)
     short_name: str | None = None  # the digest's (an LLM's, or the fallback's)
+    section_named: tuple[str, str] | None = None  # where the paper names the section's technique
 
 
 @dataclass
@@ -86,9 +87,16 @@ def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int]:
                     section_probability=item["section_probability"],
                     close_to=[(c["arxiv_id"], c["similarity"]) for c in item["close_to"]],
                     short_name=item.get("short_name"),
+                    section_named=_named(item.get("section_named")),
                 )
             )
     return proposals, len(document["papers"])
+
+
+def _named(value: object) -> tuple[str, str] | None:
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value):
+        return value[0], value[1]
+    return None  # digests written before placement named techniques
 
 
 def pull_request_body(
@@ -113,7 +121,12 @@ def pull_request_body(
                 f"- [{inert(p.paper.title)}]({safe_url(p.paper.abs_url)}) "
                 f"({p.paper.first_version_date.isoformat()})",
                 f"  - score {p.relevance:.2f} (rank {p.rank} of {window_size}), section "
-                f"probability {p.section_probability:.2f}",
+                f"probability {p.section_probability:.2f}"
+                + (
+                    f" ({p.section_named[0]} says “{inert(p.section_named[1])}”)"
+                    if p.section_named
+                    else ""
+                ),
                 f"  - close to: {close or 'none'}",
                 f"  - found by: {found_by}",
             ]
