@@ -3,7 +3,7 @@ week (first run and second run), and `find` latency from a cold start.
 
     .venv/bin/python benchmarks/bench.py            # about 4 minutes on 2 cores
 
-It works in a fresh temporary project folder (a copy of demo/ and litradar.toml), so it
+It works in a fresh temporary project folder (a copy of demo/, litradar.toml and taxonomy.toml), so it
 measures a first run honestly and leaves your own store alone.
 """
 
@@ -53,6 +53,7 @@ def main() -> None:
         project = Path(tmp)
         shutil.copytree(ROOT / "demo", project / "demo")
         shutil.copy(ROOT / "litradar.toml", project / "litradar.toml")
+        shutil.copy(ROOT / "taxonomy.toml", project / "taxonomy.toml")
         window = ["--since", "2025-03-10", "--until", "2025-03-17"]
         first, out1 = timed([LITRADAR, "run", *window], project)
         print(f"litradar run, first (ingest, embed, index, train, digest): {first:.1f} s")
