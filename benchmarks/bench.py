@@ -3,8 +3,8 @@ week (first run and second run), and `find` latency from a cold start.
 
     .venv/bin/python benchmarks/bench.py            # about 4 minutes on 2 cores
 
-It works in a fresh temporary project folder (a copy of demo/, litradar.toml and taxonomy.toml), so it
-measures a first run honestly and leaves your own store alone.
+It works in a fresh temporary project folder (a copy of demo/, litradar.toml and
+taxonomy.toml), so it measures a first run honestly and leaves your own store alone.
 """
 
 from __future__ import annotations

@@ -28,7 +28,7 @@ from litradar.embed import TextEncoder, embed_papers
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_bytes, atomic_write_text
 from litradar.paper import Paper
-from litradar.pipeline import default_encoder, load_configured_taxonomy
+from litradar.pipeline import default_encoder, load_configured_taxonomy, section_terms
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.labels import collect_labels
 from litradar.ranking.section_terms import SectionTerms
@@ -116,8 +116,7 @@ def backtest(
 ) -> list[WeekResult]:
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
-    taxonomy = load_configured_taxonomy(config)
-    terms = SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
+    terms = section_terms(load_configured_taxonomy(config))
     versions = list_history(repo, list_file)
     added = _additions(versions)
     with Store.open(config.store_path) as store:

@@ -20,6 +20,7 @@ from litradar.awesome_list import (
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
 from litradar.ranking.scoring import Scored
+from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
 
 if TYPE_CHECKING:
@@ -134,7 +135,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 "",
                 f"  score {item.relevance:.2f} (rank {rank_of[item.paper.key]} of "
                 f"{len(digest.ranked)}) · section {item.section_probability:.2f}"
-                f"{_named(item)} · close to: {close}",
+                f"{describe_named(item.section_named, escape_markdown)} · close to: {close}",
                 f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
                 f"known {item.signals['known_top3']:+.1f} (led by {_dominant(item)}) · "
                 f"terms: {terms}",
@@ -158,13 +159,6 @@ def _dominant(item: Scored) -> str:
     """The signal that pushed the score most: a lucky proposal shows one signal alone."""
     name = max(item.signals, key=lambda s: item.signals[s])
     return SIGNAL_NAMES.get(name, name)
-
-
-def _named(item: Scored) -> str:
-    if item.section_named is None:
-        return ""
-    where, term = item.section_named
-    return f" ({where} says “{escape_markdown(term)}”)"
 
 
 def _tag_lines(item: Scored) -> list[str]:

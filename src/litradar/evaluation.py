@@ -20,11 +20,15 @@ from sklearn.svm import LinearSVC
 from litradar.config import Config
 from litradar.errors import LitradarError
 from litradar.paper import Paper
-from litradar.pipeline import default_encoder, load_configured_taxonomy, training_set
+from litradar.pipeline import (
+    default_encoder,
+    load_configured_taxonomy,
+    section_terms,
+    training_set,
+)
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.labels import Labels
 from litradar.ranking.relevance import SIGNALS
-from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import TrainingSet, fit_relevance, placement_metrics
 from litradar.sources.arxiv_jsonl import read_jsonl
 
@@ -92,8 +96,7 @@ def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) 
         raise LitradarError(f"{week}: no papers to rank in")
     encoder = default_encoder(config)
     data, labels = training_set(config, encoder, reporter, extra=week_papers)
-    taxonomy = load_configured_taxonomy(config)
-    terms = SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
+    terms = section_terms(load_configured_taxonomy(config))
     index_of = {p.key: i for i, p in enumerate(data.papers)}
     week_rows = [index_of[p.key] for p in week_papers if p.key not in labels.relevant]
     held_out = [a for a in sorted(labels.on_list) if a in index_of]

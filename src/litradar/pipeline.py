@@ -159,7 +159,7 @@ def train(
             "(for the demo: demo/data/arxiv_seed.jsonl)"
         )
     taxonomy = load_configured_taxonomy(config)
-    terms = SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
+    terms = section_terms(taxonomy)
     with reporter.track("training relevance and placement", None):
         models, metrics = train_models(data, labels, encoder.name, terms)
     if taxonomy is not None:
@@ -175,6 +175,11 @@ def load_configured_taxonomy(config: Config) -> Taxonomy | None:
     """None when `[paths] taxonomy` is unset; an error when it names a missing file."""
     path = config.taxonomy_path
     return None if path is None else load_taxonomy(path)
+
+
+def section_terms(taxonomy: Taxonomy | None) -> SectionTerms | None:
+    """Placement's named-technique evidence; none without a taxonomy file."""
+    return SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
 
 
 def taxonomy_labels(config: Config, taxonomy: Taxonomy) -> TaxonomyLabels:

@@ -28,6 +28,7 @@ from litradar.list_edit import insert_entries
 from litradar.paper import Paper
 from litradar.publish.git_repo import ListRepo
 from litradar.publish.github_api import GitHub, GitHubError
+from litradar.ranking.section_terms import describe_named
 from litradar.store import Store
 
 CHANNEL = "github"
@@ -121,12 +122,7 @@ def pull_request_body(
                 f"- [{inert(p.paper.title)}]({safe_url(p.paper.abs_url)}) "
                 f"({p.paper.first_version_date.isoformat()})",
                 f"  - score {p.relevance:.2f} (rank {p.rank} of {window_size}), section "
-                f"probability {p.section_probability:.2f}"
-                + (
-                    f" ({p.section_named[0]} says “{inert(p.section_named[1])}”)"
-                    if p.section_named
-                    else ""
-                ),
+                f"probability {p.section_probability:.2f}{describe_named(p.section_named, inert)}",
                 f"  - close to: {close or 'none'}",
                 f"  - found by: {found_by}",
             ]

@@ -9,12 +9,21 @@ counts `abstract_weight` (abstracts name related methods too).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
 from litradar.paper import Paper
 from litradar.terms import compile_terms
+
+
+def describe_named(named: tuple[str, str] | None, escape: Callable[[str], str]) -> str:
+    """' (title says “probing”)' for a digest or a pull request; '' when nothing is named.
+    The term is the paper's own text, so it goes through the caller's escaping."""
+    if named is None:
+        return ""
+    where, term = named
+    return f" ({where} says “{escape(term)}”)"
 
 
 class SectionTerms:
