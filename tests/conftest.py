@@ -4,9 +4,13 @@ with a litradar.toml that uses the hashing encoder (no torch) unless a test asks
 from __future__ import annotations
 
 import shutil
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from litradar.paper import Paper
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "data"
@@ -29,6 +33,17 @@ SURVEY_SECTIONS = """
 
 
 RECORDED = Path(__file__).resolve().parent / "fixtures" / "recorded"
+
+
+def make_paper(title: str, abstract: str = "An abstract.", **fields: Any) -> Paper:
+    """A paper for tests that care about its text; other fields have plain defaults."""
+    values: dict[str, Any] = {
+        "arxiv_id": "2503.01234",
+        "authors": ("A. Author",),
+        "first_version_date": date(2025, 3, 4),
+    }
+    values.update(fields)
+    return Paper(title=title, abstract=abstract, **values)
 
 
 def write_config(folder: Path, model: str = "hashing", extra: str = "", sources: str = "") -> Path:

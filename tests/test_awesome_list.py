@@ -16,8 +16,7 @@ from litradar.awesome_list import (
     render_entry,
 )
 from litradar.errors import LitradarError
-from litradar.paper import Paper
-from tests.conftest import DEMO, SHARED, needs_shared
+from tests.conftest import DEMO, SHARED, make_paper, needs_shared
 
 LIST = DEMO / "awesome_list.md"
 
@@ -106,19 +105,8 @@ def test_a_list_without_entries_is_a_clear_error(tmp_path: Path):
         load_list(tmp_path / "missing.md")
 
 
-def _paper(title: str, abstract: str = "An abstract.", comments: str | None = None) -> Paper:
-    return Paper(
-        arxiv_id="2503.01234",
-        title=title,
-        abstract=abstract,
-        authors=("A. Author",),
-        first_version_date=date(2025, 3, 4),
-        comments=comments,
-    )
-
-
 def test_a_proposal_is_an_entry_in_the_lists_format_that_parses_back():
-    paper = _paper(
+    paper = make_paper(
         "CLIP-Lens: Reading CLIP Neurons",
         comments="Code: https://github.com/someone/clip-lens.",
     )
@@ -136,7 +124,7 @@ def test_a_proposal_is_an_entry_in_the_lists_format_that_parses_back():
 
 def test_untrusted_titles_cannot_break_the_format():
     hostile = "Evil](javascript:alert(1)) <script>x</script> **bold** `code` | pipe\nnewline"
-    entry = entry_for_paper(_paper(hostile), ("Papers", "Tool"))
+    entry = entry_for_paper(make_paper(hostile), ("Papers", "Tool"))
     head = render_entry(entry).splitlines()[0]
     html = MarkdownIt().render(head)
     assert "<script>" not in html

@@ -3,37 +3,25 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import numpy as np
 import pytest
 
-from litradar.paper import Paper
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.section_terms import SectionTerms
 from litradar.taxonomy import load_taxonomy
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_paper
 
 SECTIONS = ["Linear Probing", "Neuron Analysis", "Tool"]
 TERMS = SectionTerms({"Linear Probing": ["probing", "probe"], "Neuron Analysis": ["neuron"]})
 
 
-def paper(title: str, abstract: str = "An abstract.") -> Paper:
-    return Paper(
-        arxiv_id="2501.00001",
-        title=title,
-        abstract=abstract,
-        authors=("A. Author",),
-        first_version_date=date(2025, 1, 6),
-    )
-
-
 def test_a_term_in_the_title_counts_fully_in_the_abstract_less_and_case_is_ignored():
     papers = [
-        paper("Probing Multimodal Models"),
-        paper("A study", "We train linear PROBES on each layer."),
-        paper("Multi-Modal Neurons in Transformers", "We probe them."),
-        paper("Nothing named here"),
+        make_paper("Probing Multimodal Models"),
+        make_paper("A study", "We train linear PROBES on each layer."),
+        make_paper("Multi-Modal Neurons in Transformers", "We probe them."),
+        make_paper("Nothing named here"),
     ]
     evidence = TERMS.evidence(papers, SECTIONS)
     assert evidence.tolist() == [
@@ -46,15 +34,15 @@ def test_a_term_in_the_title_counts_fully_in_the_abstract_less_and_case_is_ignor
 
 
 def test_a_term_matches_a_whole_word_or_its_plural_and_capitals_match_as_written():
-    assert TERMS.named(paper("Neurons everywhere"), "Neuron Analysis") == ("title", "Neurons")
-    assert TERMS.named(paper("Neuronal tissue, reprobing"), "Neuron Analysis") is None
-    assert TERMS.named(paper("Neuronal tissue, reprobing"), "Linear Probing") is None
+    assert TERMS.named(make_paper("Neurons everywhere"), "Neuron Analysis") == ("title", "Neurons")
+    assert TERMS.named(make_paper("Neuronal tissue, reprobing"), "Neuron Analysis") is None
+    assert TERMS.named(make_paper("Neuronal tissue, reprobing"), "Linear Probing") is None
     models = SectionTerms({"CLIP": ["CLIP"], "Lens": ["logit lens"]})
-    assert models.named(paper("Dissecting CLIP's heads"), "CLIP") == ("title", "CLIP")
-    assert models.named(paper("Every clip of the video"), "CLIP") is None
-    assert models.named(paper("Logit lenses, tuned"), "Lens") == ("title", "Logit lenses")
+    assert models.named(make_paper("Dissecting CLIP's heads"), "CLIP") == ("title", "CLIP")
+    assert models.named(make_paper("Every clip of the video"), "CLIP") is None
+    assert models.named(make_paper("Logit lenses, tuned"), "Lens") == ("title", "Logit lenses")
     # Regex characters in a term are literal: "c++" must not become "c+".
-    assert SectionTerms({"X": ["c++"]}).named(paper("Written in cc"), "X") is None
+    assert SectionTerms({"X": ["c++"]}).named(make_paper("Written in cc"), "X") is None
 
 
 def test_a_named_technique_outweighs_a_vote_for_the_neighbours_topic():
@@ -64,7 +52,7 @@ def test_a_named_technique_outweighs_a_vote_for_the_neighbours_topic():
     labelled = ["Tool", "Tool", "Linear Probing"]
     plain = PlacementModel(k=2).fit(vectors, labelled, classes=SECTIONS)
     named = PlacementModel(k=2, terms=TERMS).fit(vectors, labelled, classes=SECTIONS)
-    query, papers = vectors[:1], [paper("Probing hallucination in VLMs")]
+    query, papers = vectors[:1], [make_paper("Probing hallucination in VLMs")]
     assert plain.predict(query, papers) == ["Tool"]
     assert named.predict(query, papers) == ["Linear Probing"]
     assert named.predict(query) == ["Tool"]  # without the text, the vote alone decides
@@ -76,7 +64,7 @@ def test_the_terms_are_saved_with_the_model_and_predict_the_same_after_loading()
     model = PlacementModel(k=2, terms=TERMS).fit(vectors, ["Tool", "Tool", "Linear Probing"])
     arrays, meta = model.to_arrays()
     loaded = PlacementModel.from_arrays(arrays, json.loads(json.dumps(meta)))
-    papers = [paper("Probing"), paper("Neurons", "a tool")]
+    papers = [make_paper("Probing"), make_paper("Neurons", "a tool")]
     query = vectors[:2]
     assert np.array_equal(loaded.predict_proba(query, papers), model.predict_proba(query, papers))
 

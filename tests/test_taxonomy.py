@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from litradar.errors import LitradarError
 from litradar.paper import Paper
 from litradar.ranking.taxonomy_model import fit_dimension
 from litradar.taxonomy import collect_taxonomy_labels, load_taxonomy, title_labels
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_paper
 
 runner = CliRunner()
 TAXONOMY = load_taxonomy(ROOT / "taxonomy.toml")
@@ -111,10 +110,7 @@ def test_weak_title_labels_make_a_rare_class_learnable_and_are_not_what_is_measu
 
 def test_titles_name_classes_by_their_terms_capitals_as_written():
     def titled(key: str, title: str) -> Paper:
-        return Paper(
-            arxiv_id=key, title=title, abstract="No terms at all.", authors=("A",),
-            first_version_date=date(2025, 3, 10),
-        )  # fmt: skip
+        return make_paper(title, "No terms at all.", arxiv_id=key)
 
     weak = title_labels(
         TAXONOMY,
