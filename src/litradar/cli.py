@@ -32,6 +32,10 @@ ConfigOption = Annotated[
     Path | None,
     typer.Option("--config", "-c", help="litradar.toml to use (default: ./litradar.toml)."),
 ]
+DigestOption = Annotated[
+    str | None,
+    typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest)."),
+]
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -427,9 +431,7 @@ def run(
 
 @app.command()
 def send(
-    digest: Annotated[
-        str | None, typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest).")
-    ] = None,
+    digest: DigestOption = None,
     resend: Annotated[bool, typer.Option(help="Send again a digest already sent.")] = False,
     config: ConfigOption = None,
 ) -> None:
@@ -452,9 +454,7 @@ def send(
 
 @app.command()
 def propose(
-    digest: Annotated[
-        str | None, typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest).")
-    ] = None,
+    digest: DigestOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Open (or update) the week's pull request adding its proposals to the list."""
