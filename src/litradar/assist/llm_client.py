@@ -14,6 +14,7 @@ import httpx
 
 from litradar.config import LLMConfig
 from litradar.errors import LitradarError
+from litradar.http_client import OwnsHttpClient
 from litradar.retrying import Retryable, with_retries
 
 
@@ -48,7 +49,7 @@ def estimate_tokens(text: str) -> int:
     return max(1, len(text) // 4)
 
 
-class ChatClient:
+class ChatClient(OwnsHttpClient):
     def __init__(self, config: LLMConfig, api_key: str | None = None) -> None:
         self.config = config
         self.budget = Budget(config.max_calls, config.max_tokens)
@@ -56,15 +57,6 @@ class ChatClient:
         self._http = httpx.Client(
             base_url=config.base_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
         )
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> ChatClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def complete(self, system: str, user: str) -> str:
         """The assistant's message text for one system + user exchange."""

@@ -17,6 +17,7 @@ import httpx
 from litradar import __version__
 from litradar.config import GitHubConfig
 from litradar.errors import LitradarError
+from litradar.http_client import OwnsHttpClient
 
 _NEXT_LINK = re.compile(r'<(?P<url>[^>]+)>;\s*rel="next"')
 
@@ -25,7 +26,7 @@ class GitHubError(LitradarError):
     pass
 
 
-class GitHub:
+class GitHub(OwnsHttpClient):
     def __init__(self, config: GitHubConfig, token: str | None) -> None:
         if not config.repository:
             raise GitHubError("set [github] repository = 'owner/name' in litradar.toml")
@@ -42,15 +43,6 @@ class GitHub:
             base_url=config.api_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
         )
         self.repo_path = f"/repos/{config.repository}"
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> GitHub:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         waited = False

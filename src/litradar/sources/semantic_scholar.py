@@ -17,6 +17,7 @@ import httpx
 
 from litradar.awesome_list import code_link
 from litradar.config import SemanticScholarConfig
+from litradar.http_client import OwnsHttpClient
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
 from litradar.retrying import Retryable, Throttle, with_retries
 from litradar.sources.live import USER_AGENT, SourceError
@@ -30,7 +31,7 @@ _NOT_VENUES = {"arxiv", "arxiv.org"}
 _ARXIV_DOI_PREFIX = "10.48550/arxiv."
 
 
-class S2Client:
+class S2Client(OwnsHttpClient):
     def __init__(self, config: SemanticScholarConfig, api_key: str | None = None) -> None:
         self.config = config
         self.has_key = bool(api_key)
@@ -42,15 +43,6 @@ class S2Client:
         )
         self._throttle = Throttle(config.min_interval_seconds)
         self.requests = 0
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> S2Client:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def request(self, method: str, path: str, params: dict | None = None, body: Any = None) -> Any:
         """One call, paced and retried; a hopeless answer raises `SourceError` at once."""
