@@ -82,3 +82,80 @@ def test_the_bundled_week_reads_cleanly():
     assert len(items) == 1197
     assert all(isinstance(i, Paper) for i in items)
     assert {i.first_version_date for i in items} == {date(2025, 3, d) for d in range(10, 15)}
+
+
+# Issue 13, holes 1 and 2: a wrong type is a reported problem, never a crash or a coercion.
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"comments": {"text": "10 pages"}}, "'comments' is an object, not text"),
+        ({"authors": ["Ada Lovelace", "Alan Turing"]}, "'authors' is a list, not text"),
+        ({"doi": ["10.1/a", "10.1/b"]}, "'doi' is a list, not text"),
+        ({"title": ["a", "list", "title"]}, "'title' is a list, not text"),
+        ({"categories": ["cs.CV"]}, "'categories' is a list, not text"),
+        ({"abstract": 42}, "'abstract' is a number, not text"),
+        ({"versions": [{"version": "v1", "created": 1741629600}]}, "'created' is a number"),
+        ({"versions": ["v1"]}, "version 1 is a string, not an object"),
+        ({"authors_parsed": [[1, 2]]}, "'authors_parsed' holds a number"),
+    ],
+)  # fmt: skip
+def test_a_wrong_typed_field_is_a_problem_not_a_crash_nor_a_coercion(changes, reason):
+    with pytest.raises(ValueError, match=reason):
+        parse_record(record(**changes))
+
+
+@pytest.mark.parametrize(
+    ("created", "reason"),
+    [
+        ("Mon, 10 Mar 0001 18:00:00 GMT", "unreadable version date"),  # was read as 2001
+        ("Fri, 31 Dec 9999 18:00:00 GMT", "outside arXiv's lifetime"),
+        ("Sat, 10 Mar 1850 18:00:00 GMT", "outside arXiv's lifetime"),
+    ],
+)
+def test_impossible_years_are_problems(created, reason):
+    versions = [{"version": "v1", "created": created}]
+    with pytest.raises(ValueError, match=reason):
+        parse_record(record(versions=versions))
+
+
+def test_one_wrong_typed_line_among_a_thousand_keeps_the_others(tmp_path: Path):
+    from litradar.config import load_config
+    from litradar.pipeline import ingest_files
+    from tests.conftest import write_config
+
+    good = [record(id=f"2503.{i:05d}") for i in range(1, 1001)]
+    bad = [
+        record(id="2503.90001", comments={"text": "x"}),
+        record(id="2503.90002", versions=[{"version": "v1", "created": 1741629600}]),
+        record(id="2503.90003", authors=["A", "B"], authors_parsed=None),
+        record(id="2503.90004", doi=["10.1/a"]),
+    ]
+    lines = [json.dumps(r) for r in good[:500] + bad + good[500:]]
+    path = tmp_path / "week.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    config = load_config(write_config(tmp_path), environ={})
+    report = ingest_files(config, [path])
+    assert report.added == 1000
+    assert [p.split(": ", 1)[0] for p in report.problems] == [
+        f"{path}:{n}" for n in (501, 502, 503, 504)
+    ]
+
+
+def test_bytes_that_are_not_utf8_are_reported_not_replaced(tmp_path: Path):
+    path = tmp_path / "week.jsonl"
+    good = json.dumps(record(id="2503.00001")).encode()
+    latin1 = json.dumps(record(id="2503.00002", title="Café"), ensure_ascii=False).encode("latin-1")
+    path.write_bytes(good + b"\n" + latin1 + b"\n")
+    items = list(read_jsonl(path))
+    assert isinstance(items[0], Paper)
+    assert isinstance(items[1], LineProblem) and items[1].line_no == 2
+    assert "not UTF-8" in items[1].reason
+
+
+def test_hostile_json_is_a_problem(tmp_path: Path):
+    path = tmp_path / "week.jsonl"
+    path.write_text("[" * 100_000 + "\n" + '{"id": 1' + "0" * 5000 + "}\n")
+    items = list(read_jsonl(path))
+    assert [type(i) for i in items] == [LineProblem, LineProblem]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, fields
+from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
 _VERSION_SUFFIX = re.compile(r"v\d+$")
@@ -26,6 +26,29 @@ def split_version(arxiv_id: str) -> tuple[str, int | None]:
 def is_arxiv_id(value: str) -> bool:
     base, _ = split_version(value)
     return bool(_NEW_STYLE_ID.match(base) or _OLD_STYLE_ID.match(base))
+
+
+# arXiv opened in August 1991; a first version outside [then, tomorrow] is a damaged record.
+ARXIV_FIRST_DAY = date(1991, 8, 1)
+
+
+def check_arxiv_date(day: date) -> date:
+    """`day` if arXiv could have announced a paper then; else ValueError (a year 9999 or
+    1850 in a record is damage, not a date to file the paper under)."""
+    latest = datetime.now(UTC).date() + timedelta(days=1)
+    if not ARXIV_FIRST_DAY <= day <= latest:
+        raise ValueError(f"date {day.isoformat()} is outside arXiv's lifetime")
+    return day
+
+
+def json_kind(value: object) -> str:
+    """How a JSON value's type reads in a problem report ('a list', 'an object')."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    kinds = {str: "a string", list: "a list", dict: "an object", type(None): "null"}
+    return kinds.get(type(value), f"a {type(value).__name__}")
 
 
 def collapse_whitespace(text: str) -> str:
@@ -80,6 +103,19 @@ class Paper:
     # The store's row id, which is also the paper's id in the FAISS index; None until stored.
     store_id: int | None = field(default=None, compare=False)
 
+    def __post_init__(self) -> None:
+        """A record of the wrong shape is refused where it is made (ValueError, which every
+        source reports as a problem with the record), never stored coerced."""
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            expected = _FIELD_TYPES.get(spec.name)
+            if expected is None:
+                continue
+            if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
+                raise ValueError(f"'{spec.name}' is {json_kind(value)}, not {_KIND[expected]}")
+            if isinstance(value, tuple) and not all(isinstance(v, str) for v in value):
+                raise ValueError(f"'{spec.name}' must hold text only")
+
     @property
     def text(self) -> str:
         """What is embedded and classified: the title carries as much signal as the abstract."""
@@ -105,3 +141,21 @@ class Paper:
         if self.doi:
             return f"https://doi.org/{self.doi}"
         return f"https://www.semanticscholar.org/paper/{self.s2_id}"
+
+
+_KIND = {str: "text", (str, type(None)): "text", tuple: "a tuple", date: "a date", int: "a number"}
+_FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
+    "arxiv_id": (str, type(None)),
+    "title": str,
+    "abstract": str,
+    "authors": tuple,
+    "first_version_date": date,
+    "version": int,
+    "categories": tuple,
+    "doi": (str, type(None)),
+    "comments": (str, type(None)),
+    "source": str,
+    "s2_id": (str, type(None)),
+    "venue": (str, type(None)),
+    "code_url": (str, type(None)),
+}

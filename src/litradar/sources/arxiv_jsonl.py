@@ -7,6 +7,7 @@ A bad line is a problem report with its line number, never the end of the file.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -15,7 +16,15 @@ from pathlib import Path
 
 from litradar.awesome_list import code_link
 from litradar.errors import LitradarError
-from litradar.paper import Paper, Provenance, collapse_whitespace, is_arxiv_id, split_version
+from litradar.paper import (
+    Paper,
+    Provenance,
+    check_arxiv_date,
+    collapse_whitespace,
+    is_arxiv_id,
+    json_kind,
+    split_version,
+)
 
 
 @dataclass(frozen=True)
@@ -28,50 +37,79 @@ class LineProblem:
         return f"{self.path}:{self.line_no}: {self.reason}"
 
 
+def _text(record: dict, key: str) -> str | None:
+    """A field that must be a string (or absent, or null); any other type is a problem."""
+    value = record.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"'{key}' is {json_kind(value)}, not text")
+
+
 def _authors(record: dict) -> tuple[str, ...]:
+    raw = (_text(record, "authors") or "").replace(" and ", ", ")
     parsed = record.get("authors_parsed")
-    if isinstance(parsed, list) and parsed:
-        names = []
-        for part in parsed:
-            if isinstance(part, list) and part:
-                last, first = part[0], part[1] if len(part) > 1 else ""
-                names.append(collapse_whitespace(f"{first} {last}"))
-        if names:
-            return tuple(names)
-    raw = record.get("authors") or ""
-    raw = raw.replace(" and ", ", ")
+    if parsed is not None and not isinstance(parsed, list):
+        raise ValueError(f"'authors_parsed' is {json_kind(parsed)}, not a list")
+    names = []
+    for part in parsed or []:
+        if not isinstance(part, list) or not all(isinstance(p, str) for p in part):
+            odd = (
+                part
+                if not isinstance(part, list)
+                else next(p for p in part if not isinstance(p, str))
+            )
+            raise ValueError(f"'authors_parsed' holds {json_kind(odd)}, not a list of names")
+        if part:
+            last, first = part[0], part[1] if len(part) > 1 else ""
+            names.append(collapse_whitespace(f"{first} {last}"))
+    if names:
+        return tuple(n for n in names if n)
     return tuple(a for a in (collapse_whitespace(x) for x in raw.split(",")) if a)
+
+
+def _version_date(created: str) -> date:
+    """arXiv's 'Mon, 10 Mar 2025 18:00:00 GMT'. The year must be written in full: the email
+    date parser reads '0001' as 2001."""
+    try:
+        moment = parsedate_to_datetime(created)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        raise ValueError(f"unreadable version date {created!r}") from None
+    if not re.search(rf"(?<!\d){moment.year}(?!\d)", created):
+        raise ValueError(f"unreadable version date {created!r}")
+    return check_arxiv_date(moment.date())
 
 
 def _first_version(record: dict) -> tuple[date, int]:
     versions = record.get("versions")
     if not isinstance(versions, list) or not versions:
         raise ValueError("no 'versions'")
-    first = versions[0]
-    created = first.get("created") if isinstance(first, dict) else None
-    if not created:
+    for number, version in enumerate(versions, start=1):
+        if not isinstance(version, dict):
+            raise ValueError(f"version {number} is {json_kind(version)}, not an object")
+    created = versions[0].get("created")
+    if created is None or created == "":
         raise ValueError("first version has no 'created' date")
-    try:
-        first_date = parsedate_to_datetime(created).date()
-    except (TypeError, ValueError):
-        raise ValueError(f"unreadable version date {created!r}") from None
-    return first_date, len(versions)
+    if not isinstance(created, str):
+        raise ValueError(f"'created' is {json_kind(created)}, not a date like arXiv's")
+    return _version_date(created), len(versions)
 
 
 def parse_record(record: object, file_name: str = "") -> Paper:
-    """One bulk-metadata object to a Paper; ValueError names what is wrong."""
+    """One bulk-metadata object to a Paper; ValueError names what is wrong. Nothing is
+    coerced: a field of the wrong type is a problem with the record."""
     if not isinstance(record, dict):
-        raise ValueError("not a JSON object")
+        raise ValueError(f"not a JSON object but {json_kind(record)}")
     raw_id = record.get("id")
     if not isinstance(raw_id, str) or not is_arxiv_id(raw_id):
-        raise ValueError(f"missing or malformed arXiv 'id': {raw_id!r}")
+        raise ValueError(f"missing or malformed arXiv 'id': {raw_id!r}"[:200])
     arxiv_id, _ = split_version(raw_id)
-    title = collapse_whitespace(str(record.get("title") or ""))
-    abstract = collapse_whitespace(str(record.get("abstract") or ""))
+    title = collapse_whitespace(_text(record, "title") or "")
+    abstract = collapse_whitespace(_text(record, "abstract") or "")
     if not title:
         raise ValueError(f"{arxiv_id}: empty 'title'")
+    categories = tuple((_text(record, "categories") or "").split())
+    doi, comments = _text(record, "doi"), _text(record, "comments")
     first_date, n_versions = _first_version(record)
-    categories = tuple(str(record.get("categories") or "").split())
     return Paper(
         arxiv_id=arxiv_id,
         title=title,
@@ -80,28 +118,44 @@ def parse_record(record: object, file_name: str = "") -> Paper:
         first_version_date=first_date,
         version=n_versions,
         categories=categories,
-        doi=record.get("doi") or None,
-        comments=record.get("comments") or None,
-        code_url=code_link(record.get("comments"), abstract),
+        doi=doi or None,
+        comments=comments or None,
+        code_url=code_link(comments, abstract),
         source="file",
         provenance=(Provenance("file", file_name),),
     )
+
+
+def _decode(raw: bytes) -> str:
+    """A line as UTF-8; a byte that is not is a problem, not a silent U+FFFD."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})"
+        ) from None
+
+
+def _load_json(line: str) -> object:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"malformed JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError("malformed JSON (nested too deeply)") from None
+    except ValueError as exc:  # e.g. an integer longer than Python converts
+        raise ValueError(f"malformed JSON ({exc})") from None
 
 
 def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
     """Yield a Paper per good line and a LineProblem per bad one, in file order."""
     if not path.is_file():
         raise LitradarError(f"no such file: {path}")
-    with path.open("r", encoding="utf-8", errors="replace") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
+    with path.open("rb") as handle:
+        for line_no, raw in enumerate(handle, start=1):
+            if not raw.strip():
                 continue
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield LineProblem(path, line_no, f"malformed JSON ({exc.msg})")
-                continue
-            try:
-                yield parse_record(record, path.name)
+                yield parse_record(_load_json(_decode(raw)), path.name)
             except ValueError as exc:
                 yield LineProblem(path, line_no, str(exc))
