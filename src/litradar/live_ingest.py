@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from litradar.awesome_list import load_list
 from litradar.config import LIVE_SOURCES, Config
 from litradar.errors import LitradarError
+from litradar.paper import clean_text
 from litradar.progress import Reporter, SilentReporter
 from litradar.sources.live import LiveSource, SourceError
 from litradar.store import Store
@@ -140,7 +141,7 @@ def read_source(
             status = "failed"
             reporter.warn(f"{source.name} failed: {exc}")
         finally:
-            report.notes = list(getattr(source, "notes", []))
+            report.notes = [clean_text(n) for n in getattr(source, "notes", [])]
             store.finish_run(run_id, status, report.as_dict())
     return report
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import NamedTuple
 
@@ -49,6 +49,23 @@ def json_kind(value: object) -> str:
         return "a number"
     kinds = {str: "a string", list: "a list", dict: "an object", type(None): "null"}
     return kinds.get(type(value), f"a {type(value).__name__}")
+
+
+# C0 and C1 control characters (terminal escapes, BEL, NUL; tab, newline and carriage return
+# are ordinary whitespace) and the Unicode bidi controls (U+202A-E, U+2066-9, marks), which
+# can make a title read backwards in a terminal, an email or a pull request. BOM too.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
+
+
+def clean_text(text: str) -> str:
+    """Untrusted text without control characters: a whitespace control (vertical tab, form
+    feed, NEL) becomes a space, any other is dropped. Applied where text enters litradar (the
+    Paper record, a source's message, an LLM's answer), so no output has to."""
+    if text.isprintable() or not _UNSAFE.search(text):  # the first is the fast common case
+        return text
+    return _UNSAFE.sub(lambda match: " " if match.group().isspace() else "", text)
 
 
 def collapse_whitespace(text: str) -> str:
@@ -105,16 +122,22 @@ class Paper:
 
     def __post_init__(self) -> None:
         """A record of the wrong shape is refused where it is made (ValueError, which every
-        source reports as a problem with the record), never stored coerced."""
-        for spec in fields(self):
-            value = getattr(self, spec.name)
-            expected = _FIELD_TYPES.get(spec.name)
-            if expected is None:
-                continue
+        source reports as a problem with the record), never stored coerced; control and bidi
+        characters are taken out of its text here, whichever source it came from."""
+        for name, expected in _FIELD_TYPES.items():
+            value = getattr(self, name)
             if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
-                raise ValueError(f"'{spec.name}' is {json_kind(value)}, not {_KIND[expected]}")
-            if isinstance(value, tuple) and not all(isinstance(v, str) for v in value):
-                raise ValueError(f"'{spec.name}' must hold text only")
+                raise ValueError(f"'{name}' is {json_kind(value)}, not {_KIND[expected]}")
+            if not value or name not in _CLEANED:
+                continue
+            if isinstance(value, tuple):
+                if not all(isinstance(v, str) for v in value):
+                    raise ValueError(f"'{name}' must hold text only")
+                cleaned: str | tuple[str, ...] = tuple(clean_text(v) for v in value)
+            else:
+                cleaned = clean_text(value)
+            if cleaned != value:
+                object.__setattr__(self, name, cleaned)
 
     @property
     def text(self) -> str:
@@ -159,3 +182,7 @@ _FIELD_TYPES: dict[str, type | tuple[type, ...]] = {
     "venue": (str, type(None)),
     "code_url": (str, type(None)),
 }
+_CLEANED = frozenset(
+    {"arxiv_id", "title", "abstract", "authors", "categories", "doi", "comments", "s2_id",
+     "venue", "code_url"}
+)  # fmt: skip

@@ -9,13 +9,17 @@ from typing import Protocol
 
 from litradar import __version__
 from litradar.errors import LitradarError
-from litradar.paper import Paper
+from litradar.paper import Paper, clean_text
 
 USER_AGENT = f"litradar/{__version__} (+https://github.com/litradar/litradar)"
 
 
 class SourceError(LitradarError):
-    """A live service failed after its retries: the run reports it and goes on."""
+    """A live service failed after its retries: the run reports it and goes on. Its message
+    may quote the service (S2's error text, arXiv's error feed): control characters out."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean_text(message))
 
 
 class LiveSource(Protocol):
