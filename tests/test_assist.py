@@ -53,7 +53,7 @@ def assistant(store: Store, client: ChatClient | None) -> Assistant:
 
 
 def test_without_an_llm_the_fallbacks_write_everything(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         helped = assistant(store, None).assist(
             paper(
                 "Seeing Through Heads",
@@ -78,7 +78,7 @@ def test_fallback_rules():
 
 
 def test_answers_are_validated_then_cached_so_a_rerun_makes_no_call(tmp_path: Path):
-    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite") as store:
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
         model = FakeModel(server)
         papers = [paper("Lens Magic: probing heads"), paper("Tracer: causal paths")]
         with ChatClient(llm_config(server)) as client:
@@ -98,7 +98,7 @@ def test_answers_are_validated_then_cached_so_a_rerun_makes_no_call(tmp_path: Pa
 
 
 def test_an_invalid_answer_is_asked_again_once_then_falls_back(tmp_path: Path):
-    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite") as store:
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
         model = FakeModel(server)
         model.behaviour = {"Broken": "malformed", "Flaky": "bad-then-good"}
         with ChatClient(llm_config(server)) as client:
@@ -117,7 +117,7 @@ def test_an_invalid_answer_is_asked_again_once_then_falls_back(tmp_path: Path):
     [("500", "gave up after 2 tries: HTTP 500"), ("slow", "gave up after 2 tries: ReadTimeout")],
 )
 def test_a_failing_endpoint_is_noted_once_and_not_called_again(tmp_path: Path, mode, note):
-    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite") as store:
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
         model = FakeModel(server)
         model.behaviour = {"": mode}
         with ChatClient(llm_config(server, timeout_seconds=0.3)) as client:
@@ -129,7 +129,7 @@ def test_a_failing_endpoint_is_noted_once_and_not_called_again(tmp_path: Path, m
 
 
 def test_a_429_is_retried_and_the_budget_caps_the_run(tmp_path: Path):
-    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite") as store:
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
         model = FakeModel(server)
         model.behaviour = {"Busy": "429-once"}
         with ChatClient(llm_config(server, max_calls=3)) as client:
@@ -146,7 +146,7 @@ def test_a_hostile_abstract_stays_data_and_can_only_spoil_its_own_summary(tmp_pa
     block = paper_block(hostile)
     assert block.count("<paper>") == 1 and block.count("</paper>") == 1
     assert block.startswith("<paper>\n") and block.endswith("\n</paper>")
-    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite") as store:
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
         model = FakeModel(server)
         model.behaviour = {"Hostile": "obey"}
         with ChatClient(llm_config(server)) as client:
@@ -200,11 +200,11 @@ def test_an_endpoint_nobody_answers_and_the_key_goes_only_in_the_header(tmp_path
     from tests.smtp_server import free_port
 
     dead = LLMConfig(enabled=True, base_url=f"http://127.0.0.1:{free_port()}/v1", retries=0)
-    with Store.open(tmp_path / "s.sqlite") as store, ChatClient(dead) as client:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store, ChatClient(dead) as client:
         helper = assistant(store, client)
         helped = helper.assist(paper("Lonely Paper: x"))
     assert helped.short_name_by == "fallback" and "ConnectError" in helper.notes[0]
-    with ReplayServer() as server, Store.open(tmp_path / "t.sqlite") as store:
+    with ReplayServer() as server, Store.open(tmp_path / "t.sqlite", create=True) as store:
         model = FakeModel(server)
         with ChatClient(llm_config(server), api_key="sk-test-KEY-123") as client:
             assistant(store, client).assist(paper("Keyed Paper: x"))

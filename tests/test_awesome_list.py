@@ -144,3 +144,11 @@ def test_small_helpers():
     )
     assert github_repo_in("see https://github.com/a-b/c.d.git for code") == "a-b/c.d"
     assert github_repo_in("no code") is None
+
+
+def test_a_binary_list_file_is_one_line(tmp_path: Path):
+    """Issue 13, hole 3: a binary list file was a UnicodeDecodeError traceback."""
+    path = tmp_path / "awesome_list.md"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
+    with pytest.raises(LitradarError, match="is not UTF-8 text"):
+        load_list(path)

@@ -113,7 +113,7 @@ def test_malformed_lines_are_skipped_and_reported(project: Path):
 
 def test_query_on_an_empty_index_is_a_clear_error(project: Path):
     assert_one_line_error(invoke(project, "find", "anything"), "the index is empty")
-    assert_one_line_error(invoke(project, "index"), "the store is empty")
+    assert_one_line_error(invoke(project, "index"), "litradar ingest")
 
 
 def test_a_list_with_no_entries_is_a_clear_error(built: Path):
@@ -150,3 +150,46 @@ def test_find_prints_readable_blocks_marking_list_papers(built: Path):
     assert "(on the list)" in lines[at - 2]
     assert lines[at + 1].startswith("       tags: ") and lines[at + 1].count(" / ") == 2
     assert sum("(on the list)" in line for line in lines[::4]) >= 1
+
+
+# Issue 13, holes 3 and 4: every bad input one line, nothing created by a typo.
+
+
+def test_a_window_beyond_the_calendar_is_one_line(built: Path):
+    assert_one_line_error(invoke(built, "digest", "--since", "9999-12-31"), "out of range")
+    assert_one_line_error(invoke(built, "digest", "--until", "0001-01-02"), "out of range")
+
+
+def test_a_data_dir_that_does_not_exist_is_not_silently_created(built: Path, tmp_path: Path):
+    env = {"LITRADAR_PATHS__DATA_DIR": str(tmp_path / "nonexistent" / "x")}
+    args = ["--config", str(built / "litradar.toml")]
+    for command in (["index"], ["train"], ["digest", "--since", "2025-03-10"],
+                    ["label", "2503.00001", "--relevant"]):  # fmt: skip
+        result = runner.invoke(app, [*command, *args], env=env)
+        assert_one_line_error(result, "no store at")
+    assert "(no store at" in runner.invoke(app, ["sources", *args], env=env).output
+    assert_one_line_error(runner.invoke(app, ["find", "probing", *args], env=env), "is empty")
+    week = str(built / "data" / "weeks" / "2025-03-10.jsonl")
+    assert_one_line_error(runner.invoke(app, ["ingest", week, *args], env=env), "does not exist")
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_new_store_is_announced(project: Path):
+    week = str(project / "data" / "weeks" / "2025-03-10.jsonl")
+    result = invoke(project, "ingest", week)
+    assert f"new store at {project / 'index' / 'litradar.sqlite'}" in result.output
+    assert "new store" not in invoke(project, "ingest", week).output
+
+
+def test_a_data_dir_that_is_a_file_and_a_binary_list_are_one_line(built: Path, tmp_path: Path):
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    env = {"LITRADAR_PATHS__DATA_DIR": str(a_file)}
+    week = str(built / "data" / "weeks" / "2025-03-10.jsonl")
+    result = runner.invoke(app, ["ingest", week, "--config", str(built / "litradar.toml")], env=env)
+    assert_one_line_error(result, "is a file, not a folder")
+    (built / "data" / "awesome_list.md").write_bytes(b"\xff\xfe\x00binary\x00")
+    assert_one_line_error(invoke(built, "train"), "is not UTF-8 text")
+    config = built / "litradar.toml"
+    config.write_text(config.read_text(), encoding="utf-16")
+    assert_one_line_error(invoke(built, "index"), "is not UTF-8 text")

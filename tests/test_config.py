@@ -54,3 +54,12 @@ def test_a_bad_environment_override_names_the_environment(tmp_path: Path):
 def test_a_missing_config_file_is_an_error(tmp_path: Path):
     with pytest.raises(LitradarError, match="config file not found"):
         load_config(tmp_path / "nope.toml", environ={})
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path: Path):
+    """Issue 13, hole 3: a UTF-16 litradar.toml was a UnicodeDecodeError traceback."""
+    path = tmp_path / "litradar.toml"
+    path.write_text("[digest]\nsize = 5\n", encoding="utf-16")
+    with pytest.raises(LitradarError, match="is not UTF-8 text") as caught:
+        load_config(path, environ={})
+    assert "\n" not in str(caught.value)

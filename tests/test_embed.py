@@ -35,7 +35,7 @@ def test_minilm_loads_offline_and_gives_unit_vectors_that_mean_something(minilm)
 
 def test_each_text_is_embedded_once_per_model(minilm, tmp_path: Path):
     papers = [paper(1, "Probing CLIP"), paper(2, "Causal tracing in BLIP")]
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         first, computed = embed_papers(store, papers, minilm)
         again, computed_again = embed_papers(store, papers, minilm)
         _, hashing_computed = embed_papers(store, papers, HashingEncoder())

@@ -37,6 +37,7 @@ def write_week(project: Path) -> None:
         [scored(paper)], awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, "t", []
     )
     write_digest(digest, awesome, project / "digests")
+    Store.open(project / "index" / "litradar.sqlite", create=True).close()  # sends are recorded
 
 
 def send(project: Path, *args: str, password: str = PASSWORD):

@@ -103,7 +103,7 @@ def test_a_hostile_title_reaches_no_output(tmp_path: Path):
 def test_the_store_gives_back_clean_text_for_rows_written_before(tmp_path: Path):
     """A store filled by an earlier release may hold such characters: reading cleans."""
     path = tmp_path / "s.sqlite"
-    with Store.open(path) as store:
+    with Store.open(path, create=True) as store:
         store.upsert([make_paper("Old title")])
     import sqlite3
 

@@ -43,7 +43,7 @@ PAPERS = [
 def write_week(project: Path, name_since: date = date(2025, 3, 10)) -> None:
     config = load_config(project / "litradar.toml", environ={})
     awesome = load_list(DEMO / "awesome_list.md")
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_path, create=True) as store:
         store.upsert([p for p, _, _ in PAPERS])
     items = []
     named = {"2503.04242": ("title", "Logit Lens"), "2503.05555": ("title", "<b>Causes</b>")}

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from litradar.errors import LitradarError
 from litradar.paper import Paper, Provenance
 from litradar.store import SCHEMA_VERSION, Store
 
@@ -23,7 +24,7 @@ def paper(arxiv_id: str, day: int = 10, version: int = 1, title: str = "Title") 
 
 
 def test_same_papers_twice_change_nothing(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         first = store.upsert([paper("2503.00001"), paper("2503.00002")])
         again = store.upsert([paper("2503.00001"), paper("2503.00002")])
         assert (first.added, again.added, again.unchanged) == (2, 0, 2)
@@ -31,7 +32,7 @@ def test_same_papers_twice_change_nothing(tmp_path: Path):
 
 
 def test_a_newer_version_updates_in_place_and_an_older_one_is_ignored(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([paper("2503.00001", version=1, title="Old")])
         before = store.get("2503.00001")
         result = store.upsert([paper("2503.00001", version=2, title="New")])
@@ -45,28 +46,28 @@ def test_a_newer_version_updates_in_place_and_an_older_one_is_ignored(tmp_path: 
 
 def test_a_crash_inside_a_write_keeps_what_was_stored(tmp_path: Path):
     path = tmp_path / "s.sqlite"
-    with Store.open(path) as store:
+    with Store.open(path, create=True) as store:
         store.upsert([paper("2503.00001")])
 
     def crashing():
         yield paper("2503.00002")
         raise RuntimeError("disk on fire")
 
-    with Store.open(path) as store, pytest.raises(RuntimeError):
+    with Store.open(path, create=True) as store, pytest.raises(RuntimeError):
         store.upsert(crashing())
-    with Store.open(path) as store:
+    with Store.open(path, create=True) as store:
         assert [p.arxiv_id for p in store.papers()] == ["2503.00001"]
 
 
 def test_window_is_on_first_version_date_since_inclusive_until_exclusive(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([paper(f"2503.0000{d}", day=d) for d in range(1, 9)])
         window = store.papers(since=date(2025, 3, 3), until=date(2025, 3, 6))
         assert [p.first_version_date.day for p in window] == [3, 4, 5]
 
 
 def test_embeddings_are_cached_by_model_and_text(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         vector = np.arange(4, dtype=np.float32)
         store.put_embeddings("m", {"sha1": vector})
         assert np.array_equal(store.cached_embeddings("m", ["sha1", "sha2"])["sha1"], vector)
@@ -115,7 +116,7 @@ def s2_paper(**changes) -> Paper:
 def test_an_s2_record_of_an_arxiv_paper_merges_into_it_and_keeps_the_best_of_each(
     tmp_path: Path,
 ):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([arxiv_paper()])
         result = store.upsert([s2_paper()])
         assert (result.added, result.updated) == (0, 1)
@@ -130,7 +131,7 @@ def test_an_s2_record_of_an_arxiv_paper_merges_into_it_and_keeps_the_best_of_eac
 
 
 def test_arxiv_text_replaces_an_s2_only_record_which_keeps_its_row_id(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([s2_paper()])
         before = store.papers()[0]
         assert before.key == "s2:abc123" and before.abs_url == "https://doi.org/10.1109/cvpr.2025.1"
@@ -142,7 +143,7 @@ def test_arxiv_text_replaces_an_s2_only_record_which_keeps_its_row_id(tmp_path: 
 
 
 def test_dois_match_across_case_and_resolver_urls(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([s2_paper(title="Something else entirely, long enough")])
         store.upsert(
             [s2_paper(s2_id=None, title="Other", doi="https://doi.org/10.1109/cvpr.2025.1")]
@@ -151,7 +152,7 @@ def test_dois_match_across_case_and_resolver_urls(tmp_path: Path):
 
 
 def test_short_titles_and_contradicting_ids_do_not_merge(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([arxiv_paper(title="Introduction")])
         store.upsert([s2_paper(title="Introduction", doi=None)])
         store.upsert(
@@ -164,12 +165,12 @@ def test_short_titles_and_contradicting_ids_do_not_merge(tmp_path: Path):
 
 
 def test_watermarks_are_kept_per_source(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         assert store.watermark("arxiv") is None
         store.set_watermark("arxiv", "2025-03-17")
         store.set_watermark("s2", "2025-03-10")
         store.set_watermark("arxiv", "2025-03-24")
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         assert (store.watermark("arxiv"), store.watermark("s2")) == ("2025-03-24", "2025-03-10")
 
 
@@ -201,7 +202,7 @@ def test_a_store_of_schema_1_is_upgraded_in_place_with_its_ids(tmp_path: Path):
             "INSERT INTO papers VALUES (7, '2503.00001', 'Old Title: A Study Long Enough', 'Abs.',"
             " '[\"A\"]', '2025-03-03', 2, 'cs.CV', '10.1/X', NULL, 'file', 'sha', 't', 't')"
         )
-    with Store.open(path) as store:
+    with Store.open(path, create=True) as store:
         [paper] = store.papers()
         assert (paper.store_id, paper.arxiv_id, paper.version, paper.doi) == (
             7,
@@ -217,7 +218,7 @@ def test_a_store_of_schema_1_is_upgraded_in_place_with_its_ids(tmp_path: Path):
 
 
 def test_a_later_record_fills_an_abstract_the_first_one_lacked(tmp_path: Path):
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([s2_paper()])
         assert store.upsert([s2_paper(abstract="Found elsewhere.", venue=None)]).updated == 1
         [paper] = store.papers()
@@ -227,7 +228,7 @@ def test_a_later_record_fills_an_abstract_the_first_one_lacked(tmp_path: Path):
 def _open_after(path: Path, start, errors) -> None:
     start.wait()
     try:
-        with Store.open(path) as store:
+        with Store.open(path, create=True) as store:
             store.upsert([])
     except BaseException as exc:  # reported to the parent, which asserts there are none
         errors.put(repr(exc))
@@ -251,3 +252,70 @@ def test_many_processes_opening_a_new_store_at_once_all_get_it(tmp_path: Path):
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+# Issue 13, holes 3 and 4: where the store is, and who holds it.
+
+
+def test_a_store_is_created_only_when_asked(tmp_path: Path):
+    missing = tmp_path / "nonexistent" / "x" / "litradar.sqlite"
+    with pytest.raises(LitradarError, match=r"no store at .*run 'litradar ingest'"):
+        Store.open(missing)
+    assert not (tmp_path / "nonexistent").exists()
+    with pytest.raises(LitradarError, match="does not exist"):
+        Store.open(missing, create=True)  # a typo'd data_dir two levels deep
+    assert not (tmp_path / "nonexistent").exists()
+    with Store.open(tmp_path / "index" / "litradar.sqlite", create=True) as store:
+        assert store.count() == 0
+
+
+def test_a_data_dir_that_is_a_file_is_one_line(tmp_path: Path):
+    (tmp_path / "index").write_text("not a folder")
+    for create in (False, True):
+        with pytest.raises(LitradarError, match="is a file, not a folder"):
+            Store.open(tmp_path / "index" / "litradar.sqlite", create=create)
+
+
+HOLD = """
+import sys, time
+from pathlib import Path
+from litradar.store import Store
+sys.argv = ["litradar", "ingest", "big-snapshot.jsonl"]
+with Store.open(Path(sys.stdin.readline().strip()), create=True) as store:
+    with store._transaction():
+        print("holding", flush=True)
+        time.sleep(60)
+"""
+
+
+def test_a_busy_store_is_one_line_that_names_the_command_holding_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import subprocess
+    import sys
+
+    import litradar.store
+
+    path = tmp_path / "litradar.sqlite"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        holder.stdin.write(f"{path}\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "holding"
+        monkeypatch.setattr(litradar.store, "BUSY_TIMEOUT_SECONDS", 0.3)
+        with Store.open(path) as store:
+            assert store.count() == 0  # reading is not blocked (WAL)
+            with pytest.raises(LitradarError) as caught:
+                store.upsert([paper("2503.00001")])
+        message = str(caught.value)
+        assert "\n" not in message
+        assert "busy" in message and "litradar ingest big-snapshot.jsonl" in message
+        assert f"pid {holder.pid}" in message
+    finally:
+        holder.kill()
+        holder.wait()
+    with Store.open(path) as store:  # the holder is gone: writing works again
+        store.upsert([paper("2503.00001")])
+        assert store.count() == 1

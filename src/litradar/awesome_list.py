@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 from litradar.assist.fallbacks import fallback_short_name
 from litradar.errors import LitradarError
+from litradar.files import read_text
 from litradar.paper import Paper, split_version
 
 ARXIV_BADGE_IMAGE = "https://img.shields.io/badge/arXiv-b31b1b.svg"
@@ -258,7 +259,7 @@ def parse_list(text: str) -> AwesomeList:
 def load_list(path: Path) -> AwesomeList:
     if not path.is_file():
         raise LitradarError(f"awesome list not found: {path}")
-    parsed = parse_list(path.read_text(encoding="utf-8"))
+    parsed = parse_list(read_text(path))
     if not parsed.papers:
         raise LitradarError(f"{path}: no paper entries with an arXiv link found in this list")
     return parsed

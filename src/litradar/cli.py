@@ -44,6 +44,10 @@ def _guard(action: Callable[[], T]) -> T:
     except LitradarError as exc:
         err.print(f"[red]error:[/red] {escape(str(exc))}")
         raise typer.Exit(1) from None
+    except OSError as exc:  # a full disk, a permission, a folder where a file should be
+        where = f": {exc.filename}" if exc.filename else ""
+        err.print(f"[red]error:[/red] {escape(exc.strerror or str(exc))}{escape(where)}")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was kept")
         raise typer.Exit(130) from None
@@ -99,6 +103,7 @@ def ingest(
         raise typer.Exit(1)
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     failed = False
+    new_store = not cfg.store_path.exists()
     if paths:
         report = _guard(lambda: ingest_files(cfg, paths, RichReporter(err)))
         out.print(
@@ -115,6 +120,8 @@ def ingest(
         for note in live_report.notes:
             out.print(f"  note: {escape(note)}")
         failed = failed or live_report.error is not None
+    if new_store and cfg.store_path.exists():
+        out.print(f"new store at {escape(str(cfg.store_path))}")
     if failed:
         raise typer.Exit(1)
 
@@ -127,6 +134,9 @@ def sources(config: ConfigOption = None) -> None:
 
     cfg = _config(config)
     out.print(f"configured live sources: {', '.join(cfg.sources.live) or 'none'}")
+    if not cfg.store_path.exists():
+        out.print(f"no live source has run yet (no store at {escape(str(cfg.store_path))})")
+        return
     with _guard(lambda: Store.open(cfg.store_path)) as store:
         marks = store.watermarks()
     runs = {run["source"]: run for run in _guard(lambda: latest_source_reports(cfg))}
@@ -221,10 +231,14 @@ def _window(since: str | None, until: str | None) -> tuple[date, date]:
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     if start is None and end is None:
         return last_full_iso_week(date.today())
-    if start is None:
-        assert end is not None
-        return end - timedelta(days=7), end
-    return start, end or start + timedelta(days=7)
+    try:
+        if start is None:
+            assert end is not None
+            return end - timedelta(days=7), end
+        return start, end or start + timedelta(days=7)
+    except OverflowError:
+        err.print(f"[red]error:[/red] a week from {start or end} is out of range of the calendar")
+        raise typer.Exit(1) from None
 
 
 @app.command()

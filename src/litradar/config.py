@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from litradar.errors import LitradarError
+from litradar.files import read_text
 
 CONFIG_FILE_NAME = "litradar.toml"
 ENV_PREFIX = "LITRADAR_"
@@ -318,7 +319,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     if config_file is not None:
         origin = str(config_file)
         try:
-            raw = tomllib.loads(config_file.read_text(encoding="utf-8"))
+            raw = tomllib.loads(read_text(config_file))
         except tomllib.TOMLDecodeError as exc:
             raise LitradarError(f"{config_file}: not valid TOML: {exc}") from None
     overrides = _env_overrides(environ)

@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from litradar.errors import LitradarError
+
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write beside the target, fsync, then rename over it: a crash or a full disk leaves the
@@ -24,3 +26,16 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_text(path: Path) -> str:
+    """A file the user gave (config, list, taxonomy) as UTF-8 text; anything else (UTF-16,
+    a binary file) is one line that says so, not a UnicodeDecodeError."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LitradarError(
+            f"{path} is not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save it as UTF-8"
+        ) from None

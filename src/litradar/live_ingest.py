@@ -105,7 +105,7 @@ def read_source(
     bug still raises."""
     reporter = reporter or SilentReporter()
     until = until or date.today() + timedelta(days=1)
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_path, create=True) as store:
         start = window_for(
             store,
             source,

@@ -68,7 +68,7 @@ def ingest_files(
     if missing:
         raise LitradarError(f"no such file: {missing[0]}")
     report = IngestReport()
-    with Store.open(config.store_path) as store:
+    with Store.open(config.store_path, create=True) as store:
         for path in files:
             papers: list[Paper] = []
             with reporter.track(f"reading {Path(path).name}", None) as advance:

@@ -10,10 +10,12 @@ watermark lives here too, so that it can only move after the papers it covers ar
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import sys
 import time
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,6 +27,8 @@ from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
 SCHEMA_VERSION = 2
+# How long a command waits for another one's write to finish before saying who holds it.
+BUSY_TIMEOUT_SECONDS = 30.0
 
 
 def _use_wal(db: sqlite3.Connection, deadline: float) -> None:
@@ -230,6 +234,48 @@ def _provenance_of(paper: Paper) -> tuple[Provenance, ...]:
     return paper.provenance or (Provenance(paper.source),)
 
 
+def _writer_file(path: Path) -> Path:
+    """Beside the store, who writes to it now (or wrote last): SQLite cannot tell."""
+    return path.with_name(path.name + "-writer")
+
+
+def _claim(path: Path) -> None:
+    """Called with the write lock held, so the file names the holder while it holds it."""
+    command = " ".join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv else "python"
+    claim = {"pid": os.getpid(), "command": command[:200], "since": _now()}
+    with suppress(OSError):  # only a courtesy for the message below
+        _writer_file(path).write_text(json.dumps(claim), encoding="utf-8")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _busy_error(path: Path) -> LitradarError:
+    """One line that says which command keeps the store, instead of 'database is locked'."""
+    who = "another litradar command"
+    try:
+        claim = json.loads(_writer_file(path).read_text(encoding="utf-8"))
+        if claim.get("pid") != os.getpid() and _pid_alive(int(claim["pid"])):
+            who = f"'{claim['command']}' (pid {claim['pid']}, writing since {claim['since']})"
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    return LitradarError(
+        f"the store {path} is busy: {who} has held it for more than "
+        f"{BUSY_TIMEOUT_SECONDS:g} s; run this again when it has finished"
+    )
+
+
 class Store:
     """Open with `Store.open(path)`; use as a context manager to close it."""
 
@@ -238,21 +284,41 @@ class Store:
         self.path = path
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def open(cls, path: Path, create: bool = False) -> Store:
+        """The store at `path`. Only a command that adds papers passes `create`: any other
+        finding no store says so, instead of starting an empty one where a mistyped
+        `[paths] data_dir` points. Even then the folder above the data folder must exist."""
+        folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            raise LitradarError(
+                f"the data folder {folder} is a file, not a folder ([paths] data_dir)"
+            )
+        if not path.exists():
+            if not create:
+                raise LitradarError(
+                    f"no store at {path}: run 'litradar ingest' first, or check [paths] data_dir"
+                )
+            if not folder.parent.is_dir():
+                raise LitradarError(
+                    f"cannot make the data folder {folder}: {folder.parent} does not exist "
+                    "(check [paths] data_dir)"
+                )
+            folder.mkdir(exist_ok=True)
         try:
-            db = sqlite3.connect(path, timeout=30)
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS)
             db.row_factory = sqlite3.Row
-            _use_wal(db, deadline=time.monotonic() + 30)
+            _use_wal(db, deadline=time.monotonic() + BUSY_TIMEOUT_SECONDS)
             db.execute("PRAGMA foreign_keys=ON")
             db.create_function("title_key", 1, title_key, deterministic=True)
-            cls._migrate(db)
+            cls._migrate(db, path)
         except sqlite3.DatabaseError as exc:
+            if _is_busy(exc):
+                raise _busy_error(path) from None
             raise LitradarError(f"cannot open the store {path}: {exc}") from None
         return cls(db, path)
 
     @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
+    def _migrate(db: sqlite3.Connection, path: Path) -> None:
         """Create or upgrade the schema in one transaction: an upgrade that fails keeps the
         old store as it was."""
         if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
@@ -261,6 +327,7 @@ class Store:
             # Read the version under the write lock: two processes opening a new or old
             # store at once must not both create or both upgrade it.
             db.execute("BEGIN IMMEDIATE")
+            _claim(path)
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
                 raise LitradarError(
@@ -296,9 +363,15 @@ class Store:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._db:  # commits on success, rolls back on any exception
-            self._db.execute("BEGIN IMMEDIATE")
-            yield self._db
+        try:
+            with self._db:  # commits on success, rolls back on any exception
+                self._db.execute("BEGIN IMMEDIATE")
+                _claim(self.path)
+                yield self._db
+        except sqlite3.OperationalError as exc:
+            if _is_busy(exc):
+                raise _busy_error(self.path) from None
+            raise
 
     # papers -----------------------------------------------------------------------------
 

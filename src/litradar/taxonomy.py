@@ -16,6 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from litradar.errors import LitradarError
+from litradar.files import read_text
 from litradar.paper import Paper
 from litradar.terms import compile_terms
 
@@ -94,7 +95,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
     if not path.is_file():
         raise LitradarError(f"taxonomy file not found: {path}")
     try:
-        return Taxonomy.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        return Taxonomy.model_validate(tomllib.loads(read_text(path)))
     except tomllib.TOMLDecodeError as exc:
         raise LitradarError(f"{path}: not valid TOML: {exc}") from None
     except ValidationError as exc:
