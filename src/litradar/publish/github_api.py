@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -24,6 +25,28 @@ _NEXT_LINK = re.compile(r'<(?P<url>[^>]+)>;\s*rel="next"')
 
 class GitHubError(LitradarError):
     pass
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as GitHub may send it: seconds, or an HTTP date (RFC 9110). None when it
+    is absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parsed = httpx.URL(url)
+    return parsed.scheme, parsed.host, parsed.port
 
 
 class GitHub(OwnsHttpClient):
@@ -43,6 +66,7 @@ class GitHub(OwnsHttpClient):
             base_url=config.api_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
         )
         self.repo_path = f"/repos/{config.repository}"
+        self._api_origin = _origin(str(self._http.base_url))
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         waited = False
@@ -53,14 +77,14 @@ class GitHub(OwnsHttpClient):
                 raise GitHubError(f"GitHub {method} {url} failed: {type(exc).__name__}") from None
             if response.status_code < 400:
                 return response
-            retry_after = response.headers.get("Retry-After")
+            retry_after = retry_after_seconds(response.headers.get("Retry-After"))
             if (
                 response.status_code in (403, 429)
                 and retry_after is not None
                 and not waited
-                and float(retry_after) <= self.config.max_wait_seconds
+                and retry_after <= self.config.max_wait_seconds
             ):
-                time.sleep(float(retry_after))
+                time.sleep(retry_after)
                 waited = True
                 continue
             raise GitHubError(self._explain(method, url, response)) from None
@@ -86,9 +110,17 @@ class GitHub(OwnsHttpClient):
             limit = response.headers.get("x-ratelimit-limit", "?")
             return f"GitHub rate limit exhausted (0 of {limit} requests left); it resets {when}"
         if status in (403, 429) and response.headers.get("Retry-After"):
+            raw = response.headers["Retry-After"]
+            seconds = retry_after_seconds(raw)
+            if seconds is None:
+                wait = f"asks to wait {' '.join(raw.split())[:60]!r} (not a Retry-After it reads)"
+            elif raw.strip().isdigit():
+                wait = f"asks to wait {raw.strip()} s"
+            else:
+                wait = f"asks to wait until {parsedate_to_datetime(raw):%Y-%m-%d %H:%M UTC}"
             return (
-                f"GitHub asks to wait {response.headers['Retry-After']} s (secondary rate "
-                f"limit), more than [github] max_wait_seconds = {self.config.max_wait_seconds:g}"
+                f"GitHub {wait} (secondary rate limit), more than [github] "
+                f"max_wait_seconds = {self.config.max_wait_seconds:g}"
             )
         details = "; ".join(
             " ".join(str(e.get(k)) for k in ("resource", "field", "code", "message") if e.get(k))
@@ -100,7 +132,9 @@ class GitHub(OwnsHttpClient):
     # pull requests ----------------------------------------------------------------------
 
     def open_pulls(self) -> list[dict]:
-        """Every open pull request, following the Link header's pages."""
+        """Every open pull request, following the Link header's pages, but only on the
+        configured API's origin: the token goes with each request, and a next page on
+        another host would receive it."""
         found: list[dict] = []
         url: str | None = f"{self.repo_path}/pulls"
         params: dict | None = {"state": "open", "per_page": 100}
@@ -109,6 +143,12 @@ class GitHub(OwnsHttpClient):
             found += response.json()
             match = _NEXT_LINK.search(response.headers.get("Link", ""))
             url, params = (match["url"], None) if match else (None, None)
+            if url and _origin(str(self._http.base_url.join(url))) != self._api_origin:
+                raise GitHubError(
+                    f"GitHub's next page of pull requests is on another host "
+                    f"({httpx.URL(url).host or url[:80]}), not {self.config.api_url}: "
+                    "not sending the token there"
+                )
         return found
 
     def pull(self, number: int) -> dict:
