@@ -319,3 +319,25 @@ def test_a_busy_store_is_one_line_that_names_the_command_holding_it(
     with Store.open(path) as store:  # the holder is gone: writing works again
         store.upsert([paper("2503.00001")])
         assert store.count() == 1
+
+
+@pytest.mark.parametrize("s2_first", [False, True])
+def test_arxivs_first_version_date_wins_over_semantic_scholars(tmp_path: Path, s2_first: bool):
+    """Issue 13, hole 12: S2's publication date (2024-06-01, a workshop) moved 2503.06048 out
+    of its digest week when it was earlier than arXiv's first version (2025-03-11)."""
+    arxiv = arxiv_paper(arxiv_id="2503.06048", first_version_date=date(2025, 3, 11))
+    s2 = s2_paper(arxiv_id="2503.06048", first_version_date=date(2024, 6, 1))
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
+        store.upsert([s2, arxiv] if s2_first else [arxiv, s2])
+        [merged] = store.papers()
+        assert merged.first_version_date == date(2025, 3, 11)
+        assert store.papers(since=date(2025, 3, 10), until=date(2025, 3, 17)) == [merged]
+        assert merged.venue == "CVPR"  # S2 still adds what arXiv does not know
+
+
+def test_two_arxiv_records_keep_the_earlier_date(tmp_path: Path):
+    """The listing feed dates a paper by its announcement; the bulk file by its submission."""
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
+        store.upsert([arxiv_paper(source="feed", first_version_date=date(2025, 3, 12))])
+        store.upsert([arxiv_paper(source="file", first_version_date=date(2025, 3, 10))])
+        assert store.papers()[0].first_version_date == date(2025, 3, 10)

@@ -1,13 +1,15 @@
 """One paper, one record: how two sources' records of the same paper combine.
 
 arXiv (the API, the listing feed, the bulk files) is the authority for what the authors
-wrote: title, abstract, authors, categories, versions. Semantic Scholar adds what arXiv
-does not know: the venue, its own id, a DOI. Neither side's gaps erase the other's data.
+wrote: title, abstract, authors, categories, versions, and the first version's date.
+Semantic Scholar adds what arXiv does not know: the venue, its own id, a DOI. Neither
+side's gaps erase the other's data.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 from litradar.paper import Paper, normalise_doi
 
@@ -50,8 +52,19 @@ def merge_papers(stored: Paper, incoming: Paper) -> Paper:
         version=base.version,
         categories=base.categories or other.categories,
         comments=base.comments or other.comments,
-        first_version_date=min(stored.first_version_date, incoming.first_version_date),
+        first_version_date=_first_version_date(stored, incoming),
         venue=incoming.venue or stored.venue,
         code_url=stored.code_url or incoming.code_url,
         source=base.source,
     )
+
+
+def _first_version_date(stored: Paper, incoming: Paper) -> date:
+    """arXiv's own date decides for an arXiv paper: S2's publication date (a workshop, a
+    journal issue) may be months earlier and would move the paper out of its digest week.
+    Between two arXiv records the earlier wins (the feed dates by announcement, the bulk
+    file by submission); between two others, too."""
+    mine, theirs = is_arxiv_record(stored), is_arxiv_record(incoming)
+    if mine != theirs:
+        return stored.first_version_date if mine else incoming.first_version_date
+    return min(stored.first_version_date, incoming.first_version_date)
