@@ -262,3 +262,43 @@ def test_the_source_snowballs_citations_in_the_window_with_their_provenance():
     assert len(papers) == len(expected) > 0
     assert all(p.provenance == (Provenance("cites", "MI Survey"),) for p in papers)
     assert source.notes == ["Semantic Scholar does not know list paper 9999.99999"]
+
+
+# Issue 13, hole 3: what S2 answers is checked, never a traceback.
+
+
+def test_an_answer_of_the_wrong_shape_is_a_source_error():
+    with ReplayServer() as server:
+        server.on("GET", BULK, Reply.json([{"paperId": "x"}]))
+        server.on("POST", BATCH, Reply.json({"not": "a list"}))
+        with S2Client(s2_config(server)) as client:
+            with pytest.raises(SourceError, match="a list where an object was expected"):
+                list(client.search_bulk("anything"))
+            with pytest.raises(SourceError, match="an object where a list was expected"):
+                client.batch(["arXiv:2503.00001"])
+
+
+def test_an_item_with_an_impossible_date_or_wrong_types_is_a_note_and_the_rest_goes_in():
+    good = {"paperId": "good1", "title": "A good paper about probing", "publicationDate":
+            "2025-03-11", "externalIds": {"ArXiv": "2503.00001"}, "authors": [{"name": "A"}]}  # fmt: skip
+    items = [
+        good,
+        good | {"paperId": "baddate", "publicationDate": "2026-13-45"},
+        good | {"paperId": "badauthors", "authors": "A and B"},
+        good | {"paperId": "badids", "externalIds": ["ArXiv", "2503.1"]},
+        good | {"paperId": "badtitle", "title": ["a", "list"]},
+        "not an object",
+    ]
+    with ReplayServer() as server:
+        server.on("GET", BULK, Reply.json({"total": 6, "data": items}))
+        config = s2_config(server, queries=["probing"], citations=False, recommendations=False)
+        source = SemanticScholarSource(config, {})
+        papers = [p for page in source.pages(date(2025, 3, 10), date(2025, 3, 17)) for p in page]
+    assert [p.s2_id for p in papers] == ["good1"]
+    assert source.notes == [
+        "Semantic Scholar item baddate skipped: unreadable publicationDate '2026-13-45'",
+        "Semantic Scholar item badauthors skipped: 'authors' is a string, not a list",
+        "Semantic Scholar item badids skipped: 'externalIds' is a list, not an object",
+        "Semantic Scholar item badtitle skipped: 'title' is a list, not text",
+        "Semantic Scholar item ? skipped: a string, not an object",
+    ]

@@ -18,7 +18,14 @@ import httpx
 from litradar.awesome_list import code_link
 from litradar.config import SemanticScholarConfig
 from litradar.http_client import OwnsHttpClient
-from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
+from litradar.paper import (
+    Paper,
+    Provenance,
+    collapse_whitespace,
+    is_arxiv_id,
+    json_kind,
+    split_version,
+)
 from litradar.retrying import Retryable, Throttle, with_retries
 from litradar.sources.live import USER_AGENT, SourceError
 
@@ -88,17 +95,19 @@ class S2Client(OwnsHttpClient):
     ) -> Iterator[list[dict]]:
         """Relevance search, offset paging; stops on a missing `next` or at S2's cap."""
         offset, limit = 0, 100
+        path = "/graph/v1/paper/search"
         while True:
             page = self.request(
                 "GET",
-                "/graph/v1/paper/search",
+                path,
                 {"query": query, "fields": fields, "offset": offset, "limit": limit, **filters},
             )
-            yield page.get("data") or []
+            page = _object(page, path)
+            yield _items(page, "data", path)
             following = page.get("next")
-            if following is None or int(following) <= offset:
+            if not isinstance(following, int) or following <= offset:
                 return
-            offset = int(following)
+            offset = following
             limit = min(100, RELEVANCE_CAP - offset)
             if limit <= 0:
                 return
@@ -109,10 +118,11 @@ class S2Client(OwnsHttpClient):
         """Bulk search, token paging; stops when the token is missing or null."""
         params: dict[str, Any] = {"query": query, "fields": fields, **filters}
         while True:
-            page = self.request("GET", "/graph/v1/paper/search/bulk", params)
-            yield page.get("data") or []
+            path = "/graph/v1/paper/search/bulk"
+            page = _object(self.request("GET", path, params), path)
+            yield _items(page, "data", path)
             token = page.get("token")
-            if not token:
+            if not token or not isinstance(token, str):
                 return
             params = {**params, "token": token}
 
@@ -121,36 +131,51 @@ class S2Client(OwnsHttpClient):
         found: list[dict | None] = []
         for start in range(0, len(ids), BATCH_MAX):
             chunk = ids[start : start + BATCH_MAX]
-            found += self.request(
+            answer = self.request(
                 "POST", "/graph/v1/paper/batch", {"fields": fields}, {"ids": chunk}
             )
+            if not isinstance(answer, list) or len(answer) != len(chunk):
+                raise SourceError(
+                    f"Semantic Scholar /graph/v1/paper/batch answered {json_kind(answer)} "
+                    f"where a list was expected"
+                    if not isinstance(answer, list)
+                    else "Semantic Scholar /graph/v1/paper/batch answered for other papers "
+                    f"({len(answer)} answers to {len(chunk)} ids)"
+                )
+            found += [item if isinstance(item, dict) else None for item in answer]
         return found
 
     def citations(self, paper_id: str, fields: str = PAPER_FIELDS) -> Iterator[list[dict]]:
         """The papers citing `paper_id`, a page at a time (this envelope has no total)."""
         offset = 0
         while True:
-            page = self.request(
-                "GET",
-                f"/graph/v1/paper/{paper_id}/citations",
-                {"fields": fields, "offset": offset, "limit": 100},
+            path = f"/graph/v1/paper/{paper_id}/citations"
+            page = _object(
+                self.request("GET", path, {"fields": fields, "offset": offset, "limit": 100}),
+                path,
             )
-            yield [c["citingPaper"] for c in page.get("data") or [] if c.get("citingPaper")]
-            if page.get("next") is None or int(page["next"]) <= offset:
+            yield [
+                c["citingPaper"]
+                for c in _items(page, "data", path)
+                if isinstance(c, dict) and c.get("citingPaper")
+            ]
+            following = page.get("next")
+            if not isinstance(following, int) or following <= offset:
                 return
-            offset = int(page["next"])
+            offset = following
 
     def recommendations(
         self, positive: list[str], negative: list[str] = (), limit: int = 100,
         fields: str = PAPER_FIELDS,
     ) -> list[dict]:  # fmt: skip
+        path = "/recommendations/v1/papers/"
         page = self.request(
             "POST",
-            "/recommendations/v1/papers/",
+            path,
             {"fields": fields, "limit": limit},
             {"positivePaperIds": positive, "negativePaperIds": list(negative)},
         )
-        return page.get("recommendedPapers") or []
+        return _items(_object(page, path), "recommendedPapers", path)
 
 
 def _error_text(response: httpx.Response) -> str:
@@ -164,29 +189,75 @@ def _error_text(response: httpx.Response) -> str:
     return str(body)[:200]
 
 
-def to_paper(item: dict | None, provenance: Provenance) -> Paper | None:
-    """An S2 paper object as a `Paper`; None when it lacks a title or a date to file it by."""
-    if not item or not item.get("title") or not item.get("paperId"):
+def _object(page: Any, path: str) -> dict:
+    """S2's envelope: an answer of another shape is the service failing, not a crash."""
+    if not isinstance(page, dict):
+        raise SourceError(
+            f"Semantic Scholar {path} answered {json_kind(page)} where an object was expected"
+        )
+    return page
+
+
+def _items(page: dict, key: str, path: str) -> list:
+    items = page.get(key)
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise SourceError(
+            f"Semantic Scholar {path}: '{key}' is {json_kind(items)} where a list was expected"
+        )
+    return items
+
+
+def _field(item: dict, key: str, kind: type, default: Any = None) -> Any:
+    value = item.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        expected = {str: "text", list: "a list", dict: "an object"}[kind]
+        raise ValueError(f"'{key}' is {json_kind(value)}, not {expected}")
+    return value
+
+
+def to_paper(item: Any, provenance: Provenance) -> Paper | None:
+    """An S2 paper object as a `Paper`; None when it lacks a title or a date to file it by
+    (S2 has many such), ValueError when a field has the wrong type or an impossible value."""
+    if item is None:
         return None
-    raw_date = item.get("publicationDate")
-    if not raw_date:
+    if not isinstance(item, dict):
+        raise ValueError(f"{json_kind(item)}, not an object")
+    title = _field(item, "title", str)
+    s2_id = _field(item, "paperId", str)
+    raw_date = _field(item, "publicationDate", str)
+    ids = _field(item, "externalIds", dict, {})
+    authors = _field(item, "authors", list, [])
+    abstract = collapse_whitespace(_field(item, "abstract", str, ""))
+    if not title or not s2_id or not raw_date:
         return None
-    ids = item.get("externalIds") or {}
-    arxiv_id = split_version(ids["ArXiv"])[0] if ids.get("ArXiv") else None
-    doi = ids.get("DOI")
+    try:
+        published = date.fromisoformat(raw_date)
+    except ValueError:
+        raise ValueError(f"unreadable publicationDate {raw_date[:40]!r}") from None
+    raw_arxiv = _field(ids, "ArXiv", str)
+    if raw_arxiv and not is_arxiv_id(raw_arxiv):
+        raise ValueError(f"malformed arXiv id {raw_arxiv[:40]!r}")
+    arxiv_id = split_version(raw_arxiv)[0] if raw_arxiv else None
+    doi = _field(ids, "DOI", str)
     if doi and doi.lower().startswith(_ARXIV_DOI_PREFIX):
         doi = None  # arXiv's own DOI says no more than the arXiv id
-    venue = item.get("venue") or ((item.get("publicationVenue") or {}).get("name"))
+    venue = _field(item, "venue", str) or _field(
+        _field(item, "publicationVenue", dict, {}), "name", str
+    )
     if venue and venue.strip().lower() in _NOT_VENUES:
         venue = None
-    abstract = collapse_whitespace(item.get("abstract") or "")
+    names = [a.get("name") for a in authors if isinstance(a, dict)]
     return Paper(
         arxiv_id=arxiv_id,
-        s2_id=item["paperId"],
-        title=collapse_whitespace(item["title"]),
+        s2_id=s2_id,
+        title=collapse_whitespace(title),
         abstract=abstract,
-        authors=tuple(a["name"] for a in item.get("authors") or [] if a.get("name")),
-        first_version_date=date.fromisoformat(raw_date),
+        authors=tuple(n for n in names if isinstance(n, str) and n),
+        first_version_date=published,
         doi=doi,
         venue=venue or None,
         code_url=code_link(abstract),
@@ -213,9 +284,19 @@ class SemanticScholarSource:
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         last = until - timedelta(days=1)
 
-        def in_window(items: list[dict], provenance: Provenance) -> list[Paper]:
-            papers = [to_paper(item, provenance) for item in items]
-            return [p for p in papers if p and since <= p.first_version_date <= last]
+        def in_window(items: list, provenance: Provenance) -> list[Paper]:
+            papers = []
+            for item in items:
+                try:
+                    paper = to_paper(item, provenance)
+                except ValueError as exc:
+                    paper_id = item.get("paperId") if isinstance(item, dict) else None
+                    name = paper_id if isinstance(paper_id, str) else "?"
+                    self.notes.append(f"Semantic Scholar item {name} skipped: {exc}")
+                    continue
+                if paper and since <= paper.first_version_date <= last:
+                    papers.append(paper)
+            return papers
 
         with S2Client(self.config, self.api_key) as client:
             window = f"{since.isoformat()}:{last.isoformat()}"
@@ -238,7 +319,7 @@ class SemanticScholarSource:
         found = client.batch([f"arXiv:{a}" for a in arxiv_ids], fields="paperId,citationCount")
         citable = []
         for arxiv_id, item in zip(arxiv_ids, found, strict=True):
-            if item is None:
+            if item is None or not isinstance(item.get("paperId"), str):
                 self.notes.append(f"Semantic Scholar does not know list paper {arxiv_id}")
             elif item.get("citationCount") != 0:
                 citable.append((item["paperId"], self.list_papers[arxiv_id]))
