@@ -111,3 +111,63 @@ def test_reading_the_feed_twice_in_a_day_stores_nothing_twice(tmp_path: Path):
         second = read_source(config, source_for(server), until=date(2025, 3, 12))
     assert (first.added, second.added, second.unchanged) == (4, 0, 4)
     assert second.error is None and second.since == "2025-03-11"
+
+
+# Issue 13, hole 11: a page that is not the whole feed is a failure, never "empty".
+
+MAINTENANCE = (
+    b"<!DOCTYPE html>\n<html><head><title>arXiv is down for maintenance</title></head>"
+    b"<body><h1>Maintenance</h1><p>Back soon.</p></body></html>\n"
+)
+
+
+def read_into_store(tmp_path: Path, server: ReplayServer):
+    write_config(tmp_path, sources='categories = ["cs.CL", "cs.AI"]')
+    config = load_config(tmp_path / "litradar.toml", environ={})
+    with Store.open(config.store_path, create=True) as store:
+        store.set_watermark("feed:cs.CL+cs.AI", "2025-03-10")
+    report = read_source(config, source_for(server), until=date(2025, 3, 12))
+    with Store.open(config.store_path) as store:
+        return report, store.watermark("feed:cs.CL+cs.AI"), store.count()
+
+
+def test_an_html_page_answered_with_200_is_a_failure_and_the_mark_stays(tmp_path: Path):
+    with ReplayServer() as server:
+        server.on("GET", PATH, Reply(200, MAINTENANCE, {"Content-Type": "text/html"}))
+        report, mark, count = read_into_store(tmp_path, server)
+        assert len(server.seen) == 3  # retried: a maintenance page passes
+    assert report.error is not None and "HTML page, not a feed" in report.error
+    assert "empty" not in " ".join(report.notes)
+    assert (mark, count) == ("2025-03-10", 0)
+
+
+def test_a_feed_cut_off_mid_item_is_a_failure_and_nothing_of_it_is_stored(tmp_path: Path):
+    whole = WEEKDAY.read_bytes()
+    cut = whole[: whole.index(b"<item>", whole.index(b"<item>", whole.index(b"<item>") + 1) + 1)
+                + 200]  # fmt: skip
+    with ReplayServer() as server:
+        server.on("GET", PATH, Reply(200, cut, {"Content-Type": "application/rss+xml"}))
+        report, mark, count = read_into_store(tmp_path, server)
+    assert report.error is not None and "cut short" in report.error
+    assert (mark, count) == ("2025-03-10", 0)
+    with ReplayServer() as server:  # the next run reads the whole feed
+        server.on("GET", PATH, feed_reply(WEEKDAY))
+        report, mark, count = read_into_store(tmp_path, server)
+    assert report.error is None and (mark, count) == ("2025-03-12", 4)
+
+
+def test_a_bad_pubdate_or_an_empty_title_is_a_note_about_that_item_only():
+    text = WEEKDAY.read_text(encoding="utf-8")
+    first_date = "<pubDate>Tue, 11 Mar 2025 00:00:00 -0400</pubDate>\n      <arxiv"
+    assert first_date in text
+    text = text.replace(first_date, "<pubDate>Tuesday the 11th</pubDate>\n      <arxiv", 1)
+    text = text.replace("<title>Function-Coherent Gambles</title>", "<title> </title>", 1)
+    with ReplayServer() as server:
+        server.on("GET", PATH, Reply(200, text.encode(), {"Content-Type": "application/rss+xml"}))
+        source = source_for(server)
+        [papers] = list(source.pages(date(2025, 3, 10), date(2025, 3, 12)))
+    assert [p.arxiv_id for p in papers] == ["2503.04728", "2503.04730"]
+    assert source.notes[:2] == [
+        "entry 2502.19519 skipped: unreadable pubDate 'Tuesday the 11th'",
+        "entry 2503.01855 skipped: no title",
+    ]

@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import NamedTuple
 
 _VERSION_SUFFIX = re.compile(r"v\d+$")
@@ -39,6 +40,19 @@ def check_arxiv_date(day: date) -> date:
     if not ARXIV_FIRST_DAY <= day <= latest:
         raise ValueError(f"date {day.isoformat()} is outside arXiv's lifetime")
     return day
+
+
+def email_date(text: str, what: str = "date") -> date:
+    """An RFC 2822 date as arXiv writes them ('Mon, 10 Mar 2025 18:00:00 GMT'), checked to be
+    one arXiv could have announced a paper on. The year must be written in full: the email
+    date parser reads '0001' as 2001. ValueError says what is wrong."""
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        raise ValueError(f"unreadable {what} {text[:60]!r}") from None
+    if not re.search(rf"(?<!\d){moment.year}(?!\d)", text):
+        raise ValueError(f"unreadable {what} {text[:60]!r}")
+    return check_arxiv_date(moment.date())
 
 
 def json_kind(value: object) -> str:

@@ -10,14 +10,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
-from email.utils import parsedate_to_datetime
 
 import feedparser
 import httpx
 
 from litradar.awesome_list import code_link
 from litradar.config import FeedConfig
-from litradar.paper import Paper, Provenance, collapse_whitespace, is_arxiv_id, split_version
+from litradar.paper import (
+    Paper,
+    Provenance,
+    collapse_whitespace,
+    email_date,
+    is_arxiv_id,
+    split_version,
+)
 from litradar.retrying import Retryable, with_retries
 from litradar.sources.live import USER_AGENT, SourceError
 
@@ -47,18 +53,21 @@ class FeedSource:
     def url(self) -> str:
         return f"{self.config.url.rstrip('/')}/{'+'.join(self.categories)}"
 
-    def fetch(self) -> bytes:
+    def fetch(self) -> feedparser.FeedParserDict:
+        """The whole feed, parsed. An HTML page (a maintenance notice answered with 200) or a
+        body cut off mid-item is retried like a 5xx, and in the end a failure: taken for
+        'no announcement today' it would move the watermark past a day never read."""
         with httpx.Client(
             headers={"User-Agent": USER_AGENT}, timeout=self.config.timeout_seconds
         ) as client:
 
-            def attempt() -> bytes:
+            def attempt() -> feedparser.FeedParserDict:
                 try:
                     response = client.get(self.url)
                 except httpx.HTTPError as err:
                     raise Retryable(str(err) or type(err).__name__) from None
                 if response.status_code == 200:
-                    return response.content
+                    return parse_whole_feed(response.content)
                 if response.status_code < 500 and response.status_code != 429:
                     raise SourceError(f"arXiv feed {self.url} answered HTTP {response.status_code}")
                 raise Retryable(f"HTTP {response.status_code}")
@@ -68,15 +77,18 @@ class FeedSource:
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         """One page: today's announcement. `since` is where the last run stopped; a later
         announcement date means days were missed and is noted."""
-        parsed = feedparser.parse(self.fetch())
-        if parsed.bozo and not parsed.entries:
-            raise SourceError(f"arXiv feed {self.url} is not a feed: {parsed.bozo_exception}")
+        parsed = self.fetch()
+        channel_date = parsed.feed.get("published") or parsed.feed.get("updated")
         papers, replaced = [], 0
         for entry in parsed.entries:
             if entry.get("arxiv_announce_type", "new") not in NEW_TYPES:
                 replaced += 1
                 continue
-            paper = self._to_paper(entry)
+            try:
+                paper = self._to_paper(entry, channel_date)
+            except ValueError as exc:  # one item's problem, not the day's
+                self.notes.append(f"entry {_entry_id(entry)} skipped: {exc}")
+                continue
             if paper is not None:
                 papers.append(paper)
         if not parsed.entries:
@@ -91,20 +103,29 @@ class FeedSource:
             )
         yield papers
 
-    def _to_paper(self, entry: feedparser.FeedParserDict) -> Paper | None:
+    def _to_paper(
+        self, entry: feedparser.FeedParserDict, channel_date: str | None = None
+    ) -> Paper | None:
+        """None for an entry that is not an arXiv paper (noted); ValueError for one whose
+        title or date cannot be read."""
         match = _DESCRIPTION.match(entry.get("summary", ""))
         raw_id = match["id"] if match else entry.get("id", "").removeprefix("oai:arXiv.org:")
         if not is_arxiv_id(raw_id):
             self.notes.append(f"entry without an arXiv id skipped: {entry.get('id', '?')}")
             return None
         arxiv_id, version = split_version(raw_id)
+        title = collapse_whitespace(entry.get("title", ""))
+        if not title:
+            raise ValueError("no title")
+        published = entry.get("published") or channel_date
+        if not published:
+            raise ValueError("no pubDate")
+        announced = email_date(published, "pubDate")
         abstract = entry.get("summary", "")[match.end() :] if match else entry.get("summary", "")
         creators = ", ".join(a.get("name", "") for a in entry.get("authors", []))
-        published = entry.get("published")
-        announced = parsedate_to_datetime(published).date() if published else date.today()
         return Paper(
             arxiv_id=arxiv_id,
-            title=collapse_whitespace(entry.get("title", "")),
+            title=title,
             abstract=collapse_whitespace(abstract),
             authors=split_creators(creators),
             first_version_date=announced,
@@ -115,3 +136,26 @@ class FeedSource:
             source="feed",
             provenance=(Provenance("feed", "+".join(self.categories)),),
         )
+
+
+_WHOLE = re.compile(rb"</(?:rss|feed|rdf:RDF)>\s*$")
+_HTML = re.compile(rb"<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE)
+
+
+def parse_whole_feed(body: bytes) -> feedparser.FeedParserDict:
+    """The feed, or `Retryable` when the body is not one (an HTML page) or not all of one
+    (cut off before its closing tag: feedparser would keep the items before the cut)."""
+    parsed = feedparser.parse(body)
+    if not parsed.get("version"):
+        if _HTML.search(body[:2048]):
+            raise Retryable("the server answered an HTML page, not a feed")
+        raise Retryable(f"not a feed: {parsed.get('bozo_exception') or 'no RSS or Atom root'}")
+    if not _WHOLE.search(body[-256:]):
+        raise Retryable("the feed is cut short (it does not end with its closing tag)")
+    return parsed
+
+
+def _entry_id(entry: feedparser.FeedParserDict) -> str:
+    match = _DESCRIPTION.match(entry.get("summary", ""))
+    raw = match["id"] if match else entry.get("id", "?").removeprefix("oai:arXiv.org:")
+    return split_version(raw)[0] if is_arxiv_id(raw) else raw[:60]

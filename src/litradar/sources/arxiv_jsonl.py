@@ -7,11 +7,9 @@ A bad line is a problem report with its line number, never the end of the file.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from litradar.awesome_list import code_link
@@ -19,8 +17,8 @@ from litradar.errors import LitradarError
 from litradar.paper import (
     Paper,
     Provenance,
-    check_arxiv_date,
     collapse_whitespace,
+    email_date,
     is_arxiv_id,
     json_kind,
     split_version,
@@ -67,18 +65,6 @@ def _authors(record: dict) -> tuple[str, ...]:
     return tuple(a for a in (collapse_whitespace(x) for x in raw.split(",")) if a)
 
 
-def _version_date(created: str) -> date:
-    """arXiv's 'Mon, 10 Mar 2025 18:00:00 GMT'. The year must be written in full: the email
-    date parser reads '0001' as 2001."""
-    try:
-        moment = parsedate_to_datetime(created)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        raise ValueError(f"unreadable version date {created!r}") from None
-    if not re.search(rf"(?<!\d){moment.year}(?!\d)", created):
-        raise ValueError(f"unreadable version date {created!r}")
-    return check_arxiv_date(moment.date())
-
-
 def _first_version(record: dict) -> tuple[date, int]:
     versions = record.get("versions")
     if not isinstance(versions, list) or not versions:
@@ -91,7 +77,7 @@ def _first_version(record: dict) -> tuple[date, int]:
         raise ValueError("first version has no 'created' date")
     if not isinstance(created, str):
         raise ValueError(f"'created' is {json_kind(created)}, not a date like arXiv's")
-    return _version_date(created), len(versions)
+    return email_date(created, "version date"), len(versions)
 
 
 def parse_record(record: object, file_name: str = "") -> Paper:
