@@ -3,13 +3,22 @@ block, with untrusted text escaped."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
+
+import pytest
 
 from litradar.awesome_list import load_list
-from litradar.digest import build_digest, render_json, render_markdown
+from litradar.digest import build_digest, read_digest, render_json, render_markdown, write_digest
 from litradar.paper import Paper, Provenance
 from litradar.ranking.scoring import Scored
-from tests.conftest import DEMO
+from tests.conftest import DEMO, ROOT
 
 
 def scored(paper: Paper) -> Scored:
@@ -57,3 +66,109 @@ def test_proposals_show_where_they_came_from_and_failed_sources_stand_out():
     assert "  - note: Semantic Scholar does not know list paper 2411.00001" in markdown
     document = render_json(digest)
     assert '"key": "s2:abc"' in document and '"cites: SAE 4 LMM"' in document
+
+
+# Issue 13, holes 6 and 8: a digest is whole, and a killed run leaves nothing behind.
+
+
+def two_digests():
+    awesome = load_list(DEMO / "awesome_list.md")
+    paper = Paper("2503.04242", "Reading hidden states", "Abs.", ("A",), date(2025, 3, 11))
+    old, new = (
+        build_digest([scored(paper)], awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, t)
+        for t in ("t-old", "t-new")
+    )
+    return awesome, old, new
+
+
+def trained_at(directory: Path, name: str) -> tuple[str, str]:
+    """Which run each of the pair's files comes from, as a reader sees them."""
+    markdown, document = read_digest(directory, name)
+    said = re.search(r"Models trained (\S+)\.", markdown)[1]
+    return said, json.loads(document)["models_trained_at"]
+
+
+class Killed(BaseException):
+    """Stands for kill -9 at one step: nothing after it runs, no cleanup handler either."""
+
+
+@pytest.mark.parametrize("fresh", [True, False])
+def test_a_kill_at_any_step_of_writing_leaves_the_old_pair_or_the_new_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh: bool
+):
+    """Every rename, link and write of `write_digest` is a point where the process may die;
+    at each, a reader gets both files of one run (or, before the first digest, none). Before
+    the fix a kill between the two renames left the new JSON beside the old markdown."""
+    awesome, old, new = two_digests()
+    calls = {"n": 0, "kill_at": 0}
+
+    def step(real):
+        def wrapped(*args, **kwargs):
+            calls["n"] += 1
+            if calls["n"] == calls["kill_at"]:
+                raise Killed
+            return real(*args, **kwargs)
+
+        return wrapped
+
+    for name in ("replace", "rename", "symlink", "fsync"):
+        monkeypatch.setattr(os, name, step(getattr(os, name)))
+    points = 0
+    for kill_at in range(1, 50):
+        folder = tmp_path / f"k{kill_at}"
+        if not fresh:
+            write_digest(old, awesome, folder)
+        calls.update(n=0, kill_at=kill_at)
+        try:
+            write_digest(new, awesome, folder)
+        except Killed:
+            points += 1
+            seen = trained_at(folder, "2025-W11") if (folder / "2025-W11.md").exists() else None
+            allowed = {("t-new", "t-new"), None if fresh else ("t-old", "t-old")}
+            assert seen in allowed, (kill_at, seen)
+            calls["kill_at"] = 0
+            write_digest(new, awesome, folder)  # the next run
+            assert trained_at(folder, "2025-W11") == ("t-new", "t-new")
+            continue
+        assert trained_at(folder, "2025-W11") == ("t-new", "t-new")
+        break
+    assert points >= 2  # there were steps to die at
+
+
+KILL_AT = """
+import os, signal, sys
+from pathlib import Path
+step, at = sys.argv[2], int(sys.argv[3])
+real = getattr(os, step)
+count = {"n": 0}
+def dying(*args, **kwargs):
+    count["n"] += 1
+    if count["n"] == at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return real(*args, **kwargs)
+setattr(os, step, dying)
+folder = Path(sys.argv[1])
+from tests.test_digest import two_digests
+from litradar.digest import write_digest
+awesome, old, new = two_digests()
+write_digest(new, awesome, folder)
+"""
+
+
+def test_the_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path: Path):
+    awesome, old, _ = two_digests()
+    folder = tmp_path / "digests"
+    write_digest(old, awesome, folder)
+    before = sorted(p.name for p in folder.rglob("*"))
+    for step, at in (("fsync", 1), ("fsync", 2), ("replace", 1)):
+        done = subprocess.run(
+            [sys.executable, "-c", KILL_AT, str(folder), step, str(at)],
+            cwd=ROOT, capture_output=True, check=False,
+        )  # fmt: skip
+        assert done.returncode == -signal.SIGKILL, done.stderr
+    left = sorted(p.name for p in folder.rglob("*"))
+    assert left != before  # the killed runs did leave something
+    write_digest(old, awesome, folder)
+    assert trained_at(folder, "2025-W11") == ("t-old", "t-old")
+    after = sorted(p.name for p in folder.rglob("*"))
+    assert len(after) == len(before) and not [n for n in after if n.endswith(".tmp")]

@@ -4,7 +4,10 @@ with every paper of the window, so anyone can check where a paper ranked."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import secrets
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +21,13 @@ from litradar.awesome_list import (
     safe_url,
 )
 from litradar.errors import LitradarError
-from litradar.files import atomic_write_text
+from litradar.files import (
+    fsync_directory,
+    process_alive,
+    remove_path,
+    remove_stale_temporaries,
+    temporary_prefix,
+)
 from litradar.ranking.scoring import Scored
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
@@ -308,16 +317,130 @@ def choose_digest(directory: Path, name: str | None) -> str:
         if not _DIGEST_NAME.match(name) or name.startswith("."):
             raise LitradarError(f"--digest {name!r} is not a digest name (e.g. 2025-W11)")
         return name
-    written = [p for p in directory.glob("*.md") if p.name != "README.md"]
+    written = [p for p in directory.glob("*.md") if p.name != "README.md" and p.exists()]
     if not written:
         raise LitradarError(f"no digest in {directory}: run 'litradar digest' first")
     return max(written, key=lambda p: p.stat().st_mtime).stem
 
 
+# A digest is two files that belong together, so neither may be replaced alone. Each run
+# writes both into a new folder under digests/.generations/, and one atomic rename of a
+# symbolic link, digests/<name> -> .generations/<that folder>, makes them current.
+# digests/<name>.md and .json are links through it, made once: whoever opens them gets
+# the current pair, and `read_digest` reads both from the one generation it resolved.
+GENERATIONS = ".generations"
+
+
 def write_digest(digest: Digest, awesome: AwesomeList, directory: Path) -> tuple[Path, Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    md_path = directory / f"{digest.name}.md"
-    json_path = directory / f"{digest.name}.json"
-    atomic_write_text(json_path, render_json(digest))
-    atomic_write_text(md_path, render_markdown(digest, awesome))
-    return md_path, json_path
+    return commit_digest(
+        directory, digest.name, render_markdown(digest, awesome), render_json(digest)
+    )
+
+
+def commit_digest(directory: Path, name: str, markdown: str, document: str) -> tuple[Path, Path]:
+    """Both files of one run become current together, or neither does; what a killed run
+    left (a generation never linked, a half-made link) the next one removes."""
+    generations = directory / GENERATIONS
+    generations.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(directory)
+    _remove_unlinked_generations(directory)
+    _adopt_plain_files(directory, name)
+    generation = _new_generation(
+        generations, name, {f"{name}.json": document, f"{name}.md": markdown}
+    )
+    link = directory / name
+    previous = os.readlink(link) if link.is_symlink() else None
+    _point(link, f"{GENERATIONS}/{generation.name}")  # the commit
+    for suffix in ("md", "json"):
+        _point(directory / f"{name}.{suffix}", f"{name}/{name}.{suffix}", only_if_other=True)
+    if previous and previous != f"{GENERATIONS}/{generation.name}":
+        remove_path(directory / previous)
+    return directory / f"{name}.md", directory / f"{name}.json"
+
+
+def read_digest(directory: Path, name: str) -> tuple[str, str | None]:
+    """A digest's markdown and JSON, both of the same run. JSON is None only for a digest
+    written by hand or by a release before generations, which had no JSON beside it."""
+    link = directory / name
+    for _ in range(5):  # a newer digest may replace the generation between two reads
+        if not link.is_symlink():
+            break
+        folder = directory / os.readlink(link)
+        try:
+            return (
+                (folder / f"{name}.md").read_text(encoding="utf-8"),
+                (folder / f"{name}.json").read_text(encoding="utf-8"),
+            )
+        except FileNotFoundError:
+            continue
+    md_path, json_path = directory / f"{name}.md", directory / f"{name}.json"
+    if not md_path.is_file():
+        raise LitradarError(f"no digest {name} in {directory}: run 'litradar digest'")
+    document = json_path.read_text(encoding="utf-8") if json_path.is_file() else None
+    return md_path.read_text(encoding="utf-8"), document
+
+
+def _new_generation(generations: Path, name: str, files: dict[str, str]) -> Path:
+    """A folder `<name>.<pid>.<random>` holding `files`, written and synced."""
+    folder = Path(tempfile.mkdtemp(dir=generations, prefix=f"{name}.{os.getpid()}."))
+    for file_name, text in files.items():
+        with (folder / file_name).open("w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    fsync_directory(folder)
+    return folder
+
+
+def _point(link: Path, target: str, only_if_other: bool = False) -> None:
+    """Make `link` a symbolic link to `target` in one atomic rename."""
+    if only_if_other and link.is_symlink() and os.readlink(link) == target:
+        return
+    prefix, suffix = temporary_prefix(link.name)
+    temporary = link.with_name(f"{prefix}{secrets.token_hex(4)}{suffix}")
+    os.symlink(target, temporary)
+    os.replace(temporary, link)
+    fsync_directory(link.parent)
+
+
+def _adopt_plain_files(directory: Path, name: str) -> None:
+    """A digest written before generations (plain files), or a folder copied without its
+    links, becomes a generation first; at every step a reader still finds the old pair."""
+    link = directory / name
+    if link.is_symlink():
+        return
+    generations = directory / GENERATIONS
+    if link.exists():  # a copy of a generation where the link was: set aside, removed later
+        os.rename(link, generations / f"{name}.{os.getpid()}.{secrets.token_hex(4)}")
+    plain = {
+        f"{name}.{suffix}": directory / f"{name}.{suffix}"
+        for suffix in ("md", "json")
+        if (directory / f"{name}.{suffix}").is_file()
+        and not (directory / f"{name}.{suffix}").is_symlink()
+    }
+    if not plain:
+        return
+    texts = {file_name: path.read_text(encoding="utf-8") for file_name, path in plain.items()}
+    generation = _new_generation(generations, name, texts)
+    _point(link, f"{GENERATIONS}/{generation.name}")
+    for file_name in plain:
+        _point(directory / file_name, f"{name}/{file_name}")
+
+
+_GENERATION = re.compile(r"^(?P<name>.+)\.(?P<pid>\d+)\.[\w]+$")
+
+
+def _remove_unlinked_generations(directory: Path) -> None:
+    """Generations no link points to whose writer is gone: a killed run's, or ones set
+    aside. (The previous generation of a digest is removed right after its replacement.)"""
+    generations = directory / GENERATIONS
+    linked = {
+        Path(os.readlink(entry)).name
+        for entry in directory.iterdir()
+        if entry.is_symlink() and os.readlink(entry).startswith(f"{GENERATIONS}/")
+    }
+    for entry in generations.iterdir():
+        match = _GENERATION.match(entry.name)
+        if entry.name in linked or not match or process_alive(int(match["pid"])):
+            continue
+        remove_path(entry)

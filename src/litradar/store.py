@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from litradar.errors import LitradarError
+from litradar.files import process_alive
 from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
@@ -247,16 +248,6 @@ def _claim(path: Path) -> None:
         _writer_file(path).write_text(json.dumps(claim), encoding="utf-8")
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError):
-        return True
-    return True
-
-
 def _is_busy(exc: sqlite3.Error) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -266,7 +257,7 @@ def _busy_error(path: Path) -> LitradarError:
     who = "another litradar command"
     try:
         claim = json.loads(_writer_file(path).read_text(encoding="utf-8"))
-        if claim.get("pid") != os.getpid() and _pid_alive(int(claim["pid"])):
+        if claim.get("pid") != os.getpid() and process_alive(int(claim["pid"])):
             who = f"'{claim['command']}' (pid {claim['pid']}, writing since {claim['since']})"
     except (OSError, ValueError, KeyError, TypeError):
         pass

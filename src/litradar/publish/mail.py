@@ -23,7 +23,7 @@ from email.utils import formatdate
 from markdown_it import MarkdownIt
 
 from litradar.config import Config, EmailConfig
-from litradar.digest import choose_digest
+from litradar.digest import choose_digest, read_digest
 from litradar.errors import LitradarError
 from litradar.store import Store
 
@@ -96,14 +96,8 @@ def send_digest(config: Config, name: str | None = None, resend: bool = False) -
     if not email.recipients:
         raise LitradarError("no recipients: set [email] recipients in litradar.toml")
     name = choose_digest(config.digests_dir, name)
-    md_path = config.digests_dir / f"{name}.md"
-    json_path = config.digests_dir / f"{name}.json"
-    if not md_path.is_file():
-        raise LitradarError(f"no digest {name} in {config.digests_dir}")
-    markdown = md_path.read_text(encoding="utf-8")
-    proposed = (
-        json.loads(json_path.read_text(encoding="utf-8"))["proposed"] if json_path.is_file() else 0
-    )
+    markdown, document = read_digest(config.digests_dir, name)
+    proposed = json.loads(document)["proposed"] if document is not None else 0
     message = build_message(email, name, markdown, proposed)
     with Store.open(config.store_path) as store:
         previous = store.delivery(CHANNEL, name)

@@ -22,7 +22,7 @@ from litradar.awesome_list import (
     safe_url,
 )
 from litradar.config import Config
-from litradar.digest import choose_digest
+from litradar.digest import choose_digest, read_digest
 from litradar.errors import LitradarError
 from litradar.list_edit import insert_entries
 from litradar.paper import Paper
@@ -65,10 +65,12 @@ def inert(text: str) -> str:
 
 def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int]:
     """The digest's proposals above the threshold, best first; and the window's size."""
-    path = config.digests_dir / f"{name}.json"
-    if not path.is_file():
-        raise LitradarError(f"no digest {name} in {config.digests_dir}: run 'litradar digest'")
-    document = json.loads(path.read_text(encoding="utf-8"))
+    _, text = read_digest(config.digests_dir, name)
+    if text is None:
+        raise LitradarError(
+            f"digest {name} in {config.digests_dir} has no JSON: run 'litradar digest'"
+        )
+    document = json.loads(text)
     wanted = [
         p for p in document["papers"] if p["proposed"] and p["relevance"] >= config.github.min_score
     ]

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from litradar.errors import LitradarError
+from litradar.files import remove_stale_temporaries, temporary_prefix
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.taxonomy_model import TaxonomyModel
@@ -38,9 +39,12 @@ def _write_json(path: Path, value: object) -> None:
 
 
 def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
-    """Write all files into a temporary folder, then move each into place."""
+    """Write all files into a temporary folder, then move each into place. A folder that a
+    killed run left is removed here, by the next."""
     directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=directory, prefix=".tmp-") as tmp_name:
+    remove_stale_temporaries(directory)
+    prefix, suffix = temporary_prefix("models")
+    with tempfile.TemporaryDirectory(dir=directory, prefix=prefix, suffix=suffix) as tmp_name:
         tmp = Path(tmp_name)
         arrays, meta = models.relevance.to_arrays()
         np.savez_compressed(tmp / "relevance.npz", **arrays)
