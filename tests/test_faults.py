@@ -1,0 +1,308 @@
+"""Fault injection: `kill -9` at random moments of ingest, index, train and digest, each a
+real `litradar` process, then a re-run. After every kill the store passes SQLite's
+integrity check and holds whole files or none, and a reader finds a whole digest pair;
+after every re-run the result is the one an uninterrupted run gives: the same papers
+once each, an index of exactly the store's papers, the same models, the same digest, and
+no temporary left behind.
+
+Seeded and bounded: `LITRADAR_FAULT_SEED` (default 13) picks the moments, and
+`LITRADAR_FAULT_KILLS` (default 1) scales how many kills each step gets (6 ingest, 5
+index, 2 train, 5 digest at 1; the suite then takes about two minutes here). Half the
+moments fall anywhere in the command's work, half near its end, where it writes. The
+figures are printed at the end of each test (`pytest -s`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import faiss
+import pytest
+
+from litradar.awesome_list import parse_list
+from litradar.digest import GENERATIONS, read_digest
+from litradar.index import PaperIndex, content_fingerprint
+from litradar.paper import Paper
+from litradar.ranking.model_files import load_models
+from litradar.sources.arxiv_jsonl import read_jsonl
+from litradar.store import Store
+from tests.conftest import DEMO, write_config
+
+SEED = int(os.environ.get("LITRADAR_FAULT_SEED", "13"))
+SCALE = max(1, int(os.environ.get("LITRADAR_FAULT_KILLS", "1")))
+KILLS = {"ingest": 6 * SCALE, "index": 5 * SCALE, "train": 2 * SCALE, "digest": 5 * SCALE}
+WEEK_LINES = 300  # of the bundled week: enough for a real train, small enough to be quick
+WINDOW = ["--since", "2025-03-10", "--until", "2025-03-17"]
+NAME = "2025-W11"
+
+
+# The `litradar` command line, run as a user runs it, but with its modules imported before
+# the command starts, and a line on stderr when they are: the kill then lands in the
+# command's own work, not in Python importing numpy (1.2 s of a 1.6 s ingest here).
+START = (
+    "import sys, litradar.cli, litradar.pipeline, litradar.digest; "
+    "print('started', file=sys.stderr, flush=True); "
+    "sys.argv = ['litradar', *sys.argv[1:]]; litradar.cli.app()"
+)
+
+
+def litradar(project: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    process = subprocess.Popen(
+        [sys.executable, "-c", START, *args, "--config", str(project / "litradar.toml")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=os.environ | (env or {}),
+    )
+    assert process.stderr.readline().strip() == "started"
+    return process
+
+
+def run(project: Path, *args: str, env: dict[str, str] | None = None) -> float:
+    """Run to the end; return how long the command itself took."""
+    process = litradar(project, *args, env=env)
+    started = time.monotonic()
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, f"{args}: {out}\n{err}"
+    return time.monotonic() - started
+
+
+def run_and_kill(stages: dict, start: str, folder: Path, args: list[str], delay: float):
+    """A copy of the `start` stage in `folder`, and `kill -9` `delay` seconds into the
+    command run on it. A command that finished first (the machine was quicker than in the
+    reference run) is tried again sooner on a new copy, twice at most. Returns the project
+    and whether the kill landed while the command ran."""
+    for attempt in range(3):
+        project = folder / f"attempt-{attempt}"
+        shutil.copytree(stages["copies"][start], project, symlinks=True)
+        process = litradar(project, *args)
+        try:
+            process.wait(timeout=delay)
+        except subprocess.TimeoutExpired:
+            os.kill(process.pid, signal.SIGKILL)
+            process.communicate()  # reaped: a zombie's pid would look alive
+            return project, True
+        process.communicate()
+        delay *= 0.6
+    return project, False
+
+
+def project_files(project: Path) -> list[Path]:
+    data = project / "data"
+    return [data / "arxiv_seed.jsonl", data / "week.jsonl"]
+
+
+def distinct_papers(path: Path) -> set[str]:
+    return {p.arxiv_id for p in read_jsonl(path) if isinstance(p, Paper) and p.arxiv_id}
+
+
+@pytest.fixture(scope="module")
+def stages(tmp_path_factory) -> dict:
+    """One uninterrupted pass (the reference) and a copy of the project after each step."""
+    root = tmp_path_factory.mktemp("faults")
+    fresh = root / "fresh"
+    shutil.copytree(DEMO, fresh / "data")
+    week = (DEMO / "weeks" / "2025-03-10.jsonl").read_text(encoding="utf-8").splitlines()
+    (fresh / "data" / "week.jsonl").write_text("\n".join(week[:WEEK_LINES]) + "\n")
+    write_config(fresh)
+    files = [str(f) for f in project_files(fresh)]
+    timing, copies = {}, {"fresh": fresh}
+    previous = fresh
+    for step, args in (
+        ("ingest", ["ingest", *files]),
+        ("index", ["index"]),
+        ("train", ["train"]),
+        ("digest", ["digest", *WINDOW]),
+    ):
+        copy = root / step
+        shutil.copytree(previous, copy, symlinks=True)
+        timing[step] = run(copy, *args)
+        copies[step] = previous = copy
+    # An older, different digest of the same week (5 proposals, not 10): the pair a killed
+    # digest run must leave whole if it does not leave the new one.
+    older = root / "older-digest"
+    shutil.copytree(copies["train"], older, symlinks=True)
+    run(older, "digest", *WINDOW, env={"LITRADAR_DIGEST__SIZE": "5"})
+    copies["older-digest"] = older
+    first, second = project_files(fresh)
+    return {
+        "copies": copies,
+        "timing": timing,
+        "files": files,
+        "after_first_file": len(distinct_papers(first)),
+        "papers": len(distinct_papers(first) | distinct_papers(second)),
+    }
+
+
+def delays(step: str, stages: dict) -> list[float]:
+    """Moments in the command's work as the reference run took it, every other one in its
+    last third, where the files are written (seeded)."""
+    rng = random.Random(f"{SEED}:{step}")
+    took = stages["timing"][step]
+    return [
+        rng.uniform(0.0, took) if n % 2 == 0 else rng.uniform(took * 0.67, took)
+        for n in range(KILLS[step])
+    ]
+
+
+def report(step: str, stages: dict, landed: int, states: Counter) -> None:
+    shown = ", ".join(f"{state}: {n}" for state, n in sorted(states.items()))
+    print(f"\nfault injection, {step}: {KILLS[step]} kill -9 (seed {SEED}) within its "
+          f"{stages['timing'][step]:.1f} s, {landed} while it ran; found after the kill: {shown}; "
+          "every re-run whole")  # fmt: skip
+
+
+# what must hold -----------------------------------------------------------------------------
+
+
+def store_state(project: Path) -> tuple[str, int]:
+    """SQLite's own integrity check, then (check result, number of papers)."""
+    path = project / "index" / "litradar.sqlite"
+    if not path.exists():
+        return "no store", 0
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'papers'").fetchone():
+            return "no tables yet", 0
+        return "ok", db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+
+
+def assert_no_duplicates(project: Path, expected: int) -> None:
+    with sqlite3.connect(project / "index" / "litradar.sqlite") as db:
+        total, ids, titles = db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT arxiv_id), COUNT(DISTINCT title_key) FROM papers"
+        ).fetchone()
+        provenance = db.execute("SELECT COUNT(*) FROM provenance").fetchone()[0]
+    assert total == ids == expected
+    assert titles >= expected - 5  # a few different papers share a title; none twice by a crash
+    assert provenance >= total
+
+
+def assert_index_is_the_store(project: Path) -> None:
+    with Store.open(project / "index" / "litradar.sqlite") as store:
+        papers = store.papers()
+        cached = store.cached_embeddings("hashing", [p.text_sha for p in papers])
+    index = PaperIndex.load(project / "index", "hashing")
+    assert index is not None
+    ids = sorted(int(i) for i in faiss.vector_to_array(index.index.id_map))
+    assert ids == sorted(p.store_id for p in papers)
+    expected = content_fingerprint([p.store_id for p in papers], [p.text_sha for p in papers])
+    assert index.fingerprint == expected
+    for paper in papers[:: max(1, len(papers) // 20)]:
+        assert (index.index.reconstruct(paper.store_id) == cached[paper.text_sha]).all()
+
+
+def proposals_of_pair(project: Path) -> tuple[list[str], list[str]] | None:
+    """The proposals as the markdown and as the JSON of the pair a reader gets."""
+    digests = project / "digests"
+    if not (digests / f"{NAME}.md").exists():
+        return None
+    markdown, document = read_digest(digests, NAME)
+    in_markdown = sorted(e.arxiv_id for e in parse_list(markdown).papers)
+    in_json = sorted(p["arxiv_id"] for p in json.loads(document)["papers"] if p["proposed"])
+    shown = [(digests / f"{NAME}.{s}").resolve().parent for s in ("md", "json")]
+    assert shown[0] == shown[1]  # the two files a user opens are of one generation too
+    return in_markdown, in_json
+
+
+def assert_no_leftovers(folder: Path) -> None:
+    left = [p.name for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    assert left == [], left
+    generations = folder / GENERATIONS
+    if generations.is_dir():
+        linked = {os.readlink(p) for p in folder.iterdir() if p.is_symlink()}
+        unlinked = [
+            g.name for g in generations.iterdir() if f"{GENERATIONS}/{g.name}" not in linked
+        ]
+        assert unlinked == [], unlinked
+
+
+def digest_document(project: Path) -> dict:
+    document = json.loads(read_digest(project / "digests", NAME)[1])
+    document.pop("generated_at")
+    return document
+
+
+# the kills ----------------------------------------------------------------------------------
+
+
+def test_kill_ingest_then_rerun(stages: dict, tmp_path: Path):
+    whole_files = {0, stages["after_first_file"], stages["papers"]}
+    states, landed = Counter(), 0
+    for n, delay in enumerate(delays("ingest", stages)):
+        args = ["ingest", *stages["files"]]
+        project, hit = run_and_kill(stages, "fresh", tmp_path / f"{n}", args, delay)
+        landed += hit
+        state, count = store_state(project)
+        assert count in whole_files, (delay, count)  # each file is one transaction
+        states[state if state != "ok" else f"{count} papers"] += 1
+        run(project, "ingest", *stages["files"])
+        assert_no_duplicates(project, stages["papers"])
+        if n == 0:
+            again = litradar(project, "ingest", *stages["files"])
+            assert "0 added, 0 updated" in again.communicate()[0]  # a third run: no change
+    report("ingest", stages, landed, states)
+
+
+def test_kill_index_then_rerun(stages: dict, tmp_path: Path):
+    states, landed = Counter(), 0
+    for n, delay in enumerate(delays("index", stages)):
+        project, hit = run_and_kill(stages, "ingest", tmp_path / f"{n}", ["index"], delay)
+        landed += hit
+        assert store_state(project) == ("ok", stages["papers"])
+        with Store.open(project / "index" / "litradar.sqlite") as store:
+            cached = len(store.cached_embeddings("hashing", [p.text_sha for p in store.papers()]))
+        built = PaperIndex.paths(project / "index", "hashing")[1].exists()
+        states["index built" if built else f"{cached} embeddings cached"] += 1
+        run(project, "index")
+        assert_index_is_the_store(project)
+        assert_no_leftovers(project / "index")
+    report("index", stages, landed, states)
+
+
+def test_kill_train_then_rerun(stages: dict, tmp_path: Path):
+    reference = json.loads((stages["copies"]["train"] / "classifiers" / "metrics.json").read_text())
+    states, landed = Counter(), 0
+    for n, delay in enumerate(delays("train", stages)):
+        # models of an earlier train exist: the kill may land between their files
+        project, hit = run_and_kill(stages, "train", tmp_path / f"{n}", ["train"], delay)
+        landed += hit
+        assert store_state(project) == ("ok", stages["papers"])
+        states["killed" if any(project.glob("classifiers/.*.tmp")) else "no temporary"] += 1
+        run(project, "train")
+        load_models(project / "classifiers", "hashing")
+        metrics = json.loads((project / "classifiers" / "metrics.json").read_text())
+        assert metrics["relevance"] == reference["relevance"]
+        assert metrics["placement"] == reference["placement"]
+        assert_no_leftovers(project / "classifiers")
+    report("train", stages, landed, states)
+
+
+def test_kill_digest_then_rerun(stages: dict, tmp_path: Path):
+    reference = digest_document(stages["copies"]["digest"])
+    states, landed = Counter(), 0
+    for n, delay in enumerate(delays("digest", stages)):
+        args = ["digest", *WINDOW]
+        project, hit = run_and_kill(stages, "older-digest", tmp_path / f"{n}", args, delay)
+        landed += hit
+        in_markdown, in_json = proposals_of_pair(project)
+        assert in_markdown == in_json  # both files of one run
+        states[f"{len(in_json)}-proposal pair"] += 1
+        run(project, "digest", *WINDOW)
+        assert proposals_of_pair(project)[0] == sorted(
+            p["arxiv_id"] for p in reference["papers"] if p["proposed"]
+        )
+        assert digest_document(project) == reference
+        assert_no_leftovers(project / "digests")
+    report("digest", stages, landed, states)
