@@ -152,3 +152,10 @@ def test_a_binary_list_file_is_one_line(tmp_path: Path):
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe")
     with pytest.raises(LitradarError, match="is not UTF-8 text"):
         load_list(path)
+
+
+def test_an_entity_in_a_title_stays_text():
+    """Found by tests/test_properties.py: '&commat;user' rendered as a mention on GitHub."""
+    assert escape_markdown("&commat;octocat &amp; Q&A &#64;x") == (
+        "\\&commat;octocat \\&amp; Q&A &\\#64;x"
+    )

@@ -45,6 +45,7 @@ _MONTHS = {
     )
 }
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_ENTITY_START = re.compile(r"&(?=#?\w+;)")
 
 
 @dataclass(frozen=True)
@@ -127,8 +128,10 @@ def arxiv_id_from_url(url: str) -> str | None:
 
 
 def escape_markdown(text: str) -> str:
-    """Untrusted text (a paper's title) as inert markdown on one line."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """Untrusted text (a paper's title) as inert markdown on one line. An `&` that would
+    start an entity is escaped too: '&#64;user' must not come out as a mention."""
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _ENTITY_START.sub(r"\\&", escaped)
 
 
 def github_repo_in(text: str) -> str | None:

@@ -83,8 +83,10 @@ def clean_text(text: str) -> str:
 
 
 def collapse_whitespace(text: str) -> str:
-    """Bulk metadata wraps titles and abstracts with hard newlines; they carry no meaning."""
-    return " ".join(text.split())
+    """Bulk metadata wraps titles and abstracts with hard newlines; they carry no meaning.
+    Control characters go too, so that a source's check for an empty title sees what the
+    Paper record will hold (a title of one BEL is empty)."""
+    return " ".join(clean_text(text).split())
 
 
 def title_key(title: str) -> str:
