@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.text_svm import TfidfSvm
@@ -50,6 +48,10 @@ class RelevanceModel:
         on_list: np.ndarray | None = None,
     ) -> RelevanceModel:
         """`on_list` marks positives on the list itself (not only cited by the survey)."""
+        # Imported here: loading a trained model (find) should not import scikit-learn.
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.model_selection import StratifiedKFold
+
         y = np.asarray(y, dtype=int)
         on_list = np.ones(len(y), dtype=bool) if on_list is None else np.asarray(on_list, bool)
         if y.sum() < 2 or (y == 0).sum() < 2:

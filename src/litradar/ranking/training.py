@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
-from sklearn.metrics import average_precision_score, precision_score, recall_score
 
 from litradar.paper import Paper
 from litradar.ranking.labels import Labels
@@ -67,6 +66,8 @@ def fit_placement(
 
 
 def relevance_metrics(model: RelevanceModel, y: np.ndarray) -> dict:
+    from sklearn.metrics import average_precision_score, precision_score, recall_score
+
     proba = model.proba_from_score(model.oof_scores_)
     predicted = (proba >= 0.5).astype(int)
     return {
