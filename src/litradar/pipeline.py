@@ -11,11 +11,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
 
+import numpy as np
+
 from litradar.awesome_list import load_list
 from litradar.config import Config
-from litradar.embed import TextEncoder, embed_papers, embed_query, encoder_for
+from litradar.embed import (
+    HashingEncoder,
+    SentenceTransformerEncoder,
+    TextEncoder,
+    embed_papers,
+    embed_query,
+    embed_store,
+    encoder_for,
+)
 from litradar.errors import LitradarError
-from litradar.index import PaperIndex, content_fingerprint
+from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.labels import (
@@ -44,6 +54,20 @@ EncoderFactory = Callable[[Config], TextEncoder]
 def default_encoder(config: Config) -> TextEncoder:
     embedding = config.embedding
     return encoder_for(embedding.model, device=embedding.device, batch_size=embedding.batch_size)
+
+
+def query_encoder(config: Config) -> TextEncoder:
+    """For one query: the model's ONNX export beside the index (no torch, see
+    litradar.query_encoder) when `litradar index` made one, else the model itself."""
+    if config.embedding.model == HashingEncoder.name:
+        return HashingEncoder()
+    from litradar.query_encoder import OnnxEncoder
+
+    return OnnxEncoder.load(config.data_dir, config.embedding.model) or default_encoder(config)
+
+
+def index_settings(config: Config) -> IndexSettings:
+    return IndexSettings(**config.index.model_dump())
 
 
 @dataclass
@@ -91,27 +115,86 @@ def ingest_files(
 class IndexReport:
     papers: int
     embedded_now: int
-    rebuilt: bool
+    rebuilt: bool  # the index changed (built, or grown)
+    action: str = "up to date"  # "built", "grown" or "up to date"
+    added: int = 0  # vectors added to (or replaced in) the index
 
 
 def update_index(
     config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
 ) -> IndexReport:
-    """Embed what is new, rebuild the FAISS index only when the store's content changed."""
+    """Embed what is new (committed a chunk at a time), then bring the FAISS index to what
+    the store holds: add new papers, replace changed ones, rebuild only when it must (no
+    index yet, a damaged one, or its size calls for another kind of index)."""
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
+    settings = index_settings(config)
     with Store.open(config.store_path) as store:
-        papers = store.papers()
-        if not papers:
+        if store.count() == 0:
             raise LitradarError("the store is empty: run 'litradar ingest FILE' first")
-        ids = [p.store_id or 0 for p in papers]
-        content = content_fingerprint(ids, [p.text_sha for p in papers])
-        existing = PaperIndex.load(config.data_dir, encoder.name)
-        vectors, embedded_now = embed_papers(store, papers, encoder, reporter)
-    if existing is not None and existing.fingerprint == content:
-        return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=False)
-    PaperIndex.build(encoder.name, ids, vectors, content).save(config.data_dir)
-    return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=True)
+        embedded_now = embed_store(store, encoder, reporter, config.embedding.chunk_size)
+        ids, shas = store.index_entries(encoder.name)
+        _ensure_query_encoder(config, encoder, store, ids, reporter)
+        content = content_fingerprint(ids.tolist(), shas)
+        try:
+            existing = PaperIndex.load(config.data_dir, encoder.name, mmap=False)
+            if existing is not None:
+                existing.load_entries()
+        except IndexDamaged as exc:
+            reporter.warn(f"{str(exc).split(';')[0]}; rebuilding it from the store")
+            existing = None
+        if existing is not None and existing.fingerprint == content:
+            return IndexReport(len(ids), embedded_now, rebuilt=False)
+        if existing is None or existing.needs_rebuild(len(ids), settings):
+            with reporter.track(f"building the index of {len(ids)} papers", None):
+                index = _build_from_store(store, encoder.name, ids, shas, content, settings)
+            action, added = "built", index.size
+        else:
+            remove, add = existing.changes(ids, shas)
+            added = existing.apply(
+                remove, store.paper_vectors(encoder.name, add.tolist()), ids, shas, content
+            )
+            index, action = existing, "grown"
+    index.save(config.data_dir)
+    return IndexReport(len(ids), embedded_now, rebuilt=True, action=action, added=added)
+
+
+def _build_from_store(
+    store: Store,
+    model: str,
+    ids: np.ndarray,
+    shas: list[str],
+    content: str,
+    settings: IndexSettings,
+) -> PaperIndex:
+    chunks = list(store.paper_vectors(model))
+    if not chunks:
+        raise LitradarError("nothing to index: no paper has an embedding")
+    held = np.concatenate([c[0] for c in chunks])
+    vectors = np.vstack([c[1] for c in chunks])
+    sha_of = dict(zip(ids.tolist(), shas, strict=True))
+    held_shas = [sha_of[i] for i in held.tolist()]
+    return PaperIndex.build(model, held, vectors, content, held_shas, settings)
+
+
+def _ensure_query_encoder(
+    config: Config, encoder: TextEncoder, store: Store, ids: np.ndarray, reporter: Reporter
+) -> None:
+    """Export the model for torch-free queries once (torch is loaded here anyway, or is
+    loaded this once), checked against the model on up to 64 of the store's papers."""
+    from litradar.query_encoder import export_ready
+
+    if not isinstance(encoder, SentenceTransformerEncoder):
+        return
+    if export_ready(config.data_dir, encoder.name):
+        return
+    sample = ids[:: max(1, len(ids) // 64)][:64].tolist()
+    texts = [p.text for p in store.by_store_ids(sample).values()]
+    with reporter.track("exporting the query encoder to ONNX", None):
+        try:
+            encoder.export_for_queries(config.data_dir, texts)
+        except Exception as exc:  # find still works, with torch: say so, do not fail
+            reporter.warn(f"find will load torch: the ONNX export failed ({exc})")
 
 
 def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Labels, list[str]]:
@@ -215,8 +298,8 @@ def find(
 ) -> list[FindHit]:
     if not query.strip():
         raise LitradarError("empty query")
-    encoder = encoder or default_encoder(config)
-    index = PaperIndex.load(config.data_dir, encoder.name)
+    encoder = encoder or query_encoder(config)
+    index = PaperIndex.load(config.data_dir, encoder.name, nprobe=config.index.nprobe)
     if index is None or index.size == 0:
         raise LitradarError(
             "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"

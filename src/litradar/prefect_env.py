@@ -13,6 +13,8 @@ _DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the server's analytics host look-up
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",  # 2 loaded cores need longer
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    # litradar's own progress lines (one per embedded chunk) in the flow run's log.
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "litradar",
 }
 
 
