@@ -174,11 +174,13 @@ def backfill(
         err.print(f"[red]error:[/red] no such file: {escape(str(snapshot))}")
         raise typer.Exit(1)
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
-    from litradar.prefect_env import configure_prefect
+    from litradar.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()
+    server_ready = start_temporary_server()
     from litradar.flows.backfill import run_backfill
 
+    _guard(server_ready)
     result = _guard(
         lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
     )
@@ -243,12 +245,19 @@ def print_taxonomy_metrics(taxonomy: dict) -> None:
 
 
 @app.command()
-def train(config: ConfigOption = None) -> None:
+def train(
+    force: Annotated[
+        bool, typer.Option(help="Train even when nothing training reads has changed.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
     """Fit the relevance and placement models from the list and the survey; print metrics."""
     from litradar.pipeline import train as train_step
 
     cfg = _config(config)
-    metrics = _guard(lambda: train_step(cfg, reporter=RichReporter(err)))
+    metrics = _guard(lambda: train_step(cfg, reporter=RichReporter(err), force=force))
+    if metrics.get("unchanged"):
+        out.print("models up to date: nothing they learn from changed (--force retrains)")
     print_metrics(metrics)
     out.print(f"saved to {cfg.classifiers_dir}")
 
@@ -429,11 +438,14 @@ def run(
     cfg = _config(config)
     start, end = _window(since, until)
     _guard(lambda: preflight(cfg))
-    from litradar.prefect_env import configure_prefect
+    from litradar.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()
-    from litradar.flows.weekly import weekly
+    server_ready = start_temporary_server()
+    from litradar.flows.weekly import warm_up, weekly
 
+    warm_up()
+    _guard(server_ready)
     result = _guard(lambda: weekly(config_path=cfg_path(cfg, config), since=start, until=end))
     out.print(
         f"weekly run done: {result['ingest']['added']} papers added, "

@@ -6,6 +6,8 @@ the Prefect flow both call these; neither holds logic of its own.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -25,6 +27,7 @@ from litradar.embed import (
     encoder_for,
 )
 from litradar.errors import LitradarError
+from litradar.files import atomic_write_text
 from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
@@ -34,7 +37,7 @@ from litradar.ranking.labels import (
     collect_labels,
     load_survey_citations,
 )
-from litradar.ranking.model_files import load_models, save_models
+from litradar.ranking.model_files import load_metrics, load_models, save_models
 from litradar.ranking.scoring import score_papers
 from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import TrainingSet, fit_taxonomy, train_models
@@ -230,11 +233,53 @@ def training_set(
     return TrainingSet.build(papers, vectors, labels), labels
 
 
+TRAINING_INPUTS = "training_inputs.sha256"
+
+
+def training_fingerprint(config: Config, model: str) -> str:
+    """What training reads: the list, the survey, the taxonomy, the section mapping, the
+    maintainer's decisions and tags, every stored paper's text, the embedding model and
+    litradar's version. Equal fingerprints train equal models."""
+    from litradar import __version__
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    add("litradar", __version__.encode())
+    add("model", model.encode())
+    for label, path in (
+        ("list", config.list_path),
+        ("survey", config.survey_bibliography_path),
+        ("taxonomy", config.taxonomy_path),
+    ):
+        add(label, path.read_bytes() if path is not None and path.is_file() else b"")
+    add("sections", json.dumps(config.ranking.survey_sections, sort_keys=True).encode())
+    with Store.open(config.store_path) as store:
+        ids, shas = store.index_entries(model)
+        add("papers", content_fingerprint(ids.tolist(), shas).encode())
+        decisions = [(d["key"], d["relevant"], d["section"]) for d in store.labels()]
+        tags = [(t["key"], t["dimension"], t["class_name"]) for t in store.tag_labels()]
+    add("labels", json.dumps([decisions, sorted(tags)]).encode())
+    return digest.hexdigest()
+
+
 def train(
-    config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
+    config: Config,
+    encoder: TextEncoder | None = None,
+    reporter: Reporter | None = None,
+    force: bool = False,
 ) -> dict:
+    """Fit and save the models, and return their metrics. When nothing training reads has
+    changed since the saved models were trained (see training_fingerprint), the saved
+    metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
+    marker = config.classifiers_dir / TRAINING_INPUTS
+    fingerprint = training_fingerprint(config, encoder.name)
+    if not force and _trained_on(config, encoder.name) == fingerprint:
+        return load_metrics(config.classifiers_dir) | {"unchanged": True}
     data, labels = training_set(config, encoder, reporter)
     if data.y.sum() < 2:
         raise LitradarError(
@@ -250,8 +295,20 @@ def train(
             tax_labels = taxonomy_labels(config, taxonomy)
             weak = title_labels(taxonomy, data.papers)
             models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy, weak)
+    marker.unlink(missing_ok=True)  # a kill while saving leaves no claim of being current
     save_models(config.classifiers_dir, models, metrics)
+    atomic_write_text(marker, fingerprint + "\n")
     return metrics
+
+
+def _trained_on(config: Config, model: str) -> str | None:
+    """The fingerprint the saved models were trained on, if they are whole and loadable."""
+    marker = config.classifiers_dir / TRAINING_INPUTS
+    try:
+        load_models(config.classifiers_dir, model)
+        return marker.read_text(encoding="utf-8").strip()
+    except (OSError, LitradarError):
+        return None
 
 
 def load_configured_taxonomy(config: Config) -> Taxonomy | None:

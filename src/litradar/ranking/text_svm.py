@@ -46,7 +46,10 @@ class TfidfSvm:
         row = self.vectorizer_.transform([text]).tocoo()
         contributions = row.data * self.coef_[row.col]
         order = np.argsort(-contributions)[:n]
-        vocab = self.vectorizer_.get_feature_names_out()
+        # Built once: sklearn rebuilds the whole 20,000-term array on every call (4 s a digest).
+        if "_feature_names" not in self.__dict__:
+            self._feature_names = self.vectorizer_.get_feature_names_out()
+        vocab = self._feature_names
         return [
             (str(vocab[row.col[i]]), float(contributions[i])) for i in order if contributions[i] > 0
         ]
