@@ -126,14 +126,13 @@ def backfill(
     categories: list[str] | None = None,
     since: date | None = None,
     threads: int | None = None,
-    chunk_size: int = 256,
 ) -> dict:
     """Stream `snapshot` into the store, embed on Dask, grow the index."""
     cfg = load_config(Path(config_path) if config_path else None)
     wanted = cfg.sources.categories if categories is None else categories
     keep = SnapshotFilter(frozenset(wanted), since)
     stored = store_snapshot(config_path, Path(snapshot), keep)
-    embedded = embed_missing(config_path, threads, chunk_size)
+    embedded = embed_missing(config_path, threads, cfg.embedding.chunk_size)
     with Store.open(cfg.store_path) as store:
         empty = store.count() == 0
     if empty:  # nothing passed the filter, and nothing was there before

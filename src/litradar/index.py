@@ -73,7 +73,10 @@ def content_fingerprint(ids: list[int], shas: list[str]) -> str:
 
 def short_hashes(shas: list[str]) -> np.ndarray:
     """The first 64 bits of each text hash: enough to notice a changed text."""
-    return np.array([int(s[:16], 16) if s else 0 for s in shas], dtype=np.uint64)
+    if not shas:
+        return np.zeros(0, dtype=np.uint64)
+    prefixes = "".join(s[:16].rjust(16, "0") for s in shas)
+    return np.frombuffer(bytes.fromhex(prefixes), dtype=">u8").astype(np.uint64)
 
 
 @dataclass
@@ -143,13 +146,17 @@ class PaperIndex:
 
     def changes(self, ids: np.ndarray, shas: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(ids to remove, ids to add) to make this index hold exactly `ids` with these texts."""
+        ids = np.asarray(ids, dtype=np.int64)
         hashes = short_hashes(shas)
-        held = dict(zip(self.entry_ids.tolist(), self.entry_hashes.tolist(), strict=True))
-        wanted = dict(zip(ids.tolist(), hashes.tolist(), strict=True))
-        changed = [i for i, h in wanted.items() if i in held and held[i] != h]
-        gone = [i for i in held if i not in wanted]
-        new = [i for i in wanted if i not in held]
-        return (np.array(gone + changed, dtype=np.int64), np.array(new + changed, dtype=np.int64))
+        order = np.argsort(self.entry_ids)
+        held, held_hashes = self.entry_ids[order], self.entry_hashes[order]
+        if len(held) == 0:
+            return np.zeros(0, dtype=np.int64), ids
+        at = np.minimum(np.searchsorted(held, ids), len(held) - 1)
+        present = held[at] == ids
+        changed = ids[present & (held_hashes[at] != hashes)]
+        gone = held[~np.isin(held, ids)]
+        return np.concatenate([gone, changed]), np.concatenate([ids[~present], changed])
 
     def apply(
         self,
