@@ -65,10 +65,8 @@ def _slug(model: str) -> str:
 
 
 def content_fingerprint(ids: list[int], shas: list[str]) -> str:
-    digest = hashlib.sha256()
-    for store_id, sha in sorted(zip(ids, shas, strict=True)):
-        digest.update(f"{store_id}:{sha};".encode())
-    return digest.hexdigest()
+    pairs = sorted(zip(ids, shas, strict=True))
+    return hashlib.sha256("".join(f"{i}:{sha};" for i, sha in pairs).encode()).hexdigest()
 
 
 def short_hashes(shas: list[str]) -> np.ndarray:

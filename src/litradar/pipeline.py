@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -140,14 +141,16 @@ def update_index(
         _ensure_query_encoder(config, encoder, store, ids, reporter)
         content = content_fingerprint(ids.tolist(), shas)
         try:
-            existing = PaperIndex.load(config.data_dir, encoder.name, mmap=False)
+            # Mapped first (cheap at any size): an index that is up to date is not read.
+            existing = PaperIndex.load(config.data_dir, encoder.name)
+            if existing is not None and existing.fingerprint == content:
+                return IndexReport(len(ids), embedded_now, rebuilt=False)
             if existing is not None:
+                existing = PaperIndex.load(config.data_dir, encoder.name, mmap=False)
                 existing.load_entries()
         except IndexDamaged as exc:
             reporter.warn(f"{str(exc).split(';')[0]}; rebuilding it from the store")
             existing = None
-        if existing is not None and existing.fingerprint == content:
-            return IndexReport(len(ids), embedded_now, rebuilt=False)
         if existing is None or existing.needs_rebuild(len(ids), settings):
             with reporter.track(f"building the index of {len(ids)} papers", None):
                 index = _build_from_store(store, encoder.name, ids, shas, content, settings)
@@ -198,6 +201,7 @@ def _ensure_query_encoder(
             encoder.export_for_queries(config.data_dir, texts)
         except Exception as exc:  # find still works, with torch: say so, do not fail
             reporter.warn(f"find will load torch: the ONNX export failed ({exc})")
+            logging.getLogger("litradar.index").warning(f"the ONNX export failed: {exc}")
 
 
 def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Labels, list[str]]:
