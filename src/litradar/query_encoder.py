@@ -87,15 +87,20 @@ class OnnxEncoder:
     def encode(
         self, texts: Sequence[str], progress: Callable[[int], None] | None = None
     ) -> np.ndarray:
+        # Longest first, as sentence-transformers does, so a batch pads little.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
         chunks = [np.zeros((0, self.dim), dtype=np.float32)]
         for start in range(0, len(texts), 32):
-            batch = [t.strip() for t in texts[start : start + 32]]
+            batch = [texts[i].strip() for i in order[start : start + 32]]
             if self._lower:
                 batch = [t.lower() for t in batch]
             chunks.append(self._encode_batch(batch))
             if progress:
                 progress(len(batch))
-        return np.vstack(chunks)
+        vectors = np.vstack(chunks)
+        result = np.empty_like(vectors)
+        result[order] = vectors
+        return result
 
     def _encode_batch(self, texts: list[str]) -> np.ndarray:
         encodings = self._tokenizer.encode_batch(texts)
