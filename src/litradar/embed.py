@@ -109,12 +109,15 @@ class SentenceTransformerEncoder:
             progress(len(texts))
         return vectors
 
-    def export_for_queries(self, data_dir: Path, check_texts: Sequence[str]) -> float:
+    def export_for_queries(
+        self, data_dir: Path, check_texts: Sequence[str], reference: np.ndarray | None = None
+    ) -> float:
         """Export the model to ONNX beside the index so `find` needs no torch; returns the
-        smallest cosine to this encoder on `check_texts` (see litradar.query_encoder)."""
+        smallest cosine to this encoder on `check_texts`, whose vectors by this encoder are
+        `reference` if known (see litradar.query_encoder)."""
         from litradar.query_encoder import export_query_encoder
 
-        return export_query_encoder(self._load(), self.name, data_dir, check_texts)
+        return export_query_encoder(self._load(), self.name, data_dir, check_texts, reference)
 
 
 class HashingEncoder:

@@ -187,18 +187,21 @@ def _ensure_query_encoder(
     config: Config, encoder: TextEncoder, store: Store, ids: np.ndarray, reporter: Reporter
 ) -> None:
     """Export the model for torch-free queries once (torch is loaded here anyway, or is
-    loaded this once), checked against the model on up to 64 of the store's papers."""
+    loaded this once), checked against the stored vectors of up to 16 of the store's
+    papers and against the model on a few short queries."""
     from litradar.query_encoder import export_ready
 
     if not isinstance(encoder, SentenceTransformerEncoder):
         return
     if export_ready(config.data_dir, encoder.name):
         return
-    sample = ids[:: max(1, len(ids) // 64)][:64].tolist()
-    texts = [p.text for p in store.by_store_ids(sample).values()]
+    sample = store.by_store_ids(ids[:: max(1, len(ids) // 16)][:16].tolist()).values()
+    known = store.cached_embeddings(encoder.name, [p.text_sha for p in sample])
+    papers = [p for p in sample if p.text_sha in known]
+    reference = np.vstack([known[p.text_sha] for p in papers]) if papers else None
     with reporter.track("exporting the query encoder to ONNX", None):
         try:
-            encoder.export_for_queries(config.data_dir, texts)
+            encoder.export_for_queries(config.data_dir, [p.text for p in papers], reference)
         except Exception as exc:  # find still works, with torch: say so, do not fail
             reporter.warn(f"find will load torch: the ONNX export failed ({exc})")
             logging.getLogger("litradar.index").warning(f"the ONNX export failed: {exc}")

@@ -128,10 +128,27 @@ def _plain_mean_pooling(model) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def export_query_encoder(model, name: str, data_dir: Path, check_texts: Sequence[str]) -> float:  # type: ignore[no-untyped-def]
+# Queries are short; the stored texts the export is also checked on are abstracts.
+_CHECK_QUERIES = [
+    "sparse autoencoders",
+    "attention heads hallucination in LLaVA",
+    "probing CLIP for compositionality",
+    "causal tracing of factual recall in vision-language models",
+]
+
+
+def export_query_encoder(  # type: ignore[no-untyped-def]
+    model,
+    name: str,
+    data_dir: Path,
+    check_texts: Sequence[str],
+    reference: np.ndarray | None = None,
+) -> float:
     """Export `model` (a loaded SentenceTransformer) beside the index and check it against
-    the torch encoder on `check_texts`. Returns the smallest cosine; the export is kept
-    only when that is at least MIN_COSINE (else ValueError, and find keeps using torch)."""
+    the torch encoder on `check_texts` (whose vectors by the model are `reference`, when
+    the store has them already) and a few short queries. Returns the smallest cosine; the
+    export is kept only when that is at least MIN_COSINE (else ValueError, and find keeps
+    using torch)."""
     import torch
 
     if not _plain_mean_pooling(model):
@@ -194,15 +211,20 @@ def export_query_encoder(model, name: str, data_dir: Path, check_texts: Sequence
             "pad_token": str(tok.pad_token or "[PAD]"),
         }
         (tmp / _CONFIG).write_text(json.dumps(config, indent=2), encoding="utf-8")
-        texts = list(check_texts) or ["a query about sparse autoencoders in CLIP"]
-        onnx_vectors = OnnxEncoder(tmp, config).encode(texts)
+        texts = list(check_texts)
+        fresh = texts if reference is None else []
+        onnx_vectors = OnnxEncoder(tmp, config).encode([*texts, *_CHECK_QUERIES])
         torch_vectors = model.encode(
-            texts,
+            [*fresh, *_CHECK_QUERIES],
             batch_size=32,
             normalize_embeddings=True,
             convert_to_numpy=True,
             show_progress_bar=False,
         )
+        if reference is not None:
+            torch_vectors = np.vstack(
+                [np.asarray(reference).reshape(-1, config["dim"]), torch_vectors]
+            )
         cosine = float(np.min(np.sum(onnx_vectors * torch_vectors, axis=1)))
         if cosine < MIN_COSINE:
             raise ValueError(f"ONNX export differs from torch (cosine {cosine:.5f})")
