@@ -63,8 +63,17 @@ def test_digest_proposes_list_formatted_entries_and_lists_every_paper_in_json(bu
     scores = [p["relevance"] for p in papers]
     assert scores == sorted(scores, reverse=True)
     proposed = [p for p in papers if p["proposed"]]
-    assert len(proposed) == 10 and not any(p["on_list"] for p in proposed)
-    assert {p["rank"] for p in proposed} == set(range(1, 11))
+    # what clears the models' threshold, best first, at most `size` (10 in the tests)
+    candidates = [p for p in papers if not p["on_list"]]
+    threshold = document["threshold"]
+    assert 0 < threshold < 1
+    assert proposed == [p for p in candidates if p["relevance"] >= threshold][:10]
+    assert 1 <= len(proposed) <= 10 and not any(p["on_list"] for p in proposed)
+    assert document["held_back"] == 10 - len(proposed)
+    # the best of the rest are shown near the cut, not proposed
+    near = [p for p in papers if p["near_cut"]]
+    assert near == [p for p in candidates if not p["proposed"]][:5]
+    assert "## Near the cut (not proposed)" in md
     # the markdown's entries are in the list's own format, each under its predicted section
     parsed = parse_list(md)
     assert sorted(e.arxiv_id for e in parsed.papers) == sorted(p["arxiv_id"] for p in proposed)

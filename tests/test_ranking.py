@@ -50,7 +50,9 @@ def test_relevant_papers_score_above_the_rest(trained):
     scores = models.relevance.score([p.text for p in data.papers], data.embeddings)
     assert scores[data.y == 1].mean() > scores[data.y == 0].mean() + 1.0
     rel = metrics["relevance"]
-    assert rel["positives"] == int(data.y.sum()) and rel["negatives"] == int((data.y == 0).sum())
+    in_scope = models.relevance.in_scope(data.papers, data.scope_labels)
+    assert rel["positives"] == int(in_scope.sum()) and rel["negatives"] == int((~in_scope).sum())
+    assert 0 < rel["threshold"] < 1
     assert 0 < rel["average_precision"] <= 1
     assert set(metrics["placement"]["per_section"]) == set(models.placement.classes_)
 

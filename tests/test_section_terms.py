@@ -13,7 +13,9 @@ from litradar.taxonomy import load_taxonomy
 from tests.conftest import ROOT, make_paper
 
 SECTIONS = ["Linear Probing", "Neuron Analysis", "Tool"]
-TERMS = SectionTerms({"Linear Probing": ["probing", "probe"], "Neuron Analysis": ["neuron"]})
+TERMS = SectionTerms(
+    {"Linear Probing": ["probing", "probe"], "Neuron Analysis": ["neuron"]}, abstract_weight=0.3
+)
 
 
 def test_a_term_in_the_title_counts_fully_in_the_abstract_less_and_case_is_ignored():

@@ -213,7 +213,7 @@ def test_a_store_of_schema_1_is_upgraded_in_place_with_its_ids(tmp_path: Path):
         store.upsert([s2_paper(title="Old title - a study long enough", doi=None)])
         assert store.count() == 1 and store.papers()[0].venue == "CVPR"
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_later_record_fills_an_abstract_the_first_one_lacked(tmp_path: Path):

@@ -156,7 +156,7 @@ def test_train_reports_per_class_metrics_and_tags_reach_digest_and_find(indexed_
     assert set(tags) == {"model", "technique", "application"}
     assert all(0.0 <= p <= 1.0 for ranked in tags.values() for _, p in ranked)
     markdown = (project / "digests" / "2025-W11.md").read_text()
-    assert "  tags: " in markdown and " / " in markdown and "(led by " in markdown
+    assert "  tags: " in markdown and " / " in markdown and "weaker half: " in markdown
     # Placement says where a paper names its section's technique (taxonomy.toml terms).
     named = [p for p in document["papers"] if p["section_named"]]
     assert named and all(p["section_named"][0] in ("title", "abstract") for p in named)

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from litradar.config import Config, load_config
 from litradar.errors import LitradarError
+from litradar.files import atomic_write_text
 from litradar.progress import RichReporter
 
 app = typer.Typer(
@@ -313,17 +314,7 @@ def find(
     hits = _guard(lambda: find_step(cfg, query, k=k, since=start))
     if as_json:
         for hit in hits:
-            record = {
-                "score": round(hit.score, 4),
-                "arxiv_id": hit.paper.arxiv_id,
-                "date": hit.paper.first_version_date.isoformat(),
-                "title": hit.paper.title,
-                "url": hit.paper.abs_url,
-                "on_list": hit.on_list,
-                "section": hit.section,
-                "tags": {d: [[c, p] for c, p in ranked] for d, ranked in hit.tags.items()},
-            }
-            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+            sys.stdout.write(json.dumps(hit.as_record(), ensure_ascii=False) + "\n")
         return
     if not hits:
         out.print("no matches")
@@ -342,14 +333,39 @@ def find(
 
 @app.command()
 def evaluate(
-    week: Annotated[Path, typer.Option(help="JSON-lines file of one week of papers to rank in.")],
+    week: Annotated[
+        list[Path],
+        typer.Option(help="JSON-lines file of one week of papers to rank in (repeatable)."),
+    ],
+    judged: Annotated[
+        Path | None,
+        typer.Option(help="A judged set (weeks/<week>.jsonl, queries.jsonl) to measure with."),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write every figure to this file.")
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Leave-one-out on the list: hold out each list paper, rank it among a week's papers."""
-    from litradar.evaluation import leave_one_out
+    """Measure the proposals: leave-one-out on the list (in the first --week), and with
+    --judged, each judged week and query, against TF-IDF + linear SVM and MiniLM."""
+    from litradar.evaluation import judged_evaluation, leave_one_out, summarise
 
     cfg = _config(config)
-    result = _guard(lambda: leave_one_out(cfg, week, reporter=RichReporter(err)))
+    reporter = RichReporter(err)
+    result = _guard(lambda: leave_one_out(cfg, week[0], reporter=reporter))
+    _print_leave_one_out(result, week[0])
+    document: dict = {"leave_one_out": result}
+    if judged is not None:
+        measured = _guard(lambda: judged_evaluation(cfg, week, judged, reporter=reporter))
+        measured["summary"] = summarise(measured)
+        _print_judged(measured)
+        document["judged"] = measured
+    if json_out is not None:
+        _guard(lambda: atomic_write_text(json_out, json.dumps(document, indent=2) + "\n"))
+        out.print(f"figures written to {json_out}")
+
+
+def _print_leave_one_out(result: dict, week: Path) -> None:
     table = Table(
         title=f"leave-one-out: {result['held_out']} list papers "
         f"among {result['pool']} papers of {week.name}"
@@ -377,6 +393,52 @@ def evaluate(
             f"placement of the survey's papers the list does not hold: {survey['accuracy']} "
             f"over {survey['papers']}; TF-IDF + linear SVM: {survey_baseline.get('accuracy')}"
         )
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _print_judged(measured: dict) -> None:
+    table = Table(title=f"judged weeks (threshold {measured['threshold']:.2f})")
+    for column in ("week", "ranker", "judged 2", "ranks of 2s", "R@10", "R@15", "proposed",
+                   "precision", "nDCG@15", "section right"):  # fmt: skip
+        table.add_column(column)
+    for name, rankers in measured["weeks"].items():
+        for ranker, m in rankers.items():
+            table.add_row(
+                name, ranker, str(m["belongs"]), " ".join(map(str, m["ranks"])),
+                _figure(m["recall_at_10"]), _figure(m["recall_at_15"]), str(m["proposed"]),
+                _figure(m["precision"]), _figure(m["ndcg_at_15"]),
+                _figure(m.get("section_right")),
+            )  # fmt: skip
+    out.print(table)
+    summary = measured["summary"]
+    for ranker, m in summary["weeks"].items():
+        out.print(
+            f"{ranker}: over the weeks, R@10 {_figure(m['recall_at_10'])}, R@15 "
+            f"{_figure(m['recall_at_15'])}, precision {_figure(m['precision'])}, nDCG@15 "
+            f"{_figure(m['ndcg_at_15'])}, section right {_figure(m['section_right'])}"
+        )
+    if measured["queries"]:
+        table = Table(title="judged queries (condensed: unjudged papers dropped first)")
+        for column in ("query", "ranker", "P@5", "nDCG@10", "cond. P@5", "cond. nDCG@10",
+                       "unjudged in top 5"):  # fmt: skip
+            table.add_column(column)
+        for query, rankers in measured["queries"].items():
+            for ranker, m in rankers.items():
+                table.add_row(
+                    escape(query), ranker, _figure(m["p_at_5"]), _figure(m["ndcg_at_10"]),
+                    _figure(m["condensed_p_at_5"]), _figure(m["condensed_ndcg_at_10"]),
+                    str(m["unjudged_in_top_5"]),
+                )  # fmt: skip
+        out.print(table)
+        for ranker, m in summary["queries"].items():
+            out.print(
+                f"{ranker}: mean P@5 {_figure(m['p_at_5'])}, nDCG@10 {_figure(m['ndcg_at_10'])}"
+                f"; condensed P@5 {_figure(m['condensed_p_at_5'])}, nDCG@10 "
+                f"{_figure(m['condensed_ndcg_at_10'])}"
+            )
 
 
 @app.command()

@@ -132,7 +132,10 @@ class RankingConfig(_Strict):
 
 class DigestConfig(_Strict):
     size: int = Field(15, ge=1, le=500)
-    min_score: float = Field(0.0, ge=0.0, le=1.0)
+    # The score a paper needs to be proposed; unset: the cut-off `train` chose (the best
+    # F1 on held-out papers), so a week with four good papers proposes about four.
+    min_score: float | None = Field(None, ge=0.0, le=1.0)
+    near_cut: int = Field(5, ge=0, le=50)  # how many of the best held-back papers to show
     close_to: int = Field(3, ge=1, le=10)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -19,6 +20,7 @@ from litradar.awesome_list import (
 )
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
+from litradar.ranking.relevance import SIGNALS
 from litradar.ranking.scoring import Scored
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
@@ -51,6 +53,10 @@ class Digest:
     list_names: dict[str, str]  # arXiv id -> short name (or title) of list papers
     models_trained_at: str
     sections: list[str]
+    threshold: float = 0.0  # the score a paper needs to be proposed
+    # The best papers that did not clear it, best first: the "near the cut" block.
+    near_cut_ids: list[str] = field(default_factory=list)
+    held_back: int = 0  # of the `size` best candidates, how many the threshold held back
     sources: list[dict] = field(default_factory=list)  # the last run of each live source
     outcomes: list[dict] = field(default_factory=list)  # how earlier pull requests fared
     # Short names, summaries and second opinions by key (see litradar.assist).
@@ -69,27 +75,34 @@ def build_digest(
     since: date,
     until: date,
     size: int,
-    min_score: float,
+    threshold: float,
     models_trained_at: str,
     sources: list[dict] | None = None,
     decided: set[str] | None = None,
     outcomes: list[dict] | None = None,
+    near_cut: int = 5,
 ) -> Digest:
-    """`decided`: papers the maintainer already accepted or rejected, never proposed again."""
+    """Propose the candidates that clear `threshold`, at most `size`; the best `near_cut`
+    of the rest are shown below them. `decided`: papers the maintainer already accepted
+    or rejected, never proposed again."""
     ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.key))
     on_list = awesome.arxiv_ids
     skip = on_list | (decided or set())
-    candidates = [s for s in ranked if s.paper.key not in skip and s.relevance >= min_score]
-    names = awesome.paper_names()
+    candidates = [s for s in ranked if s.paper.key not in skip]
+    proposed = [s.paper.key for s in candidates if s.relevance >= threshold][:size]
+    rest = [s.paper.key for s in candidates if s.paper.key not in set(proposed)]
     return Digest(
         since=since,
         until=until,
         ranked=ranked,
-        proposed_ids={s.paper.key for s in candidates[:size]},
+        proposed_ids=set(proposed),
         on_list=on_list,
-        list_names=names,
+        list_names=awesome.paper_names(),
         models_trained_at=models_trained_at,
         sections=awesome.section_names(),
+        threshold=threshold,
+        near_cut_ids=rest[:near_cut],
+        held_back=max(0, min(size, len(candidates)) - len(proposed)),
         sources=sources or [],
         outcomes=outcomes or [],
     )
@@ -101,7 +114,8 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
         f"# litradar digest {digest.name}",
         "",
         f"Papers first announced {digest.since.isoformat()} to {until_shown.isoformat()}: "
-        f"{len(digest.ranked)} read, {len(digest.proposed_ids)} proposed. "
+        f"{len(digest.ranked)} read, {len(digest.proposed_ids)} proposed (score at least "
+        f"{digest.threshold:.2f}){_held_back_text(digest)}. "
         f"Models trained {digest.models_trained_at}.",
         "",
         *(f"Note: {escape_markdown(note)}." for note in digest.assist_notes),
@@ -127,7 +141,6 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 f"{escape_markdown(digest.list_names.get(aid, aid))} ({sim:.2f})"
                 for aid, sim in item.close_to
             )
-            terms = ", ".join(escape_markdown(t) for t in item.top_terms) or "none"
             found_by = "; ".join(escape_markdown(p.describe()) for p in item.paper.provenance)
             venue = f" · venue: {escape_markdown(item.paper.venue)}" if item.paper.venue else ""
             lines += [
@@ -136,9 +149,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 f"  score {item.relevance:.2f} (rank {rank_of[item.paper.key]} of "
                 f"{len(digest.ranked)}) · section {item.section_probability:.2f}"
                 f"{describe_named(item.section_named, escape_markdown)} · close to: {close}",
-                f"  signals: svm {item.signals['svm']:+.1f}, list {item.signals['list_max']:+.1f}, "
-                f"known {item.signals['known_top3']:+.1f} (led by {_dominant(item)}) · "
-                f"terms: {terms}",
+                f"  {describe_signals(item, escape_markdown)}",
                 f"  found by: {found_by or 'unknown'}{venue}",
                 *_tag_lines(item),
                 *_assisted_lines(digest, item.paper.key),
@@ -148,17 +159,28 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
     return "\n".join(lines + blocks + _sources_block(digest))
 
 
-SIGNAL_NAMES = {
-    "svm": "the TF-IDF SVM",
-    "list_max": "similarity to a list paper",
-    "known_top3": "similarity to known relevant papers",
-}
+def _held_back_text(digest: Digest) -> str:
+    if not digest.held_back:
+        return ""
+    return f"; {digest.held_back} more of the week's best held back below it"
 
 
-def _dominant(item: Scored) -> str:
-    """The signal that pushed the score most: a lucky proposal shows one signal alone."""
-    name = max(item.signals, key=lambda s: item.signals[s])
-    return SIGNAL_NAMES.get(name, name)
+def describe_signals(item: Scored, escape: Callable[[str], str]) -> str:
+    """'about a multimodal model 0.98 (llava, lvlm) · analyses internals 0.91 (attention
+    heads) · similarity to the closest list paper 0.62 · weaker half: analyses internals'.
+    Both halves of the scope must hold; the weaker one is the one to check."""
+    parts = []
+    for signal in SIGNALS:
+        value = item.signals.get(signal.name)
+        if value is None:
+            continue
+        words = ", ".join(escape(t) for t in item.top_terms.get(signal.name, []))
+        parts.append(f"{signal.label} {value:.2f}" + (f" ({words})" if words else ""))
+    halves = [s for s in SIGNALS if s.in_score and s.name in item.signals]
+    if halves:
+        weaker = min(halves, key=lambda s: item.signals[s.name])
+        parts.append(f"weaker half: {weaker.label}")
+    return " · ".join(parts)
 
 
 def _tag_lines(item: Scored) -> list[str]:
@@ -190,20 +212,24 @@ def _assisted_lines(digest: Digest, key: str) -> list[str]:
 
 
 def _near_the_cut_block(digest: Digest, rank_of: dict[str, int]) -> list[str]:
-    """Papers just below the cut-off with the LLM's opinion: the classifier decided, this
-    is only a second look for the maintainer."""
+    """The best papers below the threshold, and any other the LLM gave a second opinion:
+    the classifier decided, this is a second look for the maintainer."""
+    shown = set(digest.near_cut_ids)
     near = [
         s for s in digest.ranked
-        if s.paper.key not in digest.proposed_ids and _verdict_text(digest, s.paper.key)
+        if s.paper.key not in digest.proposed_ids
+        and (s.paper.key in shown or _verdict_text(digest, s.paper.key))
     ]  # fmt: skip
     if not near:
         return []
     lines = ["## Near the cut (not proposed)", ""]
     for item in near:
+        verdict = _verdict_text(digest, item.paper.key)
+        section = escape_markdown(item.section)
         lines.append(
             f"- [{escape_markdown(item.paper.title)}]({safe_url(item.paper.abs_url)}) score "
-            f"{item.relevance:.2f} (rank {rank_of[item.paper.key]}): "
-            f"{_verdict_text(digest, item.paper.key)}"
+            f"{item.relevance:.2f} (rank {rank_of[item.paper.key]}), {section}"
+            f" · {describe_signals(item, escape_markdown)}" + (f" · {verdict}" if verdict else "")
         )
     return [*lines, ""]
 
@@ -275,8 +301,10 @@ def render_json(digest: Digest) -> str:
                 "section_probability": round(item.section_probability, 6),
                 "section_named": list(item.section_named) if item.section_named else None,
                 "proposed": item.paper.key in digest.proposed_ids,
+                "near_cut": item.paper.key in digest.near_cut_ids,
                 "on_list": item.paper.key in digest.on_list,
                 "signals": item.signals,
+                "top_terms": item.top_terms,
                 "close_to": [{"arxiv_id": a, "similarity": round(s, 4)} for a, s in item.close_to],
                 "tags": {d: [[c, p] for c, p in ranked] for d, ranked in item.tags.items()},
                 **_assisted_json(digest, item.paper.key),
@@ -290,6 +318,8 @@ def render_json(digest: Digest) -> str:
         "models_trained_at": digest.models_trained_at,
         "papers_read": len(digest.ranked),
         "proposed": len(digest.proposed_ids),
+        "threshold": round(digest.threshold, 6),
+        "held_back": digest.held_back,
         "assist_model": digest.assist_model,
         "assist_notes": digest.assist_notes,
         "sources": digest.sources,

@@ -1,49 +1,61 @@
-"""Leave-one-out on the list: can litradar find a list paper in a week of other papers?
+"""How good are the proposals? Two measures, each with the same baselines.
 
-For each list paper: forget that it is on the list (it stays in the store as an ordinary
-paper, as a new paper would be in production), train, and rank it among the papers of
-one real week. The same split scores each single signal and logistic regression on
-embeddings, so the combination litradar uses is compared, not assumed.
+1. Leave-one-out on the list: forget that a list paper is on the list (it stays in the
+   store as an ordinary paper), train, and rank it among the papers of a real week.
+2. The judged weeks and queries (`../shared/data/judged`, or any folder of that layout):
+   rank each week as the digest would, propose what clears the threshold, and compare
+   with one assessor's judgements (2 belongs, 1 borderline, 0 not); run each judged query
+   through search.
+
+Baselines on the same data: TF-IDF + linear SVM (the arxiv-sanity ranker) and MiniLM
+similarity (to the closest list paper for weeks, to the query for search); lexical-only
+search. The judged set measures; it never trains (a model fitted to it would only
+memorise it).
 """
 
 from __future__ import annotations
 
 import copy
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
 
+from litradar import lexical
 from litradar.config import Config
 from litradar.errors import LitradarError
 from litradar.paper import Paper
 from litradar.pipeline import (
     default_encoder,
     load_configured_taxonomy,
+    scope_terms,
     section_terms,
     training_set,
 )
 from litradar.progress import Reporter, SilentReporter
+from litradar.ranking.hybrid import fuse
 from litradar.ranking.labels import Labels
-from litradar.ranking.relevance import SIGNALS
-from litradar.ranking.training import TrainingSet, fit_relevance, placement_metrics
+from litradar.ranking.neighbours import NeighbourSet
+from litradar.ranking.training import (
+    TrainingSet,
+    fit_placement,
+    fit_relevance,
+    placement_metrics,
+)
 from litradar.sources.arxiv_jsonl import read_jsonl
 
-RANKERS = ("tfidf_svm", "minilm_list_max", "minilm_known_top3", "minilm_logreg", "litradar")
+WEEK_RANKERS = ("litradar", "tfidf_svm", "minilm_similarity")
+QUERY_RANKERS = ("litradar", "dense", "lexical")
+GAIN = {2: 1.0, 1: 0.5}  # precision: a borderline paper counts half
 
 
-def _without(labels: Labels, arxiv_id: str) -> Labels:
-    reduced = copy.deepcopy(labels)
-    reduced.relevant.discard(arxiv_id)
-    reduced.on_list.discard(arxiv_id)
-    reduced.section.pop(arxiv_id, None)
-    return reduced
-
-
-def _rank(scores: np.ndarray, target: int) -> int:
+def rank_of(scores: np.ndarray, target: int) -> int:
+    """1 + how many score strictly higher: ties go the target's way."""
     return int((scores > scores[target]).sum()) + 1
 
 
@@ -56,6 +68,28 @@ def _summary(ranks: list[int]) -> dict:
         "worst_rank": int(values.max()),
         "ranks": [int(r) for r in values],
     }
+
+
+def _without(labels: Labels, arxiv_id: str) -> Labels:
+    reduced = copy.deepcopy(labels)
+    reduced.relevant.discard(arxiv_id)
+    reduced.on_list.discard(arxiv_id)
+    reduced.section.pop(arxiv_id, None)
+    return reduced
+
+
+def svm_scores(data: TrainingSet, rows: Sequence[int]) -> np.ndarray:
+    """The TF-IDF + linear SVM baseline, trained on what is known to be relevant."""
+    from litradar.ranking.text_svm import TfidfSvm
+
+    svm = TfidfSvm().fit(data.texts, data.y)
+    return svm.decision_function([data.papers[i].text for i in rows])
+
+
+def similarity_scores(data: TrainingSet, rows: Sequence[int]) -> np.ndarray:
+    """The MiniLM baseline: cosine similarity to the closest list paper."""
+    listed = NeighbourSet(data.embeddings[data.on_list & ~data.rejected])
+    return listed.mean_top(data.embeddings[list(rows)], 1)
 
 
 def placement_baseline(data: TrainingSet, labels: Labels) -> dict:
@@ -71,53 +105,58 @@ def placement_baseline(data: TrainingSet, labels: Labels) -> dict:
     return result
 
 
+def _section_svm(data: TrainingSet, labels: Labels, rows: Sequence[int]):
+    model = make_pipeline(
+        TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
+        LinearSVC(C=1.0, class_weight="balanced", random_state=0),
+    )
+    model.fit(
+        [data.papers[r].text for r in rows], [labels.section[data.papers[r].key] for r in rows]
+    )
+    return model
+
+
 def _svm_leave_one_out(data: TrainingSet, labels: Labels, rows: list[int], held: list[int]) -> dict:
     correct = 0
     for i in held:
-        train = [r for r in rows if r != i]
-        model = make_pipeline(
-            TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1),
-            LinearSVC(C=1.0, class_weight="balanced", random_state=0),
-        )
-        model.fit(
-            [data.papers[r].text for r in train],
-            [labels.section[data.papers[r].key] for r in train],
-        )
+        model = _section_svm(data, labels, [r for r in rows if r != i])
         correct += int(
             model.predict([data.papers[i].text])[0] == labels.section[data.papers[i].key]
         )
     return {"accuracy": round(correct / len(held), 4) if held else None, "papers": len(held)}
 
 
-def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) -> dict:
-    reporter = reporter or SilentReporter()
-    week_papers: list[Paper] = [p for p in read_jsonl(week) if isinstance(p, Paper)]
-    if not week_papers:
+def _read_week(week: Path) -> list[Paper]:
+    papers = [p for p in read_jsonl(week) if isinstance(p, Paper)]
+    if not papers:
         raise LitradarError(f"{week}: no papers to rank in")
+    return papers
+
+
+def leave_one_out(
+    config: Config, week: Path, reporter: Reporter | None = None, extra: Sequence[Paper] = ()
+) -> dict:
+    """Each list paper held out in turn and ranked among `week`'s other papers."""
+    reporter = reporter or SilentReporter()
+    week_papers = _read_week(week)
     encoder = default_encoder(config)
-    data, labels = training_set(config, encoder, reporter, extra=week_papers)
-    terms = section_terms(load_configured_taxonomy(config))
+    data, labels = training_set(config, encoder, reporter, extra=[*week_papers, *extra])
+    taxonomy = load_configured_taxonomy(config)
+    terms, scope = section_terms(taxonomy), scope_terms(taxonomy)
     index_of = {p.key: i for i, p in enumerate(data.papers)}
     week_rows = [index_of[p.key] for p in week_papers if p.key not in labels.relevant]
     held_out = [a for a in sorted(labels.on_list) if a in index_of]
-    ranks: dict[str, list[int]] = {name: [] for name in RANKERS}
+    ranks: dict[str, list[int]] = {name: [] for name in WEEK_RANKERS}
     with reporter.track("leave-one-out", len(held_out)) as advance:
         for arxiv_id in held_out:
-            reduced = _without(labels, arxiv_id)
-            fold = TrainingSet.build(data.papers, data.embeddings, reduced)
-            model = fit_relevance(fold, calibrate=False)
+            fold = TrainingSet.build(data.papers, data.embeddings, _without(labels, arxiv_id))
             rows = [*week_rows, index_of[arxiv_id]]
-            texts = [data.papers[i].text for i in rows]
-            signals = model.signals(texts, data.embeddings[rows])
             target = len(rows) - 1
-            for name, column in zip(RANKERS[:3], range(len(SIGNALS)), strict=True):
-                ranks[name].append(_rank(signals[:, column], target))
-            logreg = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
-            logreg.fit(fold.embeddings, fold.y)
-            ranks["minilm_logreg"].append(
-                _rank(logreg.decision_function(data.embeddings[rows]), target)
-            )
-            ranks["litradar"].append(_rank(signals.sum(axis=1), target))
+            model = fit_relevance(fold, scope, calibrate=False)
+            texts = [data.papers[i].text for i in rows]
+            ranks["litradar"].append(rank_of(model.score(texts, data.embeddings[rows]), target))
+            ranks["tfidf_svm"].append(rank_of(svm_scores(fold, rows), target))
+            ranks["minilm_similarity"].append(rank_of(similarity_scores(fold, rows), target))
             advance(1)
     return {
         "week": str(week),
@@ -128,3 +167,254 @@ def leave_one_out(config: Config, week: Path, reporter: Reporter | None = None) 
         "placement": placement_metrics(data, labels, terms),
         "placement_baseline": placement_baseline(data, labels),
     }
+
+
+# The judged set --------------------------------------------------------------------------
+
+
+@dataclass
+class JudgedSet:
+    """Judgements by week name (the week file's stem) and the judged queries."""
+
+    weeks: dict[str, dict[str, dict]]  # week -> arXiv id -> {judgement, section, ...}
+    queries: list[dict]  # {query, judgements: [{id, judgement}]}
+
+    @classmethod
+    def load(cls, folder: Path) -> JudgedSet:
+        if not folder.is_dir():
+            raise LitradarError(f"judged set not found: {folder}")
+        weeks = {
+            path.stem: {r["id"]: r for r in _jsonl(path)}
+            for path in sorted((folder / "weeks").glob("*.jsonl"))
+        }
+        queries_path = folder / "queries.jsonl"
+        queries = list(_jsonl(queries_path)) if queries_path.is_file() else []
+        if not weeks and not queries:
+            raise LitradarError(f"{folder}: no weeks/*.jsonl and no queries.jsonl")
+        return cls(weeks, queries)
+
+
+def _jsonl(path: Path):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                raise LitradarError(f"{path}:{number}: malformed JSON") from None
+
+
+def dcg(gains: Sequence[float]) -> float:
+    return float(sum(g / np.log2(i + 2) for i, g in enumerate(gains)))
+
+
+def ndcg(ranked: Sequence[str], judgements: dict[str, int], k: int) -> float | None:
+    """Graded gains (2, 1, 0); an unjudged paper gains 0. None when nothing is relevant."""
+    ideal = dcg(sorted(judgements.values(), reverse=True)[:k])
+    if ideal == 0:
+        return None
+    return dcg([judgements.get(key, 0) for key in ranked[:k]]) / ideal
+
+
+def precision(keys: Sequence[str], judgements: dict[str, int]) -> float | None:
+    """2 counts 1, 1 counts 0.5, 0 and unjudged count 0; None for nothing proposed."""
+    if not keys:
+        return None
+    return sum(GAIN.get(judgements.get(k, 0), 0.0) for k in keys) / len(keys)
+
+
+def week_measures(
+    ranked: Sequence[str],
+    proposed: Sequence[str],
+    judged: dict[str, dict],
+    sections: dict[str, str] | None = None,
+) -> dict:
+    """`ranked`: the week's candidates best first; `proposed`: what the digest would
+    propose; `sections`: the predicted section of each judged-2 paper."""
+    judgements = {k: int(r["judgement"]) for k, r in judged.items() if k in set(ranked)}
+    position = {k: i for i, k in enumerate(ranked, start=1)}
+    belongs = sorted((k for k, j in judgements.items() if j == 2), key=position.__getitem__)
+    ranks = [position[k] for k in belongs]
+    result = {
+        "belongs": len(belongs),
+        "ranks": ranks,
+        "recall_at_10": _share([r <= 10 for r in ranks]),
+        "recall_at_15": _share([r <= 15 for r in ranks]),
+        "proposed": len(proposed),
+        "precision": _round(precision(proposed, judgements)),
+        "ndcg_at_15": _round(ndcg(ranked, judgements, 15)),
+    }
+    if sections is not None:
+        right = [sections.get(k) == judged[k]["section"] for k in belongs]
+        result["section_right"] = _share(right)
+        result["sections"] = {k: [sections.get(k), judged[k]["section"]] for k in belongs}
+    return result
+
+
+def query_measures(ranked: Sequence[str], judgements: list[dict]) -> dict:
+    """P@5 and nDCG@10, with unjudged papers counted 0, and condensed (unjudged papers
+    dropped from the ranking first, Sakai 2007): the pools were built by other rankers,
+    so a good unjudged paper would otherwise count against whoever found it."""
+    judged = {j["id"]: int(j["judgement"]) for j in judgements}
+    condensed = [k for k in ranked if k in judged]
+    return {
+        "p_at_5": _round(precision(ranked[:5], judged)),
+        "ndcg_at_10": _round(ndcg(ranked, judged, 10)),
+        "condensed_p_at_5": _round(precision(condensed[:5], judged)),
+        "condensed_ndcg_at_10": _round(ndcg(condensed, judged, 10)),
+        "unjudged_in_top_5": sum(1 for k in ranked[:5] if k not in judged),
+    }
+
+
+def _share(flags: Sequence[bool]) -> float | None:
+    return round(float(np.mean(flags)), 4) if len(flags) else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _mean(values: Sequence[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return round(float(np.mean(known)), 4) if known else None
+
+
+def judged_evaluation(
+    config: Config,
+    weeks: Sequence[Path],
+    judged_dir: Path,
+    reporter: Reporter | None = None,
+) -> dict:
+    """Train as the weekly run would, with every given week in the store as unlabelled
+    papers; rank each judged week and run each judged query, for litradar and the
+    baselines."""
+    reporter = reporter or SilentReporter()
+    judged = JudgedSet.load(judged_dir)
+    week_papers = {path.stem: _read_week(path) for path in weeks}
+    unjudged = [name for name in week_papers if name not in judged.weeks]
+    if unjudged and not judged.queries:
+        raise LitradarError(f"no judgements for week {unjudged[0]} in {judged_dir}")
+    encoder = default_encoder(config)
+    extra = [p for papers in week_papers.values() for p in papers]
+    data, labels = training_set(config, encoder, reporter, extra=extra)
+    taxonomy = load_configured_taxonomy(config)
+    scope = scope_terms(taxonomy)
+    with reporter.track("training as the weekly run would", None):
+        model = fit_relevance(data, scope)
+        placement = fit_placement(data, labels, section_terms(taxonomy))
+        section_rows = [i for i, p in enumerate(data.papers) if p.key in labels.section]
+        section_svm = _section_svm(data, labels, section_rows)
+    scores = {
+        "litradar": model.score(data.texts, data.embeddings),
+        "tfidf_svm": svm_scores(data, range(len(data.papers))),
+        "minilm_similarity": similarity_scores(data, range(len(data.papers))),
+    }
+    index_of = {p.key: i for i, p in enumerate(data.papers)}
+    result: dict = {
+        "threshold": round(model.threshold_, 4),
+        "weeks": {},
+        "queries": {},
+        "size": config.digest.size,
+    }
+    for name, papers in week_papers.items():
+        if name not in judged.weeks:
+            continue
+        rows = [index_of[k] for k in dict.fromkeys(p.key for p in papers)]
+        rows = [i for i in rows if data.papers[i].key not in labels.on_list]
+        keys = [data.papers[i].key for i in rows]
+        belongs = [k for k in keys if judged.weeks[name].get(k, {}).get("judgement") == 2]
+        judged_rows = [index_of[k] for k in belongs]
+        placed = {
+            "litradar": placement.predict(
+                data.embeddings[judged_rows], [data.papers[i] for i in judged_rows]
+            ),
+            "tfidf_svm": section_svm.predict([data.papers[i].text for i in judged_rows])
+            if belongs
+            else [],
+        }
+        sections = {r: dict(zip(belongs, placed[r], strict=True)) for r in placed}
+        result["weeks"][name] = {}
+        for ranker, score in scores.items():
+            order = np.argsort(-score[rows], kind="stable")
+            ranked = [keys[i] for i in order]
+            if ranker == "litradar":
+                proba = model.proba_from_score(score[rows][order])
+                threshold = model.threshold_ if config.digest.min_score is None else (
+                    config.digest.min_score
+                )
+                proposed = [k for k, p in zip(ranked, proba, strict=True) if p >= threshold]
+            else:  # no threshold of their own: the week's best `size`, as the digest did
+                proposed = ranked
+            result["weeks"][name][ranker] = week_measures(
+                ranked, proposed[: config.digest.size], judged.weeks[name], sections.get(ranker)
+            )
+    if judged.queries:
+        result["queries"] = _query_evaluation(data, labels, scores["litradar"], encoder, judged)
+    return result
+
+
+def _query_evaluation(
+    data: TrainingSet, labels: Labels, prior: np.ndarray, encoder, judged: JudgedSet
+) -> dict:
+    from litradar.embed import embed_query
+
+    corpus = NeighbourSet(data.embeddings)
+    words = lexical.memory_index(
+        (i, p.title, p.abstract) for i, p in enumerate(data.papers)
+    )
+    listed = {i for i, p in enumerate(data.papers) if p.key in labels.on_list}
+    priors = {i: float(v) for i, v in enumerate(prior)}
+    depth = 100
+    per_query: dict[str, dict] = {}
+    rankers: dict[str, Callable[[str], list[int]]] = {
+        "dense": lambda q: [
+            int(i) for i in corpus.search(embed_query(encoder, q).reshape(1, -1), depth)[1][0]
+        ],
+        "lexical": lambda q: lexical.search(words, q, depth),
+    }
+    rankers["litradar"] = lambda q: [
+        i for i, _ in fuse(rankers["dense"](q), rankers["lexical"](q), priors, listed)
+    ]
+    for item in judged.queries:
+        per_query[item["query"]] = {
+            name: query_measures(
+                [data.papers[i].key for i in rank(item["query"])], item["judgements"]
+            )
+            for name, rank in rankers.items()
+        }
+    return per_query
+
+
+def summarise(result: dict) -> dict:
+    """Means over weeks (and pooled recall) and over queries, per ranker."""
+    weeks = result["weeks"]
+    by_ranker: dict[str, dict] = {}
+    for ranker in WEEK_RANKERS:
+        measures = [w[ranker] for w in weeks.values() if ranker in w]
+        if not measures:
+            continue
+        ranks = [r for m in measures for r in m["ranks"]]
+        by_ranker[ranker] = {
+            "recall_at_10": _share([r <= 10 for r in ranks]),
+            "recall_at_15": _share([r <= 15 for r in ranks]),
+            "precision": _mean([m["precision"] for m in measures]),
+            "ndcg_at_15": _mean([m["ndcg_at_15"] for m in measures]),
+            "section_right": _share(
+                [
+                    pair[0] == pair[1]
+                    for m in measures
+                    for pair in m.get("sections", {}).values()
+                ]
+            )
+            if any("sections" in m for m in measures)
+            else None,
+        }
+    queries: dict[str, dict] = {}
+    for ranker in QUERY_RANKERS:
+        rows = [q[ranker] for q in result["queries"].values()]
+        if rows:
+            queries[ranker] = {
+                key: _mean([r[key] for r in rows])
+                for key in ("p_at_5", "ndcg_at_10", "condensed_p_at_5", "condensed_ndcg_at_10")
+            }
+    return {"weeks": by_ranker, "queries": queries}
+

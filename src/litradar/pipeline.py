@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,16 +33,14 @@ from litradar.files import atomic_write_text
 from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
+from litradar.ranking.hybrid import fuse
 from litradar.ranking.labels import (
     Labels,
     apply_decisions,
     collect_labels,
     load_survey_citations,
 )
-from litradar.ranking.model_files import load_metrics, load_models, save_models
-from litradar.ranking.scoring import score_papers
 from litradar.ranking.section_terms import SectionTerms
-from litradar.ranking.training import TrainingSet, fit_taxonomy, train_models
 from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store, UpsertResult
 from litradar.taxonomy import (
@@ -51,6 +50,11 @@ from litradar.taxonomy import (
     load_taxonomy,
     title_labels,
 )
+from litradar.terms import ScopeTerms
+
+if TYPE_CHECKING:
+    from litradar.ranking.model_files import TrainedModels
+    from litradar.ranking.training import TrainingSet
 
 EncoderFactory = Callable[[Config], TextEncoder]
 
@@ -225,6 +229,8 @@ def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Label
 def training_set(
     config: Config, encoder: TextEncoder, reporter: Reporter, extra: Sequence[Paper] = ()
 ) -> tuple[TrainingSet, Labels]:
+    from litradar.ranking.training import TrainingSet
+
     labels, _ = load_labels(config, reporter)
     with Store.open(config.store_path) as store:
         papers = store.papers()
@@ -281,6 +287,10 @@ def train(
     """Fit and save the models, and return their metrics. When nothing training reads has
     changed since the saved models were trained (see training_fingerprint), the saved
     metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
+    # The models' modules import scikit-learn (about 1.5 s): not on find's path.
+    from litradar.ranking.model_files import load_metrics, save_models
+    from litradar.ranking.training import fit_taxonomy, train_models
+
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
     marker = config.classifiers_dir / TRAINING_INPUTS
@@ -296,7 +306,7 @@ def train(
     taxonomy = load_configured_taxonomy(config)
     terms = section_terms(taxonomy)
     with reporter.track("training relevance and placement", None):
-        models, metrics = train_models(data, labels, encoder.name, terms)
+        models, metrics = train_models(data, labels, encoder.name, terms, scope_terms(taxonomy))
     if taxonomy is not None:
         with reporter.track("training the taxonomy classifiers", None):
             tax_labels = taxonomy_labels(config, taxonomy)
@@ -304,18 +314,45 @@ def train(
             models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy, weak)
     marker.unlink(missing_ok=True)  # a kill while saving leaves no claim of being current
     save_models(config.classifiers_dir, models, metrics)
-    atomic_write_text(marker, fingerprint + "\n")
+    with reporter.track("scoring the store for search", None):
+        save_scores(config, models, data)
+    atomic_write_text(marker, fingerprint + "\n")  # last: a kill before it retrains
     return metrics
 
 
 def _trained_on(config: Config, model: str) -> str | None:
     """The fingerprint the saved models were trained on, if they are whole and loadable."""
+    from litradar.ranking.model_files import load_models
+
     marker = config.classifiers_dir / TRAINING_INPUTS
     try:
         load_models(config.classifiers_dir, model)
         return marker.read_text(encoding="utf-8").strip()
     except (OSError, LitradarError):
         return None
+
+
+def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:
+    """What the new models say of every stored paper, kept in the store: `find` ranks by it
+    and shows sections and tags without loading a model."""
+    rows = [i for i, p in enumerate(data.papers) if p.store_id is not None]
+    if not rows:
+        return
+    papers = [data.papers[i] for i in rows]
+    vectors = data.embeddings[rows]
+    texts = [p.text for p in papers]
+    score = models.relevance.score(texts, vectors)
+    relevance = models.relevance.proba_from_score(score)
+    sections = models.placement.predict(vectors, papers)
+    tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
+    with Store.open(config.store_path) as store:
+        store.put_scores(
+            models.trained_at,
+            [
+                (p.store_id or 0, float(score[j]), float(relevance[j]), sections[j], tags[j])
+                for j, p in enumerate(papers)
+            ],
+        )
 
 
 def load_configured_taxonomy(config: Config) -> Taxonomy | None:
@@ -326,7 +363,15 @@ def load_configured_taxonomy(config: Config) -> Taxonomy | None:
 
 def section_terms(taxonomy: Taxonomy | None) -> SectionTerms | None:
     """Placement's named-technique evidence; none without a taxonomy file."""
-    return SectionTerms(taxonomy.section_terms()) if taxonomy is not None else None
+    if taxonomy is None:
+        return None
+    return SectionTerms(taxonomy.section_terms(), named_only=taxonomy.named_only_sections)
+
+
+def scope_terms(taxonomy: Taxonomy | None) -> ScopeTerms | None:
+    """The scope's weak-label words; none without a taxonomy file (the known labels alone
+    then teach both halves)."""
+    return taxonomy.scope.terms() if taxonomy is not None else None
 
 
 def taxonomy_labels(config: Config, taxonomy: Taxonomy) -> TaxonomyLabels:
@@ -351,6 +396,32 @@ class FindHit:
     on_list: bool
     section: str | None
     tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Where each ranking put the paper (1 = first), None where it did not find it.
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    relevance: float | None = None  # the models' probability that it belongs on the list
+
+    def as_record(self) -> dict:
+        """The JSON `find --json` prints and the web page's API returns."""
+        return {
+            "score": round(self.score, 4),
+            "arxiv_id": self.paper.arxiv_id,
+            "key": self.paper.key,
+            "date": self.paper.first_version_date.isoformat(),
+            "title": self.paper.title,
+            "url": self.paper.abs_url,
+            "on_list": self.on_list,
+            "section": self.section,
+            "relevance": None if self.relevance is None else round(self.relevance, 4),
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "tags": {d: [[c, p] for c, p in ranked] for d, ranked in self.tags.items()},
+        }
+
+
+# How deep each ranking is read before fusion: a good paper at rank 80 of one ranking and
+# 5 of the other must still be fused.
+_CANDIDATES = 100
 
 
 def find(
@@ -360,6 +431,8 @@ def find(
     since: date | None = None,
     encoder: TextEncoder | None = None,
 ) -> list[FindHit]:
+    """Dense (MiniLM over FAISS) and lexical (bm25 over the store's FTS index) rankings
+    fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid)."""
     if not query.strip():
         raise LitradarError("empty query")
     encoder = encoder or query_encoder(config)
@@ -368,29 +441,40 @@ def find(
         raise LitradarError(
             "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"
         )
+    depth = max(_CANDIDATES, 5 * k)
     with Store.open(config.store_path) as store:
-        allowed = [p.store_id for p in store.papers(since=since)] if since else None
+        allowed = [p.store_id or 0 for p in store.papers(since=since)] if since else None
         if allowed is not None and not allowed:
             return []
-        scores, ids = index.search(embed_query(encoder, query), k, allowed=allowed)
-        found = store.by_store_ids([int(i) for i in ids[0] if i >= 0])
-    on_list: set[str] = set()
-    models = None
-    if config.list_path.is_file():
-        on_list = load_list(config.list_path).arxiv_ids
-    if (config.classifiers_dir / "relevance.json").is_file():
-        models = load_models(config.classifiers_dir, encoder.name)
+        _, ids = index.search(embed_query(encoder, query), depth, allowed=allowed)
+        dense = [int(i) for i in ids[0] if i >= 0]
+        lexical = store.lexical_search(query, depth, allowed)
+        candidates = store.by_store_ids([*dense, *lexical])
+        scored = store.scores(candidates)
+    on_list = load_list(config.list_path).arxiv_ids if config.list_path.is_file() else set()
+    listed = {i for i, p in candidates.items() if p.key in on_list}
+    prior = {i: s["score"] for i, s in scored.items()}
+    dense_rank = {i: r for r, i in enumerate(dense, start=1)}
+    lexical_rank = {i: r for r, i in enumerate(lexical, start=1)}
     hits = []
-    for score, store_id in zip(scores[0], ids[0], strict=True):
-        paper = found.get(int(store_id))
+    for store_id, score in fuse(dense, lexical, prior, listed)[:k]:
+        paper = candidates.get(store_id)
         if paper is None:
             continue
-        section, tags = None, {}
-        if models is not None:
-            vector = index.index.reconstruct(int(store_id)).reshape(1, -1)
-            section = models.placement.predict(vector, [paper])[0]
-            tags = models.taxonomy.tags(vector)[0] if models.taxonomy else {}
-        hits.append(FindHit(float(score), paper, paper.key in on_list, section, tags))
+        known = scored.get(store_id, {})
+        tags = {d: [(c, p) for c, p in ranked] for d, ranked in known.get("tags", {}).items()}
+        hits.append(
+            FindHit(
+                score=score,
+                paper=paper,
+                on_list=store_id in listed,
+                section=known.get("section"),
+                tags=tags,
+                dense_rank=dense_rank.get(store_id),
+                lexical_rank=lexical_rank.get(store_id),
+                relevance=known.get("relevance"),
+            )
+        )
     return hits
 
 
@@ -414,6 +498,8 @@ def make_digest(
     from litradar.assist.digest_assist import assist_digest
     from litradar.digest import build_digest, write_digest
     from litradar.live_ingest import latest_source_reports
+    from litradar.ranking.model_files import load_models
+    from litradar.ranking.scoring import score_papers
 
     if until <= since:
         raise LitradarError(f"empty window: --until {until} is not after --since {since}")
@@ -438,7 +524,12 @@ def make_digest(
             since,
             until,
             size=config.digest.size,
-            min_score=config.digest.min_score,
+            threshold=(
+                models.relevance.threshold_
+                if config.digest.min_score is None
+                else config.digest.min_score
+            ),
+            near_cut=config.digest.near_cut,
             models_trained_at=models.trained_at,
             sources=latest_source_reports(config),
             decided=decided,

@@ -20,11 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
+from litradar import lexical
 from litradar.errors import LitradarError
 from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _use_wal(db: sqlite3.Connection, deadline: float) -> None:
@@ -123,6 +124,14 @@ CREATE TABLE IF NOT EXISTS embeddings (
     vector BLOB NOT NULL,
     PRIMARY KEY (model, text_sha)
 );
+CREATE TABLE IF NOT EXISTS paper_scores (
+    paper_id INTEGER PRIMARY KEY REFERENCES papers (id) ON DELETE CASCADE,
+    score REAL NOT NULL,
+    relevance REAL NOT NULL,
+    section TEXT,
+    tags TEXT NOT NULL,
+    trained_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS runs (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -164,6 +173,12 @@ class UpsertResult:
             self.updated + other.updated,
             self.unchanged + other.unchanged,
         )
+
+
+def _chunks(values: list, size: int = 500) -> Iterator[list]:
+    """`values` in pieces small enough for one `IN (...)` (SQLite caps the parameters)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _now() -> str:
@@ -288,6 +303,11 @@ class Store:
                     "INSERT OR IGNORE INTO provenance (paper_id, source, detail, first_seen) "
                     "SELECT id, source, '', added_at FROM papers"
                 )
+            # Version 3 added the lexical index; its triggers hold statements with ";".
+            for statement in lexical.SCHEMA:
+                db.execute(statement)
+            if has_papers and version < 3:
+                db.execute(lexical.REBUILD)
             db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     def close(self) -> None:
@@ -424,6 +444,48 @@ class Store:
                 f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
             ).fetchall()
         return {paper.store_id or 0: paper for paper in self._with_provenance(rows)}
+
+    # search and the models' scores -----------------------------------------------------
+
+    def lexical_search(
+        self, query: str, k: int, allowed: Iterable[int] | None = None
+    ) -> list[int]:
+        """Store ids of the `k` papers whose title and abstract match `query` best (bm25)."""
+        return lexical.search(self._db, query, k, list(allowed) if allowed is not None else None)
+
+    def put_scores(
+        self, trained_at: str, rows: Iterable[tuple[int, float, float, str | None, dict]]
+    ) -> None:
+        """What the models of `trained_at` say of each paper: (store id, scope score,
+        relevance, section, tags). Replaces every earlier model's scores in one
+        transaction, so `find` never mixes two models."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM paper_scores")
+            db.executemany(
+                "INSERT INTO paper_scores "
+                "(paper_id, score, relevance, section, tags, trained_at) VALUES (?,?,?,?,?,?)",
+                [
+                    (pid, score, relevance, section, json.dumps(tags), trained_at)
+                    for pid, score, relevance, section, tags in rows
+                ],
+            )
+
+    def scores(self, ids: Iterable[int]) -> dict[int, dict]:
+        """store id -> {score, relevance, section, tags, trained_at}, for the ids scored."""
+        found: dict[int, dict] = {}
+        for chunk in _chunks(list(ids)):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                f"SELECT * FROM paper_scores WHERE paper_id IN ({marks})", chunk
+            ):
+                found[row["paper_id"]] = {
+                    "score": row["score"],
+                    "relevance": row["relevance"],
+                    "section": row["section"],
+                    "tags": json.loads(row["tags"]),
+                    "trained_at": row["trained_at"],
+                }
+        return found
 
     # embeddings cache -------------------------------------------------------------------
 

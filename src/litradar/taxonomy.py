@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from litradar.errors import LitradarError
 from litradar.paper import Paper
-from litradar.terms import compile_terms
+from litradar.terms import ScopeTerms, compile_terms
 
 
 class TaxonomyClass(BaseModel):
@@ -37,12 +37,36 @@ class Dimension(BaseModel):
     classes: list[TaxonomyClass] = Field(alias="class", min_length=1)
 
 
+class Scope(BaseModel):
+    """The list's scope as two halves that must both hold (see litradar.ranking.scope):
+    the words that name a multimodal foundation model, and those that name an analysis of
+    a model's internals. A title naming one, or an abstract naming it often enough, gives
+    that half a weak label."""
+
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+    model_terms: list[str] = Field(default_factory=list)
+    internals_terms: list[str] = Field(default_factory=list)
+    model_abstract_mentions: int = Field(2, ge=1)
+    internals_abstract_mentions: int = Field(3, ge=1)
+
+    def terms(self) -> ScopeTerms:
+        return ScopeTerms(
+            model=tuple(self.model_terms),
+            internals=tuple(self.internals_terms),
+            model_abstract_mentions=self.model_abstract_mentions,
+            internals_abstract_mentions=self.internals_abstract_mentions,
+        )
+
+
 class Taxonomy(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     dimensions: list[Dimension] = Field(alias="dimension", min_length=1)
     list_sections: dict[str, list[str]] = Field(default_factory=dict)
     # Terms for list sections that map to no class ("Surveys", "Tool").
     list_section_terms: dict[str, list[str]] = Field(default_factory=dict)
+    # Sections a paper goes in only when it names them ("Surveys", "Tool").
+    named_only_sections: list[str] = Field(default_factory=list)
+    scope: Scope = Field(default_factory=Scope)
 
     @model_validator(mode="after")
     def _names_resolve(self) -> Taxonomy:

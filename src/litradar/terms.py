@@ -10,7 +10,14 @@ another field brings its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from litradar.paper import Paper
 
 
 def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
@@ -22,3 +29,38 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
     if not alternatives:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+@dataclass(frozen=True)
+class ScopeTerms:
+    """The words that give each axis its weak labels (`[scope]` in taxonomy.toml)."""
+
+    model: Sequence[str] = ()
+    internals: Sequence[str] = ()
+    model_abstract_mentions: int = 2
+    internals_abstract_mentions: int = 3
+
+    def weak_labels(self, papers: Sequence[Paper]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """axis -> (weak positives, weak negatives): named in the title (or often enough
+        in the abstract), or named nowhere. A paper in between is left out of that axis."""
+        out = {}
+        for axis, terms, mentions in (
+            ("model", self.model, self.model_abstract_mentions),
+            ("internals", self.internals, self.internals_abstract_mentions),
+        ):
+            pattern = compile_terms(terms)
+            if pattern is None:  # no words: every paper names none of them
+                out[axis] = (np.zeros(len(papers), bool), np.ones(len(papers), bool))
+                continue
+            in_title = np.array([bool(pattern.search(p.title)) for p in papers])
+            in_abstract = np.array([len(pattern.findall(p.abstract)) for p in papers])
+            out[axis] = (in_title | (in_abstract >= mentions), ~in_title & (in_abstract == 0))
+        return out
+
+    def to_meta(self) -> dict:
+        return {
+            "model": list(self.model),
+            "internals": list(self.internals),
+            "model_abstract_mentions": self.model_abstract_mentions,
+            "internals_abstract_mentions": self.internals_abstract_mentions,
+        }

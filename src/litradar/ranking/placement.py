@@ -54,6 +54,8 @@ class PlacementModel:
         proba = self._vote(embeddings)
         if self.terms is not None and papers is not None:
             proba += self.terms_weight * self.terms.evidence(papers, self.classes_)
+            # A tiny floor keeps a row whose whole vote went to a barred section placeable.
+            proba = (proba + 1e-6) * self.terms.allowed(papers, self.classes_)
             proba /= np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
         return proba
 

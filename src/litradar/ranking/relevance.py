@@ -1,130 +1,150 @@
-"""Relevance: does a paper belong on the list?
+"""Relevance: does a paper belong on the list? The score, its probability and its cut-off.
 
-Three signals, each standardised against the training negatives and summed with equal
-weights: the TF-IDF + linear SVM decision value, the similarity to the closest list paper,
-and the mean similarity to the three closest known-relevant papers. On the list's
-leave-one-out measure this sum beat each signal alone, logistic regression on embeddings
-and an SVM on TF-IDF and embeddings together (README, "Quality"). A one-feature logistic
-regression fitted on out-of-fold sums turns the sum into a probability.
+The score is the scope model's (`litradar.ranking.scope`): log p(about a multimodal
+foundation model) + log p(analyses model internals). Similarity to the list's own papers
+is kept as a signal that explains a score ("close to") but does not make it: it ranked
+papers like the list's old ones first and missed new topics on later weeks (README,
+"Quality", what was tried).
+
+The probability is a one-feature logistic regression fitted on out-of-fold scores, and the
+cut-off is where those out-of-fold scores give the best F1 for the papers known to be in
+scope (list papers, survey papers about a multimodal model, accepted ones). The digest
+proposes what clears it, so a week with four good papers proposes about four.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import precision_recall_curve
+from sklearn.model_selection import StratifiedKFold
 
+from litradar.paper import Paper
 from litradar.ranking.neighbours import NeighbourSet
-from litradar.ranking.text_svm import TfidfSvm
+from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms
 
-SIGNALS = ("svm", "list_max", "known_top3")
+
+class Signal(NamedTuple):
+    """One column of `RelevanceModel.signals`: the digest, the pull request and the
+    evaluation iterate over SIGNALS, so a new signal is one more row here."""
+
+    name: str
+    label: str  # how the digest names it
+    in_score: bool  # part of the score, or shown only to explain it
+
+
+SIGNALS = (
+    Signal("model", "about a multimodal model", True),
+    Signal("internals", "analyses internals", True),
+    Signal("list", "similarity to the closest list paper", False),
+)
+assert tuple(s.name for s in SIGNALS if s.in_score) == AXES
 
 
 class RelevanceModel:
-    def __init__(self, C: float = 0.1, cv_folds: int = 5, random_state: int = 0) -> None:
-        self.C = C
+    def __init__(
+        self, terms: ScopeTerms | None = None, cv_folds: int = 5, random_state: int = 0
+    ) -> None:
+        self.terms = terms or ScopeTerms()
         self.cv_folds = cv_folds
         self.random_state = random_state
 
     # fitting ----------------------------------------------------------------------------
 
-    def _fit_core(
-        self, texts: Sequence[str], embeddings: np.ndarray, y: np.ndarray, on_list: np.ndarray
+    def in_scope(self, papers: Sequence[Paper], labels: ScopeLabels) -> np.ndarray:
+        """The papers known to belong: on the list (or accepted), or relevant (cited by the
+        survey) and about a multimodal model by its terms; never a rejected one."""
+        about_model = self.terms.weak_labels(papers)["model"][0]
+        return (labels.on_list | (labels.relevant & about_model)) & ~labels.rejected
+
+    def fit_uncalibrated(
+        self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
     ) -> RelevanceModel:
-        self.svm_ = TfidfSvm(C=self.C).fit(texts, y)
-        self.list_ = NeighbourSet(embeddings[(y == 1) & on_list])
-        self.known_ = NeighbourSet(embeddings[y == 1])
-        raw = self._raw_signals(texts, embeddings)
-        negatives = raw[y == 0]
-        self.mean_ = negatives.mean(axis=0)
-        self.std_ = negatives.std(axis=0) + 1e-6
+        self.scope_ = ScopeModel(self.terms).fit(papers, embeddings, labels)
+        self.list_ = NeighbourSet(embeddings[labels.on_list & ~labels.rejected])
         return self
 
     def fit(
-        self,
-        texts: Sequence[str],
-        embeddings: np.ndarray,
-        y: np.ndarray,
-        on_list: np.ndarray | None = None,
+        self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
     ) -> RelevanceModel:
-        """`on_list` marks positives on the list itself (not only cited by the survey)."""
-        # Imported here: loading a trained model (find) should not import scikit-learn.
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.model_selection import StratifiedKFold
-
-        y = np.asarray(y, dtype=int)
-        on_list = np.ones(len(y), dtype=bool) if on_list is None else np.asarray(on_list, bool)
+        y = self.in_scope(papers, labels).astype(int)
         if y.sum() < 2 or (y == 0).sum() < 2:
-            raise ValueError("relevance needs at least two relevant and two other papers")
-        folds = max(2, min(self.cv_folds, int(y.sum()), int((y == 0).sum())))
+            raise ValueError("relevance needs at least two papers in scope and two others")
+        folds = max(2, min(self.cv_folds, int(y.sum())))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        texts = list(texts)
         oof = np.zeros(len(y), dtype=np.float64)
-        for train_idx, test_idx in splitter.split(np.zeros(len(y)), y):
-            fold = RelevanceModel(C=self.C)._fit_core(
-                [texts[i] for i in train_idx],
-                embeddings[train_idx],
-                y[train_idx],
-                on_list[train_idx],
+        texts = [p.text for p in papers]
+        for train, test in splitter.split(np.zeros(len(y)), y):
+            fold = ScopeModel(self.terms).fit(
+                [papers[i] for i in train], embeddings[train], _subset(labels, train)
             )
-            oof[test_idx] = fold.score([texts[i] for i in test_idx], embeddings[test_idx])
-        self.oof_scores_ = oof
+            oof[test] = fold.score([texts[i] for i in test], embeddings[test])
+        self.oof_scores_, self.in_scope_ = oof, y
         calibrator = LogisticRegression(C=1.0).fit(oof[:, None], y)
         self.calib_a_ = float(calibrator.coef_[0, 0])
         self.calib_b_ = float(calibrator.intercept_[0])
-        return self._fit_core(texts, embeddings, y, on_list)
+        precision, recall, cuts = precision_recall_curve(y, oof)
+        f1 = 2 * precision[:-1] * recall[:-1] / np.maximum(precision[:-1] + recall[:-1], 1e-12)
+        best = int(f1.argmax())
+        self.threshold_ = float(self.proba_from_score(cuts[best]))
+        self.threshold_precision_ = float(precision[best])
+        self.threshold_recall_ = float(recall[best])
+        return self.fit_uncalibrated(papers, embeddings, labels)
 
     # scoring ----------------------------------------------------------------------------
 
-    def _raw_signals(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        return np.column_stack(
-            [
-                self.svm_.decision_function(texts),
-                self.list_.mean_top(embeddings, 1),
-                self.known_.mean_top(embeddings, 3),
-            ]
-        ).astype(np.float64)
-
     def signals(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, 3) standardised signals, in SIGNALS order: what pushed each score."""
-        return (self._raw_signals(texts, embeddings) - self.mean_) / self.std_
+        """(n, len(SIGNALS)): p(model), p(internals), similarity to the closest list paper.
+        What a maintainer reads to see why a paper scored as it did."""
+        axes = self.scope_.axis_proba(texts, embeddings)
+        return np.column_stack([axes, self.list_.mean_top(embeddings, 1)])
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        return self.signals(texts, embeddings).sum(axis=1)
+        return self.scope_.score(texts, embeddings)
 
-    def proba_from_score(self, score: np.ndarray) -> np.ndarray:
+    def proba_from_score(self, score: np.ndarray | float) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.calib_a_ * np.asarray(score) + self.calib_b_)))
 
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         p = self.proba_from_score(self.score(texts, embeddings))
         return np.column_stack([1 - p, p])
 
+    def top_terms(self, text: str, n: int = 3) -> dict[str, list[str]]:
+        """axis -> the words that pushed this text up on it."""
+        return {axis: self.scope_.top_terms(text, axis, n) for axis in AXES}
+
     # persistence as arrays ------------------------------------------------------------
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
-        arrays, meta = self.svm_.to_arrays()
-        arrays |= {
-            "list_vectors": self.list_.vectors,
-            "known_vectors": self.known_.vectors,
-            "mean": self.mean_,
-            "std": self.std_,
-        }
+        arrays, meta = self.scope_.to_arrays()
+        arrays |= {"list_vectors": self.list_.vectors}
         meta |= {
             "signals": list(SIGNALS),
             "calib_a": self.calib_a_,
             "calib_b": self.calib_b_,
+            "threshold": self.threshold_,
+            "threshold_precision": self.threshold_precision_,
+            "threshold_recall": self.threshold_recall_,
             "cv_folds": self.cv_folds,
         }
         return arrays, meta
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> RelevanceModel:
-        model = cls(C=float(meta["C"]), cv_folds=int(meta["cv_folds"]))
-        model.svm_ = TfidfSvm.from_arrays(arrays, meta)
+        scope = ScopeModel.from_arrays(arrays, meta)
+        model = cls(scope.terms, cv_folds=int(meta["cv_folds"]))
+        model.scope_ = scope
         model.list_ = NeighbourSet(arrays["list_vectors"])
-        model.known_ = NeighbourSet(arrays["known_vectors"])
-        model.mean_ = arrays["mean"].astype(np.float64)
-        model.std_ = arrays["std"].astype(np.float64)
         model.calib_a_ = float(meta["calib_a"])
         model.calib_b_ = float(meta["calib_b"])
+        model.threshold_ = float(meta["threshold"])
+        model.threshold_precision_ = float(meta["threshold_precision"])
+        model.threshold_recall_ = float(meta["threshold_recall"])
         return model
+
+
+def _subset(labels: ScopeLabels, rows: np.ndarray) -> ScopeLabels:
+    return ScopeLabels(labels.relevant[rows], labels.on_list[rows], labels.rejected[rows])

@@ -20,9 +20,9 @@ class Scored:
     relevance: float
     section: str
     section_probability: float
-    signals: dict[str, float]
+    signals: dict[str, float]  # SIGNALS name -> value (probabilities, a similarity)
     close_to: list[tuple[str, float]]  # (arXiv id of a list paper, cosine similarity)
-    top_terms: list[str]
+    top_terms: dict[str, list[str]]  # scope axis -> the words that pushed the paper up on it
     # Taxonomy dimension -> (class, probability), most probable first; empty without one.
     tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     # Where the paper names its section's technique: ("title", "probing"), or None.
@@ -37,7 +37,7 @@ def score_papers(
     texts = [p.text for p in papers]
     relevance = models.relevance
     signals = relevance.signals(texts, vectors)
-    proba = relevance.proba_from_score(signals.sum(axis=1))
+    proba = relevance.proba_from_score(relevance.score(texts, vectors))
     placement = models.placement.predict_proba(vectors, papers)
     near_scores, near_idx = relevance.list_.search(vectors, close_to)
     tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
@@ -53,14 +53,14 @@ def score_papers(
                 section=section,
                 section_probability=float(placement[i, best]),
                 signals={
-                    name: round(float(v), 2) for name, v in zip(SIGNALS, signals[i], strict=True)
+                    s.name: round(float(v), 2) for s, v in zip(SIGNALS, signals[i], strict=True)
                 },
                 close_to=[
                     (models.list_ids[j], float(s))
                     for s, j in zip(near_scores[i], near_idx[i], strict=True)
                     if j >= 0
                 ],
-                top_terms=[t for t, _ in relevance.svm_.top_terms(texts[i], 4)],
+                top_terms=relevance.top_terms(texts[i]),
                 tags=tags[i],
                 section_named=terms.named(paper, section) if terms else None,
             )

@@ -31,11 +31,15 @@ class SectionTerms:
         self,
         terms: Mapping[str, Sequence[str]],
         title_weight: float = 1.0,
-        abstract_weight: float = 0.3,
+        abstract_weight: float = 0.6,
+        named_only: Sequence[str] = (),
     ) -> None:
         self.terms = {section: list(found) for section, found in terms.items() if found}
         self.title_weight = title_weight
         self.abstract_weight = abstract_weight
+        # Sections a paper goes in only when it names them ("Surveys": a paper on the
+        # survey's topic is not a survey, however close its neighbours are).
+        self.named_only = [s for s in named_only if s in self.terms]
         self._patterns = {section: compile_terms(found) for section, found in self.terms.items()}
 
     def named(self, paper: Paper, section: str) -> tuple[str, str] | None:
@@ -60,13 +64,28 @@ class SectionTerms:
                     out[row, col] = weights[found[0]]
         return out
 
+    def allowed(self, papers: Sequence[Paper], sections: Sequence[str]) -> np.ndarray:
+        """(papers x sections): 0 where a section is named-only and the paper does not
+        name it, else 1."""
+        out = np.ones((len(papers), len(sections)), dtype=np.float64)
+        for col, section in enumerate(sections):
+            if section in self.named_only:
+                out[:, col] = [self.named(p, section) is not None for p in papers]
+        return out
+
     def to_meta(self) -> dict:
         return {
             "terms": self.terms,
             "title_weight": self.title_weight,
             "abstract_weight": self.abstract_weight,
+            "named_only": self.named_only,
         }
 
     @classmethod
     def from_meta(cls, meta: dict) -> SectionTerms:
-        return cls(meta["terms"], float(meta["title_weight"]), float(meta["abstract_weight"]))
+        return cls(
+            meta["terms"],
+            float(meta["title_weight"]),
+            float(meta["abstract_weight"]),
+            meta.get("named_only", ()),
+        )

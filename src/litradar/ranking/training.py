@@ -1,8 +1,8 @@
-"""Fitting both models from the store's papers and the known labels, and measuring them.
+"""Fitting the models from the store's papers and the known labels, and measuring them.
 
-Every paper in the store that is not known to be relevant counts as a negative: most of a
-week's papers are unrelated, and the SVM learns best what the field's ordinary papers look
-like (README, "Quality": the leave-one-out measure includes this effect).
+Every paper of the store takes part: the scope model's weak labels come from the words of
+each one (see litradar.ranking.scope), and what the list, the survey and the maintainer
+say overrides them.
 """
 
 from __future__ import annotations
@@ -11,15 +11,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
+from sklearn.metrics import average_precision_score
 
 from litradar.paper import Paper
 from litradar.ranking.labels import Labels
 from litradar.ranking.model_files import TrainedModels
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
+from litradar.ranking.scope import ScopeLabels
 from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.taxonomy_model import TaxonomyModel, fit_dimension
 from litradar.taxonomy import Taxonomy, TaxonomyLabels
+from litradar.terms import ScopeTerms
 
 
 @dataclass
@@ -28,23 +31,31 @@ class TrainingSet:
     embeddings: np.ndarray
     y: np.ndarray
     on_list: np.ndarray
+    rejected: np.ndarray
 
     @classmethod
     def build(cls, papers: list[Paper], embeddings: np.ndarray, labels: Labels) -> TrainingSet:
         y = np.array([p.key in labels.relevant for p in papers], dtype=int)
         on_list = np.array([p.key in labels.on_list for p in papers], dtype=bool)
-        return cls(papers, embeddings, y, on_list)
+        rejected = np.array([p.key in labels.rejected for p in papers], dtype=bool)
+        return cls(papers, embeddings, y, on_list, rejected)
 
     @property
     def texts(self) -> list[str]:
         return [p.text for p in self.papers]
 
+    @property
+    def scope_labels(self) -> ScopeLabels:
+        return ScopeLabels(self.y == 1, self.on_list, self.rejected)
 
-def fit_relevance(data: TrainingSet, calibrate: bool = True) -> RelevanceModel:
-    model = RelevanceModel(cv_folds=5 if calibrate else 0)
+
+def fit_relevance(
+    data: TrainingSet, terms: ScopeTerms | None = None, calibrate: bool = True
+) -> RelevanceModel:
+    model = RelevanceModel(terms)
     if calibrate:
-        return model.fit(data.texts, data.embeddings, data.y, data.on_list)
-    return model._fit_core(data.texts, data.embeddings, data.y, data.on_list)
+        return model.fit(data.papers, data.embeddings, data.scope_labels)
+    return model.fit_uncalibrated(data.papers, data.embeddings, data.scope_labels)
 
 
 def _placement_rows(data: TrainingSet, labels: Labels) -> list[int]:
@@ -65,17 +76,17 @@ def fit_placement(
     )
 
 
-def relevance_metrics(model: RelevanceModel, y: np.ndarray) -> dict:
-    from sklearn.metrics import average_precision_score, precision_score, recall_score
-
-    proba = model.proba_from_score(model.oof_scores_)
-    predicted = (proba >= 0.5).astype(int)
+def relevance_metrics(model: RelevanceModel) -> dict:
+    """Out-of-fold, on the papers known to be in scope against every other paper (which
+    includes unlabelled papers that do belong: the figures are lower bounds)."""
+    y = model.in_scope_
     return {
-        "method": f"{model.cv_folds}-fold stratified cross-validation, threshold 0.5",
+        "method": f"{model.cv_folds}-fold stratified cross-validation, cut at the best F1",
         "positives": int(y.sum()),
         "negatives": int((y == 0).sum()),
-        "precision": round(float(precision_score(y, predicted, zero_division=0)), 4),
-        "recall": round(float(recall_score(y, predicted, zero_division=0)), 4),
+        "threshold": round(model.threshold_, 4),
+        "precision": round(model.threshold_precision_, 4),
+        "recall": round(model.threshold_recall_, 4),
         "average_precision": round(float(average_precision_score(y, model.oof_scores_)), 4),
     }
 
@@ -119,11 +130,15 @@ def _leave_one_out(
 
 
 def train_models(
-    data: TrainingSet, labels: Labels, embedding_model: str, terms: SectionTerms | None = None
+    data: TrainingSet,
+    labels: Labels,
+    embedding_model: str,
+    terms: SectionTerms | None = None,
+    scope: ScopeTerms | None = None,
 ) -> tuple[TrainedModels, dict]:
-    relevance = fit_relevance(data)
+    relevance = fit_relevance(data, scope)
     placement = fit_placement(data, labels, terms)
-    list_rows = [i for i in range(len(data.papers)) if data.on_list[i] and data.y[i] == 1]
+    list_rows = [i for i in range(len(data.papers)) if data.on_list[i] and not data.rejected[i]]
     models = TrainedModels(
         relevance=relevance,
         placement=placement,
@@ -135,7 +150,7 @@ def train_models(
         "trained_at": models.trained_at,
         "embedding_model": embedding_model,
         "papers": len(data.papers),
-        "relevance": relevance_metrics(relevance, data.y),
+        "relevance": relevance_metrics(relevance),
         "placement": placement_metrics(data, labels, terms),
         "decisions": {"accepted": len(labels.accepted), "rejected": len(labels.rejected)},
     }

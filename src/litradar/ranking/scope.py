@@ -1,0 +1,171 @@
+"""Is a paper in the list's scope? Two axes, because the scope is a conjunction.
+
+A paper belongs on the list when it applies an interpretability technique to the
+internals of a multimodal foundation model. One classifier trained on ~75 list and survey
+papers learnt neither half: many survey citations are text-only LLM interpretability,
+and most of a week's look-alikes are vision-language papers that never look inside a
+model. So each half is its own classifier:
+
+- `model`: is the paper about a multimodal foundation model (CLIP-like, generative VLM,
+  text-to-image diffusion)? Positives: papers that name one (`[scope] model_terms` in
+  the title, or `model_abstract_mentions` times in the abstract) and the list's papers;
+  negatives: papers that name none, text-only interpretability included.
+- `internals`: does it analyse or use a model's internals? Positives: papers that name an
+  interpretability technique (`internals_terms`) and every known-relevant paper (list and
+  survey, text-only ones too: they are interpretability); negatives: papers that name
+  none, the vision-language method papers among them.
+
+Both are logistic regressions on TF-IDF words plus the MiniLM embedding: the words carry
+the technique names, the embedding the papers that use other words for them. The terms
+give weak labels over the whole store, thousands of examples instead of 75; the
+classifiers generalise past the exact words. A paper's score is log p(model) + log
+p(internals): both halves must hold. The maintainer's decisions override the terms: an
+accepted paper is a positive of both, a rejected one a negative of both.
+
+On the judged weeks this beat the single classifier it replaced and TF-IDF + linear SVM
+(README, "Quality").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from litradar.paper import Paper
+from litradar.terms import ScopeTerms
+
+AXES = ("model", "internals")
+
+_VECTORIZER_PARAMS = {
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "max_features": 30000,
+    "sublinear_tf": True,
+    "stop_words": "english",
+    "dtype": np.float32,
+}
+# The embedding's share of the features: unit vectors against sparse TF-IDF rows of norm 1.
+_EMBEDDING_WEIGHT = 0.5
+
+
+@dataclass
+class ScopeLabels:
+    """What is known beyond the terms: `relevant` (list, survey, accepted), `on_list` (list
+    and accepted), `rejected` (the maintainer said no)."""
+
+    relevant: np.ndarray
+    on_list: np.ndarray
+    rejected: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def __post_init__(self) -> None:
+        if len(self.rejected) != len(self.relevant):
+            self.rejected = np.zeros(len(self.relevant), dtype=bool)
+
+
+class ScopeModel:
+    """fit(papers, embeddings, labels) / axis_proba(texts, embeddings); state after fit."""
+
+    def __init__(self, terms: ScopeTerms | None = None, C_model: float = 1.0,
+                 C_internals: float = 3.0) -> None:  # fmt: skip
+        self.terms = terms or ScopeTerms()
+        self.C = {"model": C_model, "internals": C_internals}
+
+    def training_targets(
+        self, papers: Sequence[Paper], labels: ScopeLabels
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """axis -> (positives, negatives), the terms overridden by what is known."""
+        weak = self.terms.weak_labels(papers)
+        known_positive = {"model": labels.on_list, "internals": labels.relevant}
+        targets = {}
+        for axis in AXES:
+            positive, negative = weak[axis]
+            positive = (positive | known_positive[axis]) & ~labels.rejected
+            negative = (negative & ~labels.relevant) | labels.rejected
+            targets[axis] = (positive, negative & ~positive)
+        return targets
+
+    def fit(
+        self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
+    ) -> ScopeModel:
+        texts = [p.text for p in papers]
+        self.vectorizer_ = TfidfVectorizer(**_VECTORIZER_PARAMS)
+        self.vectorizer_.fit(texts)
+        features = self._features(texts, embeddings)
+        self.coef_: dict[str, np.ndarray] = {}
+        self.intercept_: dict[str, float] = {}
+        for axis, (positive, negative) in self.training_targets(papers, labels).items():
+            rows = np.flatnonzero(positive | negative)
+            y = positive[rows].astype(int)
+            if y.min() == y.max():
+                raise ValueError(f"the {axis} axis needs positives and negatives")
+            model = LogisticRegression(
+                C=self.C[axis], class_weight="balanced", max_iter=3000, random_state=0
+            )
+            model.fit(features[rows], y)
+            self.coef_[axis] = model.coef_.ravel().astype(np.float32)
+            self.intercept_[axis] = float(model.intercept_[0])
+        return self
+
+    def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sp.csr_matrix:
+        words = self.vectorizer_.transform(texts)
+        dense = sp.csr_matrix(np.asarray(embeddings, dtype=np.float32) * _EMBEDDING_WEIGHT)
+        return sp.hstack([words, dense], format="csr")
+
+    def axis_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """(n, 2): p(model), p(internals), in AXES order."""
+        features = self._features(texts, embeddings)
+        logits = np.column_stack(
+            [np.asarray(features @ self.coef_[a]).ravel() + self.intercept_[a] for a in AXES]
+        )
+        return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
+
+    def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """log p(model) + log p(internals): a conjunction, both halves must hold."""
+        return np.log(np.clip(self.axis_proba(texts, embeddings), 1e-12, 1.0)).sum(axis=1)
+
+    def top_terms(self, text: str, axis: str, n: int = 3) -> list[str]:
+        """The words that pushed this text up on `axis`: the 'why' of a score."""
+        row = self.vectorizer_.transform([text]).tocoo()
+        contributions = row.data * self.coef_[axis][row.col]
+        vocab = self._vocabulary()
+        order = np.argsort(-contributions)[:n]
+        return [str(vocab[row.col[i]]) for i in order if contributions[i] > 0]
+
+    def _vocabulary(self) -> np.ndarray:
+        if not hasattr(self, "_vocab"):
+            self._vocab = self.vectorizer_.get_feature_names_out()
+        return self._vocab
+
+    # persistence as arrays ------------------------------------------------------------
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
+        arrays = {"scope_idf": self.vectorizer_.idf_.astype(np.float32)}
+        arrays |= {f"scope_coef_{a}": self.coef_[a] for a in AXES}
+        meta = {
+            "scope_terms": self.terms.to_meta(),
+            "scope_C": self.C,
+            "scope_intercept": self.intercept_,
+            "scope_vocabulary": [str(t) for t in self._vocabulary()],
+        }
+        return arrays, meta
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> ScopeModel:
+        model = cls(
+            ScopeTerms(**meta["scope_terms"]),
+            C_model=float(meta["scope_C"]["model"]),
+            C_internals=float(meta["scope_C"]["internals"]),
+        )
+        vocabulary = {term: i for i, term in enumerate(meta["scope_vocabulary"])}
+        fitted_only = ("max_features", "min_df")
+        params = {k: v for k, v in _VECTORIZER_PARAMS.items() if k not in fitted_only}
+        model.vectorizer_ = TfidfVectorizer(vocabulary=vocabulary, **params)
+        model.vectorizer_.idf_ = arrays["scope_idf"].astype(np.float64)
+        model.coef_ = {a: arrays[f"scope_coef_{a}"].astype(np.float32) for a in AXES}
+        model.intercept_ = {a: float(meta["scope_intercept"][a]) for a in AXES}
+        return model

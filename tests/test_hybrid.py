@@ -1,0 +1,80 @@
+"""Hybrid search: bm25 over the store's FTS5 index fused with the dense ranking, and the
+scope model's scores from `train`."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from litradar.cli import app
+from litradar.lexical import match_expression, memory_index, search
+from litradar.ranking.hybrid import LIST_BONUS, fuse
+from litradar.store import Store
+from tests.conftest import make_paper
+
+
+def test_rank_fusion_rewards_agreement_and_the_prior_breaks_what_ranks_cannot():
+    fused = dict(fuse([1, 2, 3], [3, 4, 1]))
+    assert max(fused, key=fused.get) in (1, 3)  # high in both lists
+    assert fused[1] > fused[2] and fused[3] > fused[4]
+    # a paper the scope model says belongs overtakes an equal-rank one it says does not
+    with_prior = fuse([1, 2], [2, 1], prior={1: -0.1, 2: -5.0})
+    assert [i for i, _ in with_prior] == [1, 2]
+
+
+def test_a_list_paper_wins_a_near_tie_but_not_a_clear_loss():
+    tie = fuse([1, 2], [2, 1], prior={1: -1.0, 2: -1.0}, on_list={2})
+    assert tie[0][0] == 2
+    clear = fuse([1, 3, 4, 5, 2], [1, 3, 4, 5, 2], prior={1: -1.0, 2: -1.0}, on_list={2})
+    assert clear[0][0] == 1 and LIST_BONUS < 0.5
+
+
+def test_the_query_cannot_inject_fts_syntax():
+    assert match_expression('NEAR(" OR * lens:') == '"near" OR "lens"'
+    assert match_expression("the of a") is None
+    db = memory_index([(1, "Logit lens for LLaVA", "We decode hidden states."), (2, "Rain", "")])
+    assert search(db, 'logit) OR "lens', 5) == [1]
+    assert search(db, "", 5) == []
+
+
+def test_bm25_prefers_a_title_match_and_stems_words():
+    db = memory_index(
+        [
+            (1, "Weather forecasting", "Steering vectors are mentioned once in passing."),
+            (2, "Steering vectors in diffusion models", "We steer a text-to-image model."),
+        ]
+    )
+    assert search(db, "steering vector diffusion", 5) == [2, 1]
+    assert search(db, "steering vector diffusion", 5, allowed=[1]) == [1]
+
+
+def test_the_store_keeps_its_lexical_index_in_step_with_every_write(tmp_path: Path):
+    with Store.open(tmp_path / "s.sqlite") as store:
+        store.upsert([make_paper("Old title about rainfall", arxiv_id="2501.00001")])
+        assert store.lexical_search("rainfall", 5) and not store.lexical_search("autoencoder", 5)
+        store.upsert(
+            [make_paper("Sparse autoencoder for CLIP", arxiv_id="2501.00001", version=2)]
+        )
+        assert store.count() == 1
+        assert store.lexical_search("autoencoder", 5) and not store.lexical_search("rainfall", 5)
+
+
+def test_find_puts_a_list_paper_whose_title_holds_the_query_in_the_top_3(
+    trained_project: Path, tmp_path: Path
+):
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    config = ["--config", str(project / "litradar.toml")]
+    for query, wanted in [
+        ("logit lens hallucination", "Beyond Logit Lens"),
+        ("multi-modal models interpret features", "Interpret Features"),
+    ]:
+        result = CliRunner().invoke(app, ["find", query, "-k", "3", "--json", *config])
+        assert result.exit_code == 0, result.output
+        hits = [json.loads(line) for line in result.output.splitlines()]
+        assert any(h["on_list"] and wanted.lower() in h["title"].lower() for h in hits), hits
+        assert all(h["relevance"] is not None and h["section"] for h in hits)
+        assert any(h["lexical_rank"] for h in hits)

@@ -1,0 +1,116 @@
+"""The scope model: two halves (about a multimodal model; looks at its internals), weak
+labels from words, what is known overriding them, and a score that needs both halves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from litradar.embed import HashingEncoder
+from litradar.ranking.relevance import RelevanceModel
+from litradar.ranking.scope import ScopeLabels, ScopeModel
+from litradar.terms import ScopeTerms
+from tests.conftest import make_paper
+
+TERMS = ScopeTerms(
+    model=["CLIP", "LLaVA", "vision-language model"],
+    internals=["sparse autoencoder", "attention head", "probing", "neuron"],
+    model_abstract_mentions=2,
+    internals_abstract_mentions=2,
+)
+
+
+def test_weak_labels_come_from_the_title_or_from_enough_mentions_in_the_abstract():
+    papers = [
+        make_paper("Neurons in CLIP"),  # both halves, in the title
+        make_paper("A study", "We use CLIP. CLIP is good. We probe nothing."),  # model: 2
+        make_paper("A study", "We use CLIP once."),  # model: named once, neither side
+        make_paper("Weather forecasting", "Rain."),  # named nowhere: negative of both
+        make_paper("A clip of video", "Short clip."),  # capitals as written: not CLIP
+    ]
+    weak = TERMS.weak_labels(papers)
+    model_pos, model_neg = weak["model"]
+    assert model_pos.tolist() == [True, True, False, False, False]
+    assert model_neg.tolist() == [False, False, False, True, True]
+    internals_pos, internals_neg = weak["internals"]
+    assert internals_pos.tolist() == [True, False, False, False, False]
+    assert internals_neg.tolist() == [False, True, True, True, True]
+
+
+def test_no_words_means_every_paper_is_a_negative_unless_known():
+    papers = [make_paper("Anything")]
+    weak = ScopeTerms().weak_labels(papers)
+    assert weak["model"][0].tolist() == [False] and weak["model"][1].tolist() == [True]
+
+
+def _corpus() -> tuple[list, ScopeLabels]:
+    both = [
+        make_paper(f"Sparse autoencoder features of CLIP {i}", "We find attention heads in LLaVA.")
+        for i in range(12)
+    ]
+    model_only = [
+        make_paper(f"A CLIP benchmark {i}", "We evaluate the vision-language model LLaVA.")
+        for i in range(12)
+    ]
+    internals_only = [
+        make_paper(f"Neuron probing in GPT-2 {i}", "We probe attention heads of a text model.")
+        for i in range(12)
+    ]
+    neither = [make_paper(f"Weather {i}", "Rain and wind forecasts.") for i in range(30)]
+    papers = both + model_only + internals_only + neither
+    n = len(papers)
+    labels = ScopeLabels(relevant=np.zeros(n, bool), on_list=np.zeros(n, bool))
+    return papers, labels
+
+
+def test_a_paper_needs_both_halves_to_score_high():
+    papers, labels = _corpus()
+    vectors = HashingEncoder().encode([p.text for p in papers])
+    model = ScopeModel(TERMS).fit(papers, vectors, labels)
+    tests = [
+        make_paper("Sparse autoencoder on CLIP", "Attention heads of LLaVA."),
+        make_paper("CLIP benchmark", "LLaVA vision-language model results."),
+        make_paper("Neuron probing", "Attention heads in GPT-2."),
+    ]
+    scores = model.score([p.text for p in tests], HashingEncoder().encode([p.text for p in tests]))
+    assert scores[0] > scores[1] and scores[0] > scores[2]
+    proba = model.axis_proba([p.text for p in tests], HashingEncoder().encode([p.text for p in tests]))
+    assert proba[1, 0] > 0.5 > proba[1, 1]  # about the model, not its internals
+    assert proba[2, 1] > 0.5 > proba[2, 0]  # internals, of no multimodal model
+    assert any("autoencoder" in t for t in model.top_terms(tests[0].text, "internals", 5))
+
+
+def test_a_rejected_paper_is_a_negative_of_both_halves_whatever_its_words_say():
+    papers, labels = _corpus()
+    labels.rejected = np.zeros(len(papers), bool)
+    labels.rejected[0] = True
+    targets = ScopeModel(TERMS).training_targets(papers, labels)
+    for axis in ("model", "internals"):
+        positive, negative = targets[axis]
+        assert not positive[0] and negative[0]
+
+
+def test_a_known_relevant_paper_is_an_internals_positive_even_if_it_names_nothing():
+    papers, labels = _corpus()
+    labels.relevant[-1] = True  # a "Weather" paper the survey cites
+    targets = ScopeModel(TERMS).training_targets(papers, labels)
+    assert targets["internals"][0][-1] and not targets["internals"][1][-1]
+    assert not targets["model"][0][-1] and not targets["model"][1][-1]  # neither: left out
+
+
+def test_relevance_is_calibrated_with_a_cut_off_and_survives_saving(tmp_path):
+    papers, labels = _corpus()
+    labels.on_list[:6] = True
+    labels.relevant[:6] = True
+    vectors = HashingEncoder().encode([p.text for p in papers])
+    model = RelevanceModel(TERMS, cv_folds=3).fit(papers, vectors, labels)
+    assert 0 < model.threshold_ < 1
+    texts = [p.text for p in papers]
+    proba = model.predict_proba(texts, vectors)[:, 1]
+    assert proba[:12].min() > proba[12:].max()  # both halves above either half alone
+    arrays, meta = model.to_arrays()
+    again = RelevanceModel.from_arrays(arrays, meta)
+    assert np.allclose(again.predict_proba(texts, vectors), model.predict_proba(texts, vectors))
+    assert again.threshold_ == pytest.approx(model.threshold_)
+    signals = again.signals(texts[:2], vectors[:2])
+    assert signals.shape == (2, 3) and np.allclose(signals[:, 2], 1.0, atol=1e-5)
