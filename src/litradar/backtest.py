@@ -28,12 +28,20 @@ from litradar.embed import TextEncoder, embed_papers
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_bytes, atomic_write_text
 from litradar.paper import Paper
-from litradar.pipeline import default_encoder, load_configured_taxonomy, section_terms
+from litradar.pipeline import (
+    default_encoder,
+    load_configured_taxonomy,
+    scope_terms,
+    section_terms,
+)
 from litradar.progress import Reporter, SilentReporter
+from litradar.ranking.baselines import rank_of
 from litradar.ranking.labels import collect_labels
 from litradar.ranking.section_terms import SectionTerms
+from litradar.ranking.text_svm import TfidfSvm
 from litradar.ranking.training import TrainingSet, fit_placement, fit_relevance
 from litradar.store import Store
+from litradar.terms import ScopeTerms
 
 KS = (10, 25, 50)
 
@@ -101,10 +109,6 @@ def _additions(versions: list[ListVersion]) -> dict[str, tuple[date, str]]:
     return first
 
 
-def _rank(scores: np.ndarray, row: int) -> int:
-    return int((scores > scores[row]).sum()) + 1
-
-
 def backtest(
     config: Config,
     repo: Path,
@@ -116,7 +120,8 @@ def backtest(
 ) -> list[WeekResult]:
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
-    terms = section_terms(load_configured_taxonomy(config))
+    taxonomy = load_configured_taxonomy(config)
+    terms, scope = section_terms(taxonomy), scope_terms(taxonomy)
     versions = list_history(repo, list_file)
     added = _additions(versions)
     with Store.open(config.store_path) as store:
@@ -127,7 +132,7 @@ def backtest(
     with reporter.track("backtest", len(versions) - 1) as advance:
         for version in versions[:-1]:
             results += _replay_point(
-                version, papers, vectors, row_of, added, weeks, min_papers, terms
+                version, papers, vectors, row_of, added, weeks, min_papers, terms, scope
             )
             advance(1)
     return results
@@ -142,6 +147,7 @@ def _replay_point(
     weeks: int,
     min_papers: int,
     terms: SectionTerms | None = None,
+    scope: ScopeTerms | None = None,
 ) -> list[WeekResult]:
     start = version.day - timedelta(days=version.day.weekday())
     labels = collect_labels(version.awesome, None, {})
@@ -151,12 +157,12 @@ def _replay_point(
     data = TrainingSet.build([papers[i] for i in known], vectors[known], labels)
     if data.y.sum() < 2:
         return []
-    relevance = fit_relevance(data, calibrate=False)
+    relevance = fit_relevance(data, scope, calibrate=False)
+    baseline_svm = TfidfSvm().fit(data.texts, data.y)  # TF-IDF + linear SVM alone
     try:
         placement = fit_placement(data, labels, terms)
     except ValueError:  # no list paper of this version is in the store
         placement = None
-    baseline_column = 0  # the TF-IDF + linear SVM signal alone
     results = []
     for week in range(weeks):
         monday = start + timedelta(days=7 * week)
@@ -167,8 +173,8 @@ def _replay_point(
         ]  # fmt: skip
         if not rows:
             continue
-        signals = relevance.signals([papers[i].text for i in rows], vectors[rows])
-        score, baseline = signals.sum(axis=1), signals[:, baseline_column]
+        score = relevance.score([papers[i].text for i in rows], vectors[rows])
+        baseline = baseline_svm.decision_function([papers[i].text for i in rows])
         result = WeekResult(version.sha, version.day, monday, len(rows), int(data.y.sum()))
         result.thin = len(rows) < min_papers
         week_papers = [papers[i] for i in rows]
@@ -178,7 +184,7 @@ def _replay_point(
             if key in added and added[key][0] > version.day:
                 day, section = added[key]
                 target = Target(
-                    key, day, section, _rank(score, position), _rank(baseline, position)
+                    key, day, section, rank_of(score, position), rank_of(baseline, position)
                 )
                 if placement is not None and section in placement.classes_:
                     target.placed_right = bool(sections[position] == section)

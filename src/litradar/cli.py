@@ -195,9 +195,9 @@ def backfill(
 def print_metrics(metrics: dict) -> None:
     rel = metrics["relevance"]
     out.print(
-        f"relevance ({rel['method']}; {rel['positives']} relevant, {rel['negatives']} other): "
-        f"precision {rel['precision']:.3f}, recall {rel['recall']:.3f}, "
-        f"average precision {rel['average_precision']:.3f}"
+        f"relevance ({rel['method']}; {rel['positives']} in scope, {rel['negatives']} other): "
+        f"threshold {rel['threshold']:.2f}, precision {rel['precision']:.3f}, "
+        f"recall {rel['recall']:.3f}, average precision {rel['average_precision']:.3f}"
     )
     decisions = metrics.get("decisions") or {}
     if decisions.get("accepted") or decisions.get("rejected"):

@@ -38,6 +38,7 @@ from litradar.pipeline import (
     training_set,
 )
 from litradar.progress import Reporter, SilentReporter
+from litradar.ranking.baselines import rank_of, similarity_scores, svm_scores
 from litradar.ranking.hybrid import fuse
 from litradar.ranking.labels import Labels
 from litradar.ranking.neighbours import NeighbourSet
@@ -52,11 +53,6 @@ from litradar.sources.arxiv_jsonl import read_jsonl
 WEEK_RANKERS = ("litradar", "tfidf_svm", "minilm_similarity")
 QUERY_RANKERS = ("litradar", "dense", "lexical")
 GAIN = {2: 1.0, 1: 0.5}  # precision: a borderline paper counts half
-
-
-def rank_of(scores: np.ndarray, target: int) -> int:
-    """1 + how many score strictly higher: ties go the target's way."""
-    return int((scores > scores[target]).sum()) + 1
 
 
 def _summary(ranks: list[int]) -> dict:
@@ -76,20 +72,6 @@ def _without(labels: Labels, arxiv_id: str) -> Labels:
     reduced.on_list.discard(arxiv_id)
     reduced.section.pop(arxiv_id, None)
     return reduced
-
-
-def svm_scores(data: TrainingSet, rows: Sequence[int]) -> np.ndarray:
-    """The TF-IDF + linear SVM baseline, trained on what is known to be relevant."""
-    from litradar.ranking.text_svm import TfidfSvm
-
-    svm = TfidfSvm().fit(data.texts, data.y)
-    return svm.decision_function([data.papers[i].text for i in rows])
-
-
-def similarity_scores(data: TrainingSet, rows: Sequence[int]) -> np.ndarray:
-    """The MiniLM baseline: cosine similarity to the closest list paper."""
-    listed = NeighbourSet(data.embeddings[data.on_list & ~data.rejected])
-    return listed.mean_top(data.embeddings[list(rows)], 1)
 
 
 def placement_baseline(data: TrainingSet, labels: Labels) -> dict:

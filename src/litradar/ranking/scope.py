@@ -51,6 +51,8 @@ _VECTORIZER_PARAMS = {
 }
 # The embedding's share of the features: unit vectors against sparse TF-IDF rows of norm 1.
 _EMBEDDING_WEIGHT = 0.5
+# What each half sees: both (kept), or one alone (benchmarks/relevance_variants.py).
+FEATURES = ("words+embedding", "words", "embedding")
 
 
 @dataclass
@@ -71,9 +73,12 @@ class ScopeModel:
     """fit(papers, embeddings, labels) / axis_proba(texts, embeddings); state after fit."""
 
     def __init__(self, terms: ScopeTerms | None = None, C_model: float = 1.0,
-                 C_internals: float = 3.0) -> None:  # fmt: skip
+                 C_internals: float = 3.0, features: str = "words+embedding") -> None:  # fmt: skip
+        if features not in FEATURES:
+            raise ValueError(f"features must be one of {FEATURES}")
         self.terms = terms or ScopeTerms()
         self.C = {"model": C_model, "internals": C_internals}
+        self.features = features
 
     def training_targets(
         self, papers: Sequence[Paper], labels: ScopeLabels
@@ -113,7 +118,10 @@ class ScopeModel:
 
     def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sp.csr_matrix:
         words = self.vectorizer_.transform(texts)
-        dense = sp.csr_matrix(np.asarray(embeddings, dtype=np.float32) * _EMBEDDING_WEIGHT)
+        weight = {"words": 0.0, "embedding": 1.0}.get(self.features, _EMBEDDING_WEIGHT)
+        dense = sp.csr_matrix(np.asarray(embeddings, dtype=np.float32) * weight)
+        if self.features == "embedding":
+            words = sp.csr_matrix(words.shape, dtype=np.float32)
         return sp.hstack([words, dense], format="csr")
 
     def axis_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
@@ -149,6 +157,7 @@ class ScopeModel:
         meta = {
             "scope_terms": self.terms.to_meta(),
             "scope_C": self.C,
+            "scope_features": self.features,
             "scope_intercept": self.intercept_,
             "scope_vocabulary": [str(t) for t in self._vocabulary()],
         }
@@ -160,6 +169,7 @@ class ScopeModel:
             ScopeTerms(**meta["scope_terms"]),
             C_model=float(meta["scope_C"]["model"]),
             C_internals=float(meta["scope_C"]["internals"]),
+            features=meta.get("scope_features", "words+embedding"),
         )
         vocabulary = {term: i for i, term in enumerate(meta["scope_vocabulary"])}
         fitted_only = ("max_features", "min_df")
