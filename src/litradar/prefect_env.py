@@ -23,6 +23,8 @@ _DEFAULTS = {
     "PREFECT_LOGGING_LEVEL": "WARNING",
     # litradar's own progress lines (one per embedded chunk) in the flow run's log.
     "PREFECT_LOGGING_EXTRA_LOGGERS": "litradar",
+    # ... which also log outside a flow (the command line): no warning for those.
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
 
