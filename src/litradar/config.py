@@ -118,7 +118,7 @@ class EmbeddingConfig(_Strict):
 class IndexConfig(_Strict):
     """Exact search up to `exact_up_to` papers, then an IVF index (see litradar.index)."""
 
-    exact_up_to: int = Field(200_000, ge=0)
+    exact_up_to: int = Field(100_000, ge=0)
     nlist: int = Field(0, ge=0, le=65536)  # IVF lists; 0: sqrt(papers), between 64 and 4096
     nprobe: int = Field(48, ge=1, le=65536)  # IVF lists searched per query
     retrain_growth: float = Field(4.0, ge=1.0)  # retrain once grown this many times

@@ -3,7 +3,7 @@
 The index holds store row ids as FAISS ids, so a hit maps straight back to a paper. It
 grows: new papers are added and changed ones replaced, not the whole index rebuilt. Up to
 `[index] exact_up_to` papers it is exact (FlatIP: 100k vectors build in 0.1 s and answer
-in tens of ms); above that an inverted-file index (IVFFlat, inner product), which answers
+one query in 20-60 ms); above that an inverted-file index (IVFFlat, inner product), which answers
 in milliseconds at a million papers, takes adds and removals without retraining, and is
 retrained when it has grown `retrain_growth` times past the papers it was trained on.
 (HNSW was not chosen: it cannot remove a changed paper and builds about 6x slower here.)
@@ -48,7 +48,7 @@ class IndexDamaged(LitradarError):
 class IndexSettings:
     """`[index]` in litradar.toml."""
 
-    exact_up_to: int = 200_000  # papers; above this, an IVF index
+    exact_up_to: int = 100_000  # papers; above this, an IVF index
     nlist: int = 0  # IVF lists; 0: sqrt(papers), between 64 and 4096
     nprobe: int = 48  # IVF lists searched per query: more is slower and closer to exact
     retrain_growth: float = 4.0  # retrain the IVF once it holds this many times its training size
@@ -313,7 +313,16 @@ class PaperIndex:
             )
         else:
             params = faiss.SearchParameters(**options)
-        return self.index.search(queries, min(k, self.size), params=params)
+        if len(queries) > 1:
+            return self.index.search(queries, min(k, self.size), params=params)
+        # One query (find): OpenMP's threads cost more than they save, twice the time on
+        # a loaded machine (100k flat: 61 ms on one thread, 138 ms on two; bench_index.py).
+        threads = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return self.index.search(queries, min(k, self.size), params=params)
+        finally:
+            faiss.omp_set_num_threads(threads)
 
 
 def _npy_bytes(array: np.ndarray) -> bytes:
