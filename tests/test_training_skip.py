@@ -48,3 +48,15 @@ def test_damaged_models_are_retrained_even_when_inputs_match(trained_project, tm
     shutil.copytree(trained_project, project)
     (project / "classifiers" / "relevance.npz").write_bytes(b"not a zip")
     assert not train(load_config(project / "litradar.toml")).get("unchanged")
+
+
+def test_models_of_an_older_layout_are_retrained_not_a_crash(trained_project, tmp_path):
+    """Models written before a change of their JSON layout fail to load with a KeyError."""
+    import json
+
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    meta_path = project / "classifiers" / "relevance.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({k: v for k, v in meta.items() if k != "scope_terms"}))
+    assert not train(load_config(project / "litradar.toml")).get("unchanged")

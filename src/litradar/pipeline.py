@@ -328,7 +328,7 @@ def _trained_on(config: Config, model: str) -> str | None:
     try:
         load_models(config.classifiers_dir, model)
         return marker.read_text(encoding="utf-8").strip()
-    except (OSError, LitradarError):
+    except Exception:  # missing, damaged, or of an older layout (KeyError): train again
         return None
 
 
