@@ -12,6 +12,7 @@ benchmarks/results/backtest/.
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import subprocess
@@ -49,8 +50,10 @@ def build_history(repo: Path) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "backtest")
+    out = parser.parse_args().out
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    out = ROOT / "benchmarks" / "results" / "backtest"
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         shutil.copytree(ROOT / "demo", project / "demo")

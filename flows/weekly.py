@@ -180,6 +180,14 @@ def _live_result(name: str, future) -> dict:  # type: ignore[no-untyped-def]
     return result
 
 
+def warm_up() -> None:
+    """Import what the steps will import anyway (scikit-learn, about 1.5 s, for training
+    and scoring) while `litradar run` waits for the temporary server to start."""
+    import sklearn.feature_extraction.text
+    import sklearn.linear_model
+    import sklearn.svm  # noqa: F401
+
+
 def serve_weekly(config_path: str | None, cron: str, timezone: str) -> None:
     """Blocks: a runner that starts a weekly run at each cron tick."""
     weekly.serve(

@@ -156,8 +156,50 @@ def index(config: ConfigOption = None) -> None:
 
     cfg = _config(config)
     report = _guard(lambda: update_index(cfg, reporter=RichReporter(err)))
-    state = "rebuilt" if report.rebuilt else "already up to date"
+    state = {"built": "built", "grown": f"grown by {report.added}"}.get(
+        report.action, "already up to date"
+    )
     out.print(f"index {state}: {report.papers} papers, {report.embedded_now} embedded now")
+
+
+@app.command()
+def backfill(
+    snapshot: Annotated[Path, typer.Argument(help="arXiv's metadata snapshot (JSON lines).")],
+    categories: Annotated[
+        str | None,
+        typer.Option(help="Comma-separated arXiv categories (default: [sources] categories)."),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only papers first announced on or after (YYYY-MM-DD).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, max=256, help="Local Dask workers.")] = 2,
+    address: Annotated[
+        str | None, typer.Option(help="An existing Dask scheduler, e.g. tcp://host:8786.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Fill the store from the snapshot, embed on Dask (resumable), grow the index."""
+    cfg = _config(config)
+    start = _parse_date(since, "--since")
+    if not snapshot.is_file():
+        err.print(f"[red]error:[/red] no such file: {escape(str(snapshot))}")
+        raise typer.Exit(1)
+    wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    from litradar.prefect_env import configure_prefect, start_temporary_server
+
+    configure_prefect()
+    server_ready = start_temporary_server()
+    from litradar.flows.backfill import run_backfill
+
+    _guard(server_ready)
+    result = _guard(
+        lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
+    )
+    out.print(
+        f"backfill done: {result['kept']} papers kept of {result['lines']} lines read, "
+        f"{result['problems']} bad line(s), {result['embedded']} embedded; "
+        f"index {result['index']}: {result['indexed']} papers"
+    )
 
 
 def print_metrics(metrics: dict) -> None:
@@ -214,12 +256,19 @@ def print_taxonomy_metrics(taxonomy: dict) -> None:
 
 
 @app.command()
-def train(config: ConfigOption = None) -> None:
+def train(
+    force: Annotated[
+        bool, typer.Option(help="Train even when nothing training reads has changed.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
     """Fit the relevance and placement models from the list and the survey; print metrics."""
     from litradar.pipeline import train as train_step
 
     cfg = _config(config)
-    metrics = _guard(lambda: train_step(cfg, reporter=RichReporter(err)))
+    metrics = _guard(lambda: train_step(cfg, reporter=RichReporter(err), force=force))
+    if metrics.get("unchanged"):
+        out.print("models up to date: nothing they learn from changed (--force retrains)")
     print_metrics(metrics)
     out.print(f"saved to {cfg.classifiers_dir}")
 
@@ -465,11 +514,14 @@ def run(
     cfg = _config(config)
     start, end = _window(since, until)
     _guard(lambda: preflight(cfg))
-    from litradar.prefect_env import configure_prefect
+    from litradar.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()
-    from litradar.flows.weekly import weekly
+    server_ready = start_temporary_server()
+    from litradar.flows.weekly import warm_up, weekly
 
+    warm_up()
+    _guard(server_ready)
     result = _guard(lambda: weekly(config_path=cfg_path(cfg, config), since=start, until=end))
     out.print(
         f"weekly run done: {result['ingest']['added']} papers added, "

@@ -112,6 +112,17 @@ class EmbeddingConfig(_Strict):
     model: str = DEFAULT_MODEL
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"
+    # Texts embedded and committed together: a kill loses at most one chunk.
+    chunk_size: int = Field(512, ge=1, le=100_000)
+
+
+class IndexConfig(_Strict):
+    """Exact search up to `exact_up_to` papers, then an IVF index (see litradar.index)."""
+
+    exact_up_to: int = Field(100_000, ge=0)
+    nlist: int = Field(0, ge=0, le=65536)  # IVF lists; 0: sqrt(papers), between 64 and 4096
+    nprobe: int = Field(48, ge=1, le=65536)  # IVF lists searched per query
+    retrain_growth: float = Field(4.0, ge=1.0)  # retrain once grown this many times
 
 
 class RankingConfig(_Strict):
@@ -218,6 +229,7 @@ class Config(_Strict):
     paths: PathsConfig = Field(default_factory=PathsConfig)
     sources: SourcesConfig = Field(default_factory=SourcesConfig)
     embedding: EmbeddingConfig = Field(default_factory=EmbeddingConfig)
+    index: IndexConfig = Field(default_factory=IndexConfig)
     ranking: RankingConfig = Field(default_factory=RankingConfig)
     digest: DigestConfig = Field(default_factory=DigestConfig)
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)

@@ -6,16 +6,31 @@ the Prefect flow both call these; neither holds logic of its own.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
 
 from litradar.awesome_list import load_list
 from litradar.config import Config
-from litradar.embed import TextEncoder, embed_papers, embed_query, encoder_for
+from litradar.embed import (
+    HashingEncoder,
+    SentenceTransformerEncoder,
+    TextEncoder,
+    embed_papers,
+    embed_query,
+    embed_store,
+    encoder_for,
+)
 from litradar.errors import LitradarError
-from litradar.index import PaperIndex, content_fingerprint
+from litradar.files import atomic_write_text
+from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.hybrid import fuse
@@ -25,10 +40,7 @@ from litradar.ranking.labels import (
     collect_labels,
     load_survey_citations,
 )
-from litradar.ranking.model_files import TrainedModels, load_models, save_models
-from litradar.ranking.scoring import score_papers
 from litradar.ranking.section_terms import SectionTerms
-from litradar.ranking.training import TrainingSet, fit_taxonomy, train_models
 from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store, UpsertResult
 from litradar.taxonomy import (
@@ -40,12 +52,30 @@ from litradar.taxonomy import (
 )
 from litradar.terms import ScopeTerms
 
+if TYPE_CHECKING:
+    from litradar.ranking.model_files import TrainedModels
+    from litradar.ranking.training import TrainingSet
+
 EncoderFactory = Callable[[Config], TextEncoder]
 
 
 def default_encoder(config: Config) -> TextEncoder:
     embedding = config.embedding
     return encoder_for(embedding.model, device=embedding.device, batch_size=embedding.batch_size)
+
+
+def query_encoder(config: Config) -> TextEncoder:
+    """For one query: the model's ONNX export beside the index (no torch, see
+    litradar.query_encoder) when `litradar index` made one, else the model itself."""
+    if config.embedding.model == HashingEncoder.name:
+        return HashingEncoder()
+    from litradar.query_encoder import OnnxEncoder
+
+    return OnnxEncoder.load(config.data_dir, config.embedding.model) or default_encoder(config)
+
+
+def index_settings(config: Config) -> IndexSettings:
+    return IndexSettings(**config.index.model_dump())
 
 
 @dataclass
@@ -93,27 +123,92 @@ def ingest_files(
 class IndexReport:
     papers: int
     embedded_now: int
-    rebuilt: bool
+    rebuilt: bool  # the index changed (built, or grown)
+    action: str = "up to date"  # "built", "grown" or "up to date"
+    added: int = 0  # vectors added to (or replaced in) the index
 
 
 def update_index(
     config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
 ) -> IndexReport:
-    """Embed what is new, rebuild the FAISS index only when the store's content changed."""
+    """Embed what is new (committed a chunk at a time), then bring the FAISS index to what
+    the store holds: add new papers, replace changed ones, rebuild only when it must (no
+    index yet, a damaged one, or its size calls for another kind of index)."""
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
+    settings = index_settings(config)
     with Store.open(config.store_path) as store:
-        papers = store.papers()
-        if not papers:
+        if store.count() == 0:
             raise LitradarError("the store is empty: run 'litradar ingest FILE' first")
-        ids = [p.store_id or 0 for p in papers]
-        content = content_fingerprint(ids, [p.text_sha for p in papers])
-        existing = PaperIndex.load(config.data_dir, encoder.name)
-        vectors, embedded_now = embed_papers(store, papers, encoder, reporter)
-    if existing is not None and existing.fingerprint == content:
-        return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=False)
-    PaperIndex.build(encoder.name, ids, vectors, content).save(config.data_dir)
-    return IndexReport(papers=len(papers), embedded_now=embedded_now, rebuilt=True)
+        embedded_now = embed_store(store, encoder, reporter, config.embedding.chunk_size)
+        ids, shas = store.index_entries(encoder.name)
+        _ensure_query_encoder(config, encoder, store, ids, reporter)
+        content = content_fingerprint(ids.tolist(), shas)
+        try:
+            # Mapped first (cheap at any size): an index that is up to date is not read.
+            existing = PaperIndex.load(config.data_dir, encoder.name)
+            if existing is not None and existing.fingerprint == content:
+                return IndexReport(len(ids), embedded_now, rebuilt=False)
+            if existing is not None:
+                existing = PaperIndex.load(config.data_dir, encoder.name, mmap=False)
+                existing.load_entries()
+        except IndexDamaged as exc:
+            reporter.warn(f"{str(exc).split(';')[0]}; rebuilding it from the store")
+            existing = None
+        if existing is None or existing.needs_rebuild(len(ids), settings):
+            with reporter.track(f"building the index of {len(ids)} papers", None):
+                index = _build_from_store(store, encoder.name, ids, shas, content, settings)
+            action, added = "built", index.size
+        else:
+            remove, add = existing.changes(ids, shas)
+            added = existing.apply(
+                remove, store.paper_vectors(encoder.name, add.tolist()), ids, shas, content
+            )
+            index, action = existing, "grown"
+    index.save(config.data_dir)
+    return IndexReport(len(ids), embedded_now, rebuilt=True, action=action, added=added)
+
+
+def _build_from_store(
+    store: Store,
+    model: str,
+    ids: np.ndarray,
+    shas: list[str],
+    content: str,
+    settings: IndexSettings,
+) -> PaperIndex:
+    chunks = list(store.paper_vectors(model))
+    if not chunks:
+        raise LitradarError("nothing to index: no paper has an embedding")
+    held = np.concatenate([c[0] for c in chunks])
+    vectors = np.vstack([c[1] for c in chunks])
+    sha_of = dict(zip(ids.tolist(), shas, strict=True))
+    held_shas = [sha_of[i] for i in held.tolist()]
+    return PaperIndex.build(model, held, vectors, content, held_shas, settings)
+
+
+def _ensure_query_encoder(
+    config: Config, encoder: TextEncoder, store: Store, ids: np.ndarray, reporter: Reporter
+) -> None:
+    """Export the model for torch-free queries once (torch is loaded here anyway, or is
+    loaded this once), checked against the stored vectors of up to 16 of the store's
+    papers and against the model on a few short queries."""
+    from litradar.query_encoder import export_ready
+
+    if not isinstance(encoder, SentenceTransformerEncoder):
+        return
+    if export_ready(config.data_dir, encoder.name):
+        return
+    sample = store.by_store_ids(ids[:: max(1, len(ids) // 16)][:16].tolist()).values()
+    known = store.cached_embeddings(encoder.name, [p.text_sha for p in sample])
+    papers = [p for p in sample if p.text_sha in known]
+    reference = np.vstack([known[p.text_sha] for p in papers]) if papers else None
+    with reporter.track("exporting the query encoder to ONNX", None):
+        try:
+            encoder.export_for_queries(config.data_dir, [p.text for p in papers], reference)
+        except Exception as exc:  # find still works, with torch: say so, do not fail
+            reporter.warn(f"find will load torch: the ONNX export failed ({exc})")
+            logging.getLogger("litradar.index").warning(f"the ONNX export failed: {exc}")
 
 
 def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Labels, list[str]]:
@@ -134,6 +229,8 @@ def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Label
 def training_set(
     config: Config, encoder: TextEncoder, reporter: Reporter, extra: Sequence[Paper] = ()
 ) -> tuple[TrainingSet, Labels]:
+    from litradar.ranking.training import TrainingSet
+
     labels, _ = load_labels(config, reporter)
     with Store.open(config.store_path) as store:
         papers = store.papers()
@@ -149,11 +246,57 @@ def training_set(
     return TrainingSet.build(papers, vectors, labels), labels
 
 
+TRAINING_INPUTS = "training_inputs.sha256"
+
+
+def training_fingerprint(config: Config, model: str) -> str:
+    """What training reads: the list, the survey, the taxonomy, the section mapping, the
+    maintainer's decisions and tags, every stored paper's text, the embedding model and
+    litradar's version. Equal fingerprints train equal models."""
+    from litradar import __version__
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    add("litradar", __version__.encode())
+    add("model", model.encode())
+    for label, path in (
+        ("list", config.list_path),
+        ("survey", config.survey_bibliography_path),
+        ("taxonomy", config.taxonomy_path),
+    ):
+        add(label, path.read_bytes() if path is not None and path.is_file() else b"")
+    add("sections", json.dumps(config.ranking.survey_sections, sort_keys=True).encode())
+    with Store.open(config.store_path) as store:
+        ids, shas = store.index_entries(model)
+        add("papers", content_fingerprint(ids.tolist(), shas).encode())
+        decisions = [(d["key"], d["relevant"], d["section"]) for d in store.labels()]
+        tags = [(t["key"], t["dimension"], t["class_name"]) for t in store.tag_labels()]
+    add("labels", json.dumps([decisions, sorted(tags)]).encode())
+    return digest.hexdigest()
+
+
 def train(
-    config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
+    config: Config,
+    encoder: TextEncoder | None = None,
+    reporter: Reporter | None = None,
+    force: bool = False,
 ) -> dict:
+    """Fit and save the models, and return their metrics. When nothing training reads has
+    changed since the saved models were trained (see training_fingerprint), the saved
+    metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
+    # The models' modules import scikit-learn (about 1.5 s): not on find's path.
+    from litradar.ranking.model_files import load_metrics, save_models
+    from litradar.ranking.training import fit_taxonomy, train_models
+
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
+    marker = config.classifiers_dir / TRAINING_INPUTS
+    fingerprint = training_fingerprint(config, encoder.name)
+    if not force and _trained_on(config, encoder.name) == fingerprint:
+        return load_metrics(config.classifiers_dir) | {"unchanged": True}
     data, labels = training_set(config, encoder, reporter)
     if data.y.sum() < 2:
         raise LitradarError(
@@ -169,10 +312,24 @@ def train(
             tax_labels = taxonomy_labels(config, taxonomy)
             weak = title_labels(taxonomy, data.papers)
             models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy, weak)
+    marker.unlink(missing_ok=True)  # a kill while saving leaves no claim of being current
     save_models(config.classifiers_dir, models, metrics)
     with reporter.track("scoring the store for search", None):
         save_scores(config, models, data)
+    atomic_write_text(marker, fingerprint + "\n")  # last: a kill before it retrains
     return metrics
+
+
+def _trained_on(config: Config, model: str) -> str | None:
+    """The fingerprint the saved models were trained on, if they are whole and loadable."""
+    from litradar.ranking.model_files import load_models
+
+    marker = config.classifiers_dir / TRAINING_INPUTS
+    try:
+        load_models(config.classifiers_dir, model)
+        return marker.read_text(encoding="utf-8").strip()
+    except Exception:  # missing, damaged, or of an older layout (KeyError): train again
+        return None
 
 
 def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:
@@ -278,8 +435,8 @@ def find(
     fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid)."""
     if not query.strip():
         raise LitradarError("empty query")
-    encoder = encoder or default_encoder(config)
-    index = PaperIndex.load(config.data_dir, encoder.name)
+    encoder = encoder or query_encoder(config)
+    index = PaperIndex.load(config.data_dir, encoder.name, nprobe=config.index.nprobe)
     if index is None or index.size == 0:
         raise LitradarError(
             "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"
@@ -341,6 +498,8 @@ def make_digest(
     from litradar.assist.digest_assist import assist_digest
     from litradar.digest import build_digest, write_digest
     from litradar.live_ingest import latest_source_reports
+    from litradar.ranking.model_files import load_models
+    from litradar.ranking.scoring import score_papers
 
     if until <= since:
         raise LitradarError(f"empty window: --until {until} is not after --since {since}")

@@ -6,16 +6,114 @@ has not chosen otherwise.
 
 from __future__ import annotations
 
+import atexit
 import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from litradar.errors import LitradarError
 
 _DEFAULTS = {
     "DO_NOT_TRACK": "1",  # client telemetry
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the server's analytics host look-up
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",  # 2 loaded cores need longer
     "PREFECT_LOGGING_LEVEL": "WARNING",
+    # litradar's own progress lines (one per embedded chunk) in the flow run's log.
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "litradar",
+    # ... which also log outside a flow (the command line): no warning for those.
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
 
 def configure_prefect() -> None:
     for name, value in _DEFAULTS.items():
         os.environ.setdefault(name, value)
+
+
+_server: subprocess.Popen | None = None
+
+
+def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
+    """Start Prefect's temporary server for this process, unless PREFECT_API_URL names a
+    server; returns a function that waits until it answers.
+
+    It is the server Prefect itself starts when no API is configured (its app under
+    uvicorn on a free local port, UI off), but started before Prefect is imported here,
+    so the two start-ups overlap, and without the client importing the whole server
+    first (about 3 s of a run with nothing to do). Like Prefect's, it serves every run of
+    this process and stops at exit, after the queued logs and events are sent. Call it
+    before importing Prefect: Prefect reads PREFECT_API_URL once, at import."""
+    global _server
+    if os.environ.get("PREFECT_API_URL") and _server is None:
+        return lambda: None
+    if _server is None and "prefect" in sys.modules:
+        return lambda: None  # too late to point Prefect at it: Prefect starts its own
+    if _server is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+        _server = subprocess.Popen(command, env=env)
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        atexit.register(_stop_server)
+    server, url = _server, os.environ["PREFECT_API_URL"]
+
+    def ready() -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise LitradarError(f"the temporary Prefect server exited ({server.returncode})")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise LitradarError(f"the temporary Prefect server did not start in {timeout:.0f} s")
+
+    return ready
+
+
+def _stop_server() -> None:
+    global _server
+    if _server is None:
+        return
+    _send_what_is_queued()
+    _server.terminate()
+    try:
+        _server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        _server.kill()
+        _server.wait()
+    _server = None
+
+
+def _send_what_is_queued() -> None:
+    """Logs and events still queued for the server go before it stops (Prefect's own
+    temporary server is stopped at exit after they drain; a log sent to a stopped server
+    is retried for over a minute)."""
+    if "prefect" not in sys.modules:
+        return
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
+    except Exception:  # best effort: the run's result is already in hand
+        pass

@@ -1,8 +1,14 @@
 """Progress reporting that the steps use without knowing who watches: a rich bar at the
-terminal, nothing inside a Prefect flow (which logs step results instead)."""
+terminal, nothing inside a Prefect flow (which logs step results instead).
+
+Long steps also log a line per chunk of work (rate, time left) on the `litradar` logger:
+without a terminal the command line prints those lines instead of a bar, and inside a
+Prefect flow they go to the run's log (`PREFECT_LOGGING_EXTRA_LOGGERS=litradar`).
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Protocol
@@ -19,6 +25,21 @@ from rich.progress import (
 )
 
 Advance = Callable[[int], None]
+
+log = logging.getLogger("litradar")
+if log.level == logging.NOTSET:
+    log.setLevel(logging.INFO)
+
+
+class _ConsoleLines(logging.Handler):
+    """Log lines on a rich console, for as long as a step runs without a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        super().__init__(logging.INFO)
+        self.console = console
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.console.print(escape(record.getMessage()), highlight=False, soft_wrap=True)
 
 
 class Reporter(Protocol):
@@ -54,6 +75,14 @@ class RichReporter:
             TimeElapsedColumn(),
             TimeRemainingColumn(),
         ]
+        if not self.console.is_terminal:
+            handler = _ConsoleLines(self.console)
+            log.addHandler(handler)
+            try:
+                yield lambda n: None
+            finally:
+                log.removeHandler(handler)
+            return
         with Progress(*columns, console=self.console, transient=True) as progress:
             task = progress.add_task(description, total=total)
             yield lambda n: progress.advance(task, n)

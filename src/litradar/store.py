@@ -246,6 +246,11 @@ def _values(paper: Paper) -> tuple:
     )
 
 
+def _id_vectors(rows: list[sqlite3.Row]) -> tuple[np.ndarray, np.ndarray]:
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    return ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+
 def _provenance_of(paper: Paper) -> tuple[Provenance, ...]:
     return paper.provenance or (Provenance(paper.source),)
 
@@ -571,6 +576,60 @@ class Store:
                     for sha, v in vectors.items()
                 ],
             )
+
+    def count_missing_embeddings(self, model: str) -> int:
+        """Distinct paper texts with no vector for `model` yet."""
+        return self._db.execute(
+            "SELECT COUNT(DISTINCT text_sha) FROM papers p WHERE NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.text_sha = p.text_sha)",
+            (model,),
+        ).fetchone()[0]
+
+    def papers_missing_embeddings(self, model: str, after_id: int, limit: int) -> list[Paper]:
+        """The next `limit` papers after row `after_id` whose text has no vector for `model`:
+        read by row id, so a long embedding run pages through the store once."""
+        rows = self._db.execute(
+            f"SELECT {_PAPER_COLUMNS} FROM papers p WHERE p.id > ? AND NOT EXISTS "
+            "(SELECT 1 FROM embeddings e WHERE e.model = ? AND e.text_sha = p.text_sha) "
+            "ORDER BY p.id LIMIT ?",
+            (after_id, model, limit),
+        ).fetchall()
+        return [_row_to_paper(row) for row in rows]
+
+    def index_entries(self, model: str) -> tuple[np.ndarray, list[str]]:
+        """(row ids, text hashes) of every paper, by id: what the index of `model` must hold."""
+        rows = self._db.execute("SELECT id, text_sha FROM papers ORDER BY id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
+    def paper_vectors(
+        self, model: str, ids: Iterable[int] | None = None, chunk: int = 20000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(row ids, vectors) of papers that have a vector for `model`, a chunk at a time:
+        all of them by id, or those of `ids`."""
+        query = (
+            "SELECT p.id, e.vector FROM papers p JOIN embeddings e "
+            "ON e.model = ? AND e.text_sha = p.text_sha WHERE "
+        )
+        if ids is None:
+            after = 0
+            while True:
+                rows = self._db.execute(
+                    query + "p.id > ? ORDER BY p.id LIMIT ?", (model, after, chunk)
+                ).fetchall()
+                if not rows:
+                    return
+                after = rows[-1][0]
+                yield _id_vectors(rows)
+        else:
+            wanted = [int(i) for i in ids]
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                rows = self._db.execute(
+                    query + f"p.id IN ({marks}) ORDER BY p.id", (model, *part)
+                ).fetchall()
+                if rows:
+                    yield _id_vectors(rows)
 
     # watermarks -------------------------------------------------------------------------
 

@@ -11,10 +11,12 @@ metrics) rather than guessed. Stored as plain arrays, like the other models.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
+
+if TYPE_CHECKING:  # imported where fitted: loading a model (find) needs no scikit-learn
+    from sklearn.linear_model import LogisticRegression
 
 MIN_POSITIVES = 3
 
@@ -30,6 +32,8 @@ class DimensionModel:
 
 
 def _fit_class(x: np.ndarray, y: np.ndarray) -> LogisticRegression:
+    from sklearn.linear_model import LogisticRegression
+
     return LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000).fit(x, y)
 
 
@@ -83,6 +87,8 @@ def _cross_validate(
     positives, negatives = int(y.sum()), int(len(y) - y.sum())
     if positives < 2 or negatives < 2:
         return {"precision": None, "recall": None}
+    from sklearn.model_selection import StratifiedKFold
+
     folds = StratifiedKFold(n_splits=min(5, positives, negatives), shuffle=True, random_state=0)
     predicted = np.zeros(len(y), dtype=int)
     for train, test in folds.split(vectors, y):

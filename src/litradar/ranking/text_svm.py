@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.svm import LinearSVC
 
 _VECTORIZER_PARAMS = {
     "ngram_range": (1, 2),
@@ -26,6 +24,9 @@ class TfidfSvm:
         self.C = C
 
     def fit(self, texts: Sequence[str], y: np.ndarray) -> TfidfSvm:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.svm import LinearSVC
+
         self.vectorizer_ = TfidfVectorizer(**_VECTORIZER_PARAMS)
         features = self.vectorizer_.fit_transform(texts)
         # liblinear shuffles its coordinate descent; unseeded, two fits of the same data
@@ -45,10 +46,26 @@ class TfidfSvm:
         row = self.vectorizer_.transform([text]).tocoo()
         contributions = row.data * self.coef_[row.col]
         order = np.argsort(-contributions)[:n]
-        vocab = self.vectorizer_.get_feature_names_out()
+        # Built once: sklearn rebuilds the whole 20,000-term array on every call (4 s a digest).
+        if "_feature_names" not in self.__dict__:
+            self._feature_names = self.vectorizer_.get_feature_names_out()
+        vocab = self._feature_names
         return [
             (str(vocab[row.col[i]]), float(contributions[i])) for i in order if contributions[i] > 0
         ]
+
+    def __getattr__(self, name: str) -> object:
+        """A loaded model builds its vectorizer on first use, so loading one where no text
+        is scored (find) does not import scikit-learn (about 1 s)."""
+        if name != "vectorizer_" or "_saved_vocabulary" not in self.__dict__:
+            raise AttributeError(name)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vocabulary = {term: i for i, term in enumerate(self.__dict__.pop("_saved_vocabulary"))}
+        params = {k: v for k, v in _VECTORIZER_PARAMS.items() if k != "max_features"}
+        self.vectorizer_ = TfidfVectorizer(vocabulary=vocabulary, **params)
+        self.vectorizer_.idf_ = self.__dict__.pop("_saved_idf").astype(np.float64)
+        return self.vectorizer_
 
     # persistence as arrays ------------------------------------------------------------
 
@@ -64,10 +81,8 @@ class TfidfSvm:
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict) -> TfidfSvm:
         model = cls(C=float(meta["C"]))
-        vocabulary = {term: i for i, term in enumerate(meta["vocabulary"])}
-        params = {k: v for k, v in _VECTORIZER_PARAMS.items() if k != "max_features"}
-        model.vectorizer_ = TfidfVectorizer(vocabulary=vocabulary, **params)
-        model.vectorizer_.idf_ = arrays["svm_idf"].astype(np.float64)
+        model._saved_vocabulary = meta["vocabulary"]
+        model._saved_idf = arrays["svm_idf"]
         model.coef_ = arrays["svm_coef"].astype(np.float32)
         model.intercept_ = float(meta["intercept"])
         return model

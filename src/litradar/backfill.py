@@ -1,0 +1,103 @@
+"""Filling the store from arXiv's metadata snapshot (2.7M papers, about 4.5 GB of JSON lines).
+
+The snapshot is streamed a line at a time, never loaded whole; the papers that pass the
+filter (categories, first-version date) are stored a batch at a time, each batch one
+transaction followed by a watermark of how far the file was read, so a re-run goes on
+from there and a paper read twice is deduplicated by the store. Embedding, the slow part,
+is spread over Dask workers by the flow (`litradar.flows.backfill`): workers only encode
+texts they are handed and hand vectors back; only the flow's own process writes to SQLite,
+which has one writer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from litradar.paper import Paper
+from litradar.sources.arxiv_jsonl import parse_record
+
+
+@dataclass(frozen=True)
+class SnapshotFilter:
+    """Keep a paper listed in any of `categories` (all when empty), first announced on or
+    after `since` (any date when None)."""
+
+    categories: frozenset[str] = frozenset()
+    since: date | None = None
+
+    def keeps(self, paper: Paper) -> bool:
+        if self.categories and not self.categories.intersection(paper.categories):
+            return False
+        return self.since is None or paper.first_version_date >= self.since
+
+
+@dataclass
+class SnapshotBatch:
+    papers: list[Paper]
+    end: int  # byte offset just after the batch's last line
+    lines: int  # lines read in this batch
+    problems: list[str] = field(default_factory=list)
+
+
+def watermark_key(path: Path) -> str:
+    """One mark per snapshot file (its absolute path and size: a newer snapshot starts over)."""
+    return f"backfill:{path.resolve()}:{path.stat().st_size}"
+
+
+def read_snapshot(
+    path: Path, start: int, keep: SnapshotFilter, batch_size: int = 5000
+) -> Iterator[SnapshotBatch]:
+    """Batches of kept papers from byte offset `start` (0, or where a previous run stopped).
+    A bad line is a problem (with its byte offset), not a stop."""
+    batch = SnapshotBatch([], start, 0)
+    with path.open("rb") as handle:
+        handle.seek(start)
+        offset = start
+        for raw in handle:
+            line_at = offset
+            offset += len(raw)
+            batch.lines += 1
+            batch.end = offset
+            if raw.strip():
+                try:
+                    paper = parse_record(json.loads(raw), path.name)
+                except (ValueError, TypeError, AttributeError) as exc:
+                    batch.problems.append(f"{path.name} at byte {line_at}: {exc}")
+                else:
+                    if keep.keeps(paper):
+                        batch.papers.append(paper)
+            if len(batch.papers) >= batch_size:
+                yield batch
+                batch = SnapshotBatch([], offset, 0)
+    if batch.lines:
+        yield batch
+
+
+# On a Dask worker: one encoder per process, loaded by the first chunk it is given.
+_ENCODERS: dict[tuple[str, int], object] = {}
+
+
+def encode_on_worker(
+    model: str, batch_size: int, threads: int | None, texts: Sequence[str]
+) -> np.ndarray:
+    """Vectors for `texts` with this process's copy of the model; `threads` caps torch's
+    threads so that several workers on one machine do not oversubscribe its cores."""
+    from litradar.embed import encoder_for
+
+    key = (model, batch_size)
+    if key not in _ENCODERS:
+        if threads:
+            os.environ["OMP_NUM_THREADS"] = str(threads)
+            if model != "hashing":
+                import torch
+
+                torch.set_num_threads(threads)
+        _ENCODERS[key] = encoder_for(model, batch_size=batch_size)
+    return _ENCODERS[key].encode(list(texts))  # type: ignore[attr-defined]

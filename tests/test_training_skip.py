@@ -1,0 +1,62 @@
+"""A weekly run with nothing new does not retrain (issue 10, item 5): training is skipped
+when nothing it learns from changed, and runs again when anything does."""
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from litradar.cli import app
+from litradar.config import load_config
+from litradar.pipeline import TRAINING_INPUTS, train
+
+runner = CliRunner()
+
+
+def model_times(project: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_mtime_ns for p in (project / "classifiers").glob("*.npz")}
+
+
+def test_training_is_skipped_until_its_inputs_change(trained_project: Path, tmp_path: Path):
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    config = load_config(project / "litradar.toml")
+    assert (project / "classifiers" / TRAINING_INPUTS).is_file()
+    before = model_times(project)
+
+    again = train(config)
+    assert again.get("unchanged") and model_times(project) == before
+    assert again["relevance"] == train(config, force=True)["relevance"]  # same inputs, same model
+
+    cli = runner.invoke(app, ["train", "--config", str(project / "litradar.toml")])
+    assert cli.exit_code == 0 and "models up to date" in cli.output
+
+    labelled = runner.invoke(
+        app, ["label", "2503.04728", "--not-relevant", "--config", str(project / "litradar.toml")]
+    )
+    assert labelled.exit_code == 0, labelled.output
+    assert not train(config).get("unchanged")  # a maintainer's decision retrains
+    assert train(config).get("unchanged")
+
+    lst = project / "data" / "awesome_list.md"
+    lst.write_text(lst.read_text() + "\n")  # the list file changed
+    assert not train(config).get("unchanged")
+
+
+def test_damaged_models_are_retrained_even_when_inputs_match(trained_project, tmp_path):
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    (project / "classifiers" / "relevance.npz").write_bytes(b"not a zip")
+    assert not train(load_config(project / "litradar.toml")).get("unchanged")
+
+
+def test_models_of_an_older_layout_are_retrained_not_a_crash(trained_project, tmp_path):
+    """Models written before a change of their JSON layout fail to load with a KeyError."""
+    import json
+
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    meta_path = project / "classifiers" / "relevance.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({k: v for k, v in meta.items() if k != "scope_terms"}))
+    assert not train(load_config(project / "litradar.toml")).get("unchanged")
