@@ -502,8 +502,14 @@ def send(
 
     cfg = _config(config)
     report = _guard(lambda: send_digest(cfg, digest, resend))
+    nothing = " (nothing this week)" if report.empty else ""
     if report.status == "sent":
-        out.print(f"sent digest {report.name} to {len(report.recipients)} recipient(s)")
+        out.print(f"sent digest {report.name}{nothing} to {len(report.recipients)} recipient(s)")
+    elif report.status == "nothing to send":
+        out.print(
+            f"digest {report.name} proposes nothing: not sent ([email] send_empty = true "
+            "sends a one-line 'nothing this week')"
+        )
     elif report.status == "already sent":
         out.print(f"digest {report.name} was already sent; --resend sends it again")
     else:
@@ -512,6 +518,8 @@ def send(
             "(the digest stays on disk; the next run tries again)"
         )
         raise typer.Exit(1)
+    if report.note:
+        out.print(f"  note: {escape(report.note)}")
 
 
 @app.command()
