@@ -415,3 +415,27 @@ def test_in_chromium_search_accept_reject_skip_reload_and_open_the_pull_request(
     assert "\\<svg onload" in pull["body"] and "<svg" not in pull["body"].replace("\\<", "")
     trained = _cli(project, "train")
     assert "maintainer decisions learned from: 1 accepted, 1 rejected" in trained
+
+
+def test_what_counts_as_loopback_and_as_another_site():
+    from litradar.web.security import Guard, check_binding, cross_site, host_name, is_loopback
+
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost", "0.0.0.0",
+                                     "192.168.1.5", "evil.localhost.example")] == [
+        True, True, True, True, False, False, False]  # fmt: skip
+    assert host_name("[::1]:8765") == "::1" and host_name("LocalHost:80") == "localhost"
+    guard = Guard(None, loopback_only=True)
+    assert guard.host_allowed("127.0.0.1:8765") and not guard.host_allowed("127.0.0.1.nip.io")
+    assert not guard.host_allowed(None)
+    here = "127.0.0.1:8765"
+    assert not cross_site({}, here)  # a script without a browser's headers
+    assert not cross_site({"sec-fetch-site": "same-origin", "origin": f"http://{here}"}, here)
+    assert cross_site({"sec-fetch-site": "cross-site"}, here)
+    assert cross_site({"origin": "http://evil.example"}, here)
+    assert cross_site({"origin": "null"}, here)
+    nonce = guard.new_nonce()
+    assert guard.csrf_ok(nonce, guard.csrf_token(nonce))
+    assert not guard.csrf_ok(nonce, Guard(None, True).csrf_token(nonce))  # another process
+    assert not guard.csrf_ok(None, guard.csrf_token(nonce)) and not guard.csrf_ok(nonce, "")
+    check_binding("127.0.0.1", None)
+    check_binding("0.0.0.0", "x" * 16)

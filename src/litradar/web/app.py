@@ -124,7 +124,6 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         context.setdefault("error", None)
         context["csrf"] = guard.csrf_token(request.state.nonce)
-        context["signed_in"] = guard.needs_sign_in
         context["path"] = request.url.path
         return templates.TemplateResponse(request, name, context, status_code=status)
 

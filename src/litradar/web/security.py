@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from litradar.errors import LitradarError
@@ -123,14 +124,13 @@ class Guard:
         return hmac.compare_digest(self.csrf_token(nonce), sent)
 
 
-def cross_site(headers: dict[str, str] | object, host: str | None) -> bool:
+def cross_site(headers: Mapping[str, str], host: str | None) -> bool:
     """True when the browser says a request came from another site: Sec-Fetch-Site, or
-    an Origin whose host is not the one asked."""
-    get = headers.get  # type: ignore[attr-defined]
-    site = get("sec-fetch-site")
+    an Origin whose host is not the one asked (a script-less client sends neither)."""
+    site = headers.get("sec-fetch-site")
     if site is not None and site not in ("same-origin", "none"):
         return True
-    origin = get("origin")
+    origin = headers.get("origin")
     if origin and origin != "null":
         return urlsplit(origin).netloc.lower() != (host or "").lower()
     return origin == "null"
