@@ -107,6 +107,8 @@ def email(config_path: str | None, name: str) -> dict:
         return {"name": name, "status": "failed", "error": str(exc)}
     if report.error:
         get_run_logger().error(f"could not email digest {name}: {report.error}")
+    elif report.status == "nothing to send":  # a week with nothing proposed, send_empty off
+        get_run_logger().info(f"digest {name} proposes nothing: no email ([email] send_empty)")
     return {"name": report.name, "status": report.status, "error": report.error}
 
 

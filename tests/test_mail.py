@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+import re
+import time
+from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,9 @@ from litradar.cli import app
 from litradar.config import load_config
 from litradar.digest import build_digest, write_digest
 from litradar.paper import Paper, Provenance
+from litradar.publish.mail import render_html
 from litradar.store import Store
+from tests.browser import artifacts_dir, chromium, needs_chromium
 from tests.conftest import DEMO, write_config
 from tests.smtp_server import PASSWORD, SmtpServer, free_port
 from tests.test_digest import scored
@@ -141,3 +146,106 @@ def test_a_digest_name_that_is_a_path_is_refused(project: Path):
     write_config(project, extra='[email]\nrecipients = ["m@example.org"]\n')
     result = send(project, "--digest", "../../etc/passwd")
     assert result.exit_code == 1 and "is not a digest name" in result.output
+
+
+def write_digest_of(project: Path, name_since: date, papers: list[Paper], threshold: float):
+    awesome = load_list(DEMO / "awesome_list.md")
+    items = [
+        replace(scored(p), tags={"technique": [("logit lens", 0.81), ("causal tracing", 0.2)]})
+        for p in papers
+    ]
+    digest = build_digest(
+        items, awesome, name_since, name_since + timedelta(days=7), 5, threshold, "t", []
+    )
+    write_digest(digest, awesome, project / "digests")
+    return digest
+
+
+CODE_PAPER = Paper(
+    arxiv_id="2503.05555",
+    title="Tracing Causes in VLMs",
+    abstract="We trace causes. Code: https://github.com/example/tracing",
+    authors=("Bo Li",),
+    first_version_date=date(2025, 3, 12),
+    provenance=(Provenance("arxiv", "cs.CV"),),
+)
+
+
+def _html_of(project: Path, name: str) -> str:
+    config = load_config(project / "litradar.toml", environ={})
+    markdown = (config.digests_dir / f"{name}.md").read_text(encoding="utf-8")
+    return render_html(markdown, name)
+
+
+def test_each_detail_is_a_line_and_badges_are_links_not_remote_images(project: Path):
+    write_digest_of(project, date(2025, 3, 10), [CODE_PAPER], 0.0)
+    html = _html_of(project, "2025-W11")
+    assert "<img" not in html and "shields.io" not in html
+    assert '<a href="https://arxiv.org/abs/2503.05555">arXiv</a>' in html
+    assert '<a href="https://github.com/example/tracing">Star</a>' in html
+    details = re.search(r"score 0\.90.*?</p>", html, re.S)[0]  # type: ignore[index]
+    lines = [line.strip() for line in details.split("<br />")]
+    assert [line.split(" ")[0] for line in lines] == ["score", "about", "found", "tags:"]
+
+
+def test_a_week_with_nothing_proposed_is_sent_only_when_asked_and_never_silently(
+    project: Path, tmp_path: Path
+):
+    write_digest_of(project, date(2025, 3, 10), [CODE_PAPER], 0.0)  # 2025-W11: 1 proposed
+    quiet = replace(CODE_PAPER, arxiv_id="2503.11111", first_version_date=date(2025, 3, 18))
+    time.sleep(0.02)  # the newest digest is the one written last
+    write_digest_of(project, date(2025, 3, 17), [quiet], 2.0)  # 2025-W12: nothing clears 2.0
+    with SmtpServer(tmp_path) as server:
+        write_config(project, extra=server.email_config())
+        skipped = send(project)
+        assert skipped.exit_code == 0, skipped.output
+        assert "digest 2025-W12 proposes nothing: not sent" in skipped.output
+        assert (
+            "note: the newest digest with proposals is 2025-W11, not sent yet: "
+            "litradar send --digest 2025-W11" in skipped.output
+        )
+        assert server.inbox.messages == []
+        assert send(project, "--digest", "2025-W11").exit_code == 0
+        again = send(project)
+        assert "the newest digest with proposals, 2025-W11, was sent" in again.output
+        assert len(server.inbox.messages) == 1
+
+        write_config(project, extra=server.email_config() + "send_empty = true\n")
+        empty = send(project)
+        assert empty.exit_code == 0, empty.output
+        assert "sent digest 2025-W12 (nothing this week) to 2 recipient(s)" in empty.output
+        assert "already sent" in send(project).output and len(server.inbox.messages) == 2
+    message = server.inbox.messages[1]
+    assert message["Subject"] == "[litradar] digest 2025-W12: nothing this week"
+    text = message.get_body(("plain",)).get_content().strip()
+    assert text.count("\n") == 0 and text.startswith("Nothing this week: litradar read 1 paper")
+    assert "2025-03-17 to 2025-03-24" in text and "(threshold 2.00)" in text
+    assert text in message.get_body(("html",)).get_content()
+
+
+@needs_chromium
+def test_the_email_reads_well_in_chromium(project: Path, tmp_path: Path):
+    from selenium.webdriver.common.by import By
+
+    hostile = replace(CODE_PAPER, arxiv_id="2503.04242", title=HOSTILE_TITLE)
+    write_digest_of(project, date(2025, 3, 10), [CODE_PAPER, hostile], 0.0)
+    page = tmp_path / "email.html"
+    page.write_text(_html_of(project, "2025-W11"), encoding="utf-8")
+    with chromium() as driver:
+        driver.get(page.as_uri())
+        assert driver.execute_script("return document.images.length") == 0
+        assert driver.execute_script("return document.scripts.length") == 0
+        fetched = driver.execute_script("return performance.getEntriesByType('resource').length")
+        assert fetched == 0  # nothing remote, nothing that shows broken offline
+        items = driver.find_elements(By.CSS_SELECTOR, "li")
+        assert len(items) == 2
+        for item in items:
+            lines = [line.strip() for line in item.text.splitlines() if line.strip()]
+            starts = [line.split(" ")[0] for line in lines]
+            # entry, badges, then each detail on its own line
+            assert starts[-4:] == ["score", "about", "found", "tags:"], lines
+            assert lines[1].startswith("arXiv")
+        links = {a.text: a.get_attribute("href") for a in driver.find_elements(By.TAG_NAME, "a")}
+        assert links["Star"] == "https://github.com/example/tracing"
+        assert "alert('x')" in driver.find_element(By.TAG_NAME, "body").text  # as text
+        driver.save_screenshot(str(artifacts_dir() / "email.png"))

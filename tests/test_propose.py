@@ -237,3 +237,42 @@ def test_propose_without_a_repository_or_a_digest_is_one_line(project: Path):
     result = propose(project)
     assert result.exit_code == 1
     assert "error: set [github] repository = 'owner/name'" in result.output
+
+
+def test_the_maintainers_decisions_shape_the_pull_request(project: Path, tmp_path: Path):
+    """Accepted (here a near-the-cut paper) goes in, in the chosen section and under the
+    chosen short name; a rejected proposal stays out and the output says why."""
+    remote = make_remote(tmp_path, LIST_TEXT)
+    config = load_config(project / "litradar.toml", environ={})
+    awesome = load_list(DEMO / "awesome_list.md")
+    with ReplayServer() as server:
+        fake = FakeGitHub(server)
+        write_config(project, extra=github_config(server, remote))
+        with Store.open(config.store_path) as store:
+            store.upsert([p for p, _, _ in PAPERS])
+        items = [replace(scored(p), section=s, relevance=r) for p, s, r in PAPERS]
+        digest = build_digest(items, awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.85, "t")
+        write_digest(digest, awesome, project / "digests")
+        assert digest.proposed_ids == {"2503.04242"} and "2503.05555" in digest.near_cut_ids
+
+        args = ["--config", str(project / "litradar.toml")]
+        labelled = runner.invoke(
+            app, ["label", "2503.05555", "--relevant", "--section", "Neuron Analysis", *args]
+        )
+        assert labelled.exit_code == 0, labelled.output
+        with Store.open(config.store_path) as store:
+            store.set_short_name("2503.05555", "TraceVLM", "web")
+            store.set_label("2503.04242", False, None, "web")
+        result = propose(project)
+
+    assert result.exit_code == 0, result.output
+    assert "not proposed: 2503.04242: rejected by the maintainer (web)" in result.output
+    assert "pull request #1 opened: 1 paper(s)" in result.output
+    branch = parse_list(git(remote, "show", "litradar/2025-W11:README.md"))
+    added = [e for e in branch.entries if e.arxiv_id in {"2503.04242", "2503.05555"}]
+    assert [(e.arxiv_id, e.section_name, e.short_name) for e in added] == [
+        ("2503.05555", "Neuron Analysis", "TraceVLM")
+    ]
+    [pull] = fake.pulls
+    assert "accepted by the maintainer (litradar label)" in pull["body"]
+    assert "### Neuron Analysis" in pull["body"] and "Causal Tracing" not in pull["body"]

@@ -341,3 +341,21 @@ def test_two_arxiv_records_keep_the_earlier_date(tmp_path: Path):
         store.upsert([arxiv_paper(source="feed", first_version_date=date(2025, 3, 12))])
         store.upsert([arxiv_paper(source="file", first_version_date=date(2025, 3, 10))])
         assert store.papers()[0].first_version_date == date(2025, 3, 10)
+
+
+def test_short_names_are_kept_apart_from_labels_and_a_schema_3_store_gets_them(tmp_path: Path):
+    path = tmp_path / "store.sqlite"
+    with Store.open(path) as store:
+        store.upsert([paper("2503.00001")])
+        store.set_label("2503.00001", True, "Logit Lens", "web")
+    with sqlite3.connect(path) as db:  # as the release before short names left it
+        db.execute("DROP TABLE short_names")
+        db.execute("PRAGMA user_version=3")
+    with Store.open(path) as store:
+        assert store.short_names() == {}
+        store.set_short_name("2503.00001", "LensVLM", "web")
+        store.set_label("2503.00001", True, "Causal Tracing", "litradar label")
+        assert store.short_names() == {"2503.00001": "LensVLM"}  # a relabel keeps the name
+        assert store.labels()[0]["section"] == "Causal Tracing"
+        store.set_short_name("2503.00001", None, "web")
+        assert store.short_names() == {}

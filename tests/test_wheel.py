@@ -62,6 +62,10 @@ def test_the_wheel_holds_every_package_of_the_source_tree(wheel: Path):
     } | {"litradar/flows"}
     assert expected <= shipped, sorted(expected - shipped)
     assert "litradar/py.typed" in names
+    web = ROOT / "src" / "litradar" / "web"
+    data = {f.relative_to(ROOT / "src").as_posix() for d in ("templates", "static")
+            for f in (web / d).iterdir()}  # fmt: skip
+    assert data and data <= set(names), sorted(data - set(names))  # the page's files
 
 
 def test_the_installed_wheel_runs_the_demo_without_the_source_tree(wheel: Path, tmp_path: Path):

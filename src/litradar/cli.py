@@ -568,8 +568,14 @@ def send(
 
     cfg = _config(config)
     report = _guard(lambda: send_digest(cfg, digest, resend))
+    nothing = " (nothing this week)" if report.empty else ""
     if report.status == "sent":
-        out.print(f"sent digest {report.name} to {len(report.recipients)} recipient(s)")
+        out.print(f"sent digest {report.name}{nothing} to {len(report.recipients)} recipient(s)")
+    elif report.status == "nothing to send":
+        out.print(
+            f"digest {report.name} proposes nothing: not sent ([email] send_empty = true "
+            "sends a one-line 'nothing this week')"
+        )
     elif report.status == "already sent":
         out.print(f"digest {report.name} was already sent; --resend sends it again")
     else:
@@ -578,6 +584,8 @@ def send(
             "(the digest stays on disk; the next run tries again)"
         )
         raise typer.Exit(1)
+    if report.note:
+        out.print(f"  note: {escape(report.note)}")
 
 
 @app.command()
@@ -643,6 +651,49 @@ def label(
         raise typer.Exit(1)
     summary = _guard(lambda: record_label(cfg, paper_id, relevant, section, tag or []))
     out.print(f"recorded: {escape(summary)}; run 'litradar train' to learn from it")
+
+
+@app.command()
+def web(
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; beyond loopback needs $LITRADAR_WEB_TOKEN.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    config: ConfigOption = None,
+) -> None:
+    """Serve the maintainer's page: search, the week's review queue (accept, reject, skip),
+    the pull request, charts, and /api/find."""
+    import os
+    import socket
+
+    from litradar.web.security import TOKEN_ENV, check_binding
+
+    cfg = _config(config)
+    token = os.environ.get(TOKEN_ENV) or None
+    _guard(lambda: check_binding(host, token))
+    try:  # a port in use is one line here, not uvicorn's log and exit
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as exc:
+        why = escape(exc.strerror or str(exc))
+        err.print(f"[red]error:[/red] cannot listen on {escape(host)}:{port}: {why}")
+        raise typer.Exit(1) from None
+    import uvicorn
+
+    from litradar.web.app import create_app
+
+    shown = f"[{host}]" if ":" in host else host
+    signed = " (sign in with $LITRADAR_WEB_TOKEN)" if token else ""
+    out.print(f"litradar web: http://{shown}:{port}/{signed}; Ctrl-C stops it")
+    uvicorn.run(
+        create_app(cfg, token=token, host=host),
+        host=host,
+        port=port,
+        log_level="warning",
+        server_header=False,
+    )
 
 
 def cfg_path(cfg: Config, explicit: Path | None) -> str | None:

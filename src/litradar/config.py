@@ -153,6 +153,9 @@ class EmailConfig(_Strict):
     sender: str = "litradar@localhost"
     recipients: list[str] = Field(default_factory=list)
     subject_prefix: str = "[litradar]"
+    # A week with nothing proposed: a one-line "nothing this week" when true; no email
+    # when false (the default), and `send` says so.
+    send_empty: bool = False
     timeout_seconds: float = Field(30.0, gt=0)
     # A CA bundle to trust instead of the system's, e.g. for a company relay.
     ca_file: Path | None = None

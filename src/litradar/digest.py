@@ -337,6 +337,38 @@ def render_json(digest: Digest) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+def load_digest(directory: Path, name: str) -> dict:
+    """A digest's JSON document (every paper of the window, `proposed`, `near_cut`, the
+    threshold): the one reader the pull request, the email and the web page share, so
+    how digests are stored is known here only."""
+    _, text = read_digest(directory, name)
+    if text is None:
+        raise LitradarError(f"digest {name} in {directory} has no JSON: run 'litradar digest'")
+    return parse_digest(text, directory, name)
+
+
+def parse_digest(text: str | None, directory: Path, name: str) -> dict:
+    """The JSON text of digest `name`, checked to be one."""
+    try:
+        document = json.loads(text or "")
+    except json.JSONDecodeError as exc:
+        raise LitradarError(f"digest {name} in {directory} is unreadable: {exc}") from None
+    if not isinstance(document, dict) or not isinstance(document.get("papers"), list):
+        raise LitradarError(f"digest {name} in {directory} is not a litradar digest")
+    return document
+
+
+def digest_names(directory: Path) -> list[str]:
+    """Every digest that has its JSON, by name (ISO weeks sort by date)."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p.name[: -len(".json")]
+        for p in directory.glob("*.json")
+        if not p.name.startswith(".") and p.is_file()
+    )
+
+
 _DIGEST_NAME = re.compile(r"^[\w.-]+$")
 
 

@@ -38,8 +38,10 @@ def record_label(
     relevant: bool | None,
     section: str | None,
     tags: list[str],
+    origin: str = ORIGIN,
 ) -> str:
-    """Stores the decision and returns a one-line description of it."""
+    """Stores the decision and returns a one-line description of it. `origin` says where
+    it was made (the command line, the web page)."""
     sections = load_list(config.list_path).section_names()
     if section is not None and section not in sections:
         raise LitradarError(f"--section {section!r} is not a list section; choose from {sections}")
@@ -50,9 +52,9 @@ def record_label(
         if store.by_key(key) is None:
             raise LitradarError(f"{key} is not in the store: ingest it first")
         if relevant is not None:
-            store.set_label(key, relevant, section, ORIGIN)
+            store.set_label(key, relevant, section, origin)
         for dimension, classes in parsed.items():
-            store.set_tags(key, dimension, classes, ORIGIN)
+            store.set_tags(key, dimension, classes, origin)
     parts = [key]
     if relevant is not None:
         parts.append(

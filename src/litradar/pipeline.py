@@ -316,6 +316,7 @@ def train(
     save_models(config.classifiers_dir, models, metrics)
     with reporter.track("scoring the store for search", None):
         save_scores(config, models, data)
+    record_quality(config, metrics)
     atomic_write_text(marker, fingerprint + "\n")  # last: a kill before it retrains
     return metrics
 
@@ -330,6 +331,25 @@ def _trained_on(config: Config, model: str) -> str | None:
         return marker.read_text(encoding="utf-8").strip()
     except Exception:  # missing, damaged, or of an older layout (KeyError): train again
         return None
+
+
+def quality_figures(metrics: dict) -> dict[str, float | None]:
+    """The figures of one training worth following over time (the web page's chart)."""
+    relevance = metrics.get("relevance") or {}
+    return {
+        "precision": relevance.get("precision"),
+        "recall": relevance.get("recall"),
+        "average_precision": relevance.get("average_precision"),
+        "placement": (metrics.get("placement") or {}).get("accuracy"),
+    }
+
+
+def record_quality(config: Config, metrics: dict) -> None:
+    """Each training's figures kept in the store (a run of kind "train"): metrics.json
+    holds only the latest."""
+    detail = {"trained_at": metrics.get("trained_at"), **quality_figures(metrics)}
+    with Store.open(config.store_path) as store:
+        store.finish_run(store.start_run("train", detail), "done", detail)
 
 
 def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:

@@ -28,7 +28,7 @@ from litradar.files import process_alive
 from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 # How long a command waits for another one's write to finish before saying who holds it.
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -105,6 +105,12 @@ CREATE TABLE IF NOT EXISTS labels (
     key TEXT PRIMARY KEY,
     relevant INTEGER NOT NULL,
     section TEXT,
+    origin TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS short_names (
+    key TEXT PRIMARY KEY,
+    short_name TEXT NOT NULL,
     origin TEXT NOT NULL,
     decided_at TEXT NOT NULL
 );
@@ -361,6 +367,7 @@ class Store:
                     "INSERT OR IGNORE INTO provenance (paper_id, source, detail, first_seen) "
                     "SELECT id, source, '', added_at FROM papers"
                 )
+            # Version 4 added short_names (created above, like every table).
             # Version 3 added the lexical index; its triggers hold statements with ";".
             for statement in lexical.SCHEMA:
                 db.execute(statement)
@@ -689,6 +696,24 @@ class Store:
                 "section=excluded.section, origin=excluded.origin, decided_at=excluded.decided_at",
                 (key, int(relevant), section, origin, _now()),
             )
+
+    def set_short_name(self, key: str, short_name: str | None, origin: str) -> None:
+        """The bold name the maintainer gives a paper's list entry (None: litradar's own);
+        the pull request uses it. Kept apart from the label: a later relabel keeps it."""
+        with self._transaction() as db:
+            if short_name is None:
+                db.execute("DELETE FROM short_names WHERE key = ?", (key,))
+                return
+            db.execute(
+                "INSERT INTO short_names (key, short_name, origin, decided_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (key) DO UPDATE SET short_name=excluded.short_name, "
+                "origin=excluded.origin, decided_at=excluded.decided_at",
+                (key, short_name, origin, _now()),
+            )
+
+    def short_names(self) -> dict[str, str]:
+        rows = self._db.execute("SELECT key, short_name FROM short_names")
+        return {r["key"]: r["short_name"] for r in rows}
 
     def set_tags(self, key: str, dimension: str, classes: list[str], origin: str) -> None:
         """The maintainer's classes for one paper in one dimension, replacing earlier ones."""

@@ -3,6 +3,13 @@
 The plain part is the digest's markdown as written. The HTML part is that markdown
 rendered by markdown-it-py with raw HTML disabled, so anything a paper's text smuggled in
 comes out as text; styles are inline (mail clients drop external CSS) and links are kept.
+Each line of a proposal's details stays a line (a soft break is a <br>), and an image is
+shown as its text: the list's shields.io badges are remote images, which show broken
+offline and tell the sender when a message is opened, so in the email a badge is a link.
+
+A digest that proposes nothing is mailed only with `[email] send_empty`, as one line;
+`send` without --digest says when the newest digest is such a week, and which is the
+newest one with proposals.
 
 Sending is recorded in the store before and after the SMTP exchange. A send that failed is
 retried by the next run; one that was interrupted mid-way (the store says "sending") is
@@ -12,7 +19,6 @@ not repeated without `--resend`, because the message may already have arrived.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import smtplib
 import ssl
@@ -21,9 +27,15 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 
 from litradar.config import Config, EmailConfig
-from litradar.digest import choose_digest, read_digest
+from litradar.digest import (
+    choose_digest,
+    digest_names,
+    parse_digest,
+    read_digest,
+)
 from litradar.errors import LitradarError
 from litradar.store import Store
 
@@ -41,14 +53,23 @@ class SendError(LitradarError):
 @dataclass
 class SendReport:
     name: str
-    status: str  # "sent", "already sent", "failed"
+    status: str  # "sent", "already sent", "failed", "nothing to send"
     recipients: list[str]
     message_id: str | None = None
     error: str | None = None
+    empty: bool = False  # the digest proposes nothing
+    note: str | None = None  # said beside the status, e.g. where the last real digest is
+
+
+def _image_as_text(renderer, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
+    """An image becomes its alt text ("arXiv", "Star"); the link around it stays."""
+    return escapeHtml(tokens[idx].content or "image")
 
 
 def render_html(markdown: str, title: str) -> str:
-    body = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
+    body = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True})
+    body.enable("table")
+    body.add_render_rule("image", _image_as_text)
     rendered = body.render(markdown)
     escaped_title = title.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return (
@@ -91,20 +112,80 @@ def _deliver(config: EmailConfig, message: EmailMessage, password: str | None) -
         client.send_message(message, from_addr=config.sender, to_addrs=config.recipients)
 
 
+def build_empty_message(config: EmailConfig, name: str, document: dict) -> EmailMessage:
+    """'Nothing this week', one line, for `[email] send_empty`."""
+    line = (
+        f"Nothing this week: litradar read {document.get('papers_read', 0)} papers of digest "
+        f"{name} ({document.get('since', '?')} to {document.get('until', '?')}) and none "
+        f"scored high enough to propose (threshold {document.get('threshold', 0):.2f}).\n"
+    )
+    message = build_message(config, name, line, 0)
+    message.replace_header(
+        "Subject", f"{config.subject_prefix} digest {name}: nothing this week".strip()
+    )
+    return message
+
+
+def _proposed(config: Config, name: str) -> int | None:
+    """How many papers digest `name` proposes; None when it has no JSON to say."""
+    _, text = read_digest(config.digests_dir, name)
+    if text is None:
+        return None
+    return int(parse_digest(text, config.digests_dir, name).get("proposed", 0))
+
+
+def _last_real_digest(config: Config, newest: str) -> str:
+    """Where the newest digest with proposals stands, said when the newest proposes none."""
+    written = [n for n in digest_names(config.digests_dir) if n != newest]
+    written.sort(key=lambda n: (config.digests_dir / f"{n}.json").stat().st_mtime, reverse=True)
+    for name in written:
+        try:
+            if (_proposed(config, name) or 0) > 0:
+                break
+        except LitradarError:
+            continue
+    else:
+        return "no earlier digest proposes anything"
+    with Store.open(config.store_path) as store:
+        sent = store.delivery(CHANNEL, name)
+    if sent and sent["status"] == "sent":
+        return f"the newest digest with proposals, {name}, was sent"
+    return (
+        f"the newest digest with proposals is {name}, not sent yet: "
+        f"litradar send --digest {name}"
+    )
+
+
 def send_digest(config: Config, name: str | None = None, resend: bool = False) -> SendReport:
     email = config.email
     if not email.recipients:
         raise LitradarError("no recipients: set [email] recipients in litradar.toml")
-    name = choose_digest(config.digests_dir, name)
-    markdown, document = read_digest(config.digests_dir, name)
-    proposed = json.loads(document)["proposed"] if document is not None else 0
-    message = build_message(email, name, markdown, proposed)
+    chosen = choose_digest(config.digests_dir, name)
+    markdown, text = read_digest(config.digests_dir, chosen)  # both of one generation
+    proposed = parse_digest(text, config.digests_dir, chosen)["proposed"] if text else None
+    note = None
+    if proposed == 0:
+        # Never an empty week in place of the last real one without saying so.
+        note = _last_real_digest(config, chosen) if name is None else None
+        if not email.send_empty:
+            return SendReport(chosen, "nothing to send", email.recipients, empty=True, note=note)
+        message = build_empty_message(
+            email, chosen, parse_digest(text, config.digests_dir, chosen)
+        )
+    else:
+        message = build_message(email, chosen, markdown, proposed or 0)
+    name = chosen
     with Store.open(config.store_path) as store:
         previous = store.delivery(CHANNEL, name)
         if previous and not resend:
             if previous["status"] == "sent":
                 return SendReport(
-                    name, "already sent", email.recipients, previous["detail"].get("message_id")
+                    name,
+                    "already sent",
+                    email.recipients,
+                    previous["detail"].get("message_id"),
+                    empty=proposed == 0,
+                    note=note,
                 )
             if previous["status"] == "sending":
                 raise SendError(
@@ -120,7 +201,9 @@ def send_digest(config: Config, name: str | None = None, resend: bool = False) -
             store.set_delivery(CHANNEL, name, "failed", detail | {"error": reason})
             return SendReport(name, "failed", email.recipients, None, reason)
         store.set_delivery(CHANNEL, name, "sent", detail)
-    return SendReport(name, "sent", email.recipients, message["Message-ID"])
+    return SendReport(
+        name, "sent", email.recipients, message["Message-ID"], empty=proposed == 0, note=note
+    )
 
 
 def _one_line(exc: BaseException) -> str:

@@ -8,7 +8,6 @@ on the list, or waits in another open litradar pull request, is not proposed aga
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 
@@ -22,7 +21,7 @@ from litradar.awesome_list import (
     safe_url,
 )
 from litradar.config import Config
-from litradar.digest import choose_digest, read_digest
+from litradar.digest import choose_digest, load_digest
 from litradar.errors import LitradarError
 from litradar.list_edit import insert_entries
 from litradar.paper import Paper
@@ -45,6 +44,7 @@ class Proposal:
     close_to: list[tuple[str, float]]  # (list paper's arXiv id, similarity)
     short_name: str | None = None  # the digest's (an LLM's, or the fallback's)
     section_named: tuple[str, str] | None = None  # where the paper names the section's technique
+    accepted_by: str | None = None  # the maintainer's decision that put it here (its origin)
 
 
 @dataclass
@@ -63,37 +63,57 @@ def inert(text: str) -> str:
     return escape_markdown(text).replace("@", "&#64;")
 
 
-def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int]:
-    """The digest's proposals above the threshold, best first; and the window's size."""
-    _, text = read_digest(config.digests_dir, name)
-    if text is None:
-        raise LitradarError(
-            f"digest {name} in {config.digests_dir} has no JSON: run 'litradar digest'"
-        )
-    document = json.loads(text)
-    wanted = [
-        p for p in document["papers"] if p["proposed"] and p["relevance"] >= config.github.min_score
-    ]
-    wanted.sort(key=lambda p: (-p["relevance"], p["key"]))
-    proposals = []
+def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int, dict[str, str]]:
+    """What the pull request adds, best first: the papers of the digest's window the
+    maintainer accepted (`litradar label`, the web page), in the section and under the
+    short name they chose; then the digest's proposals above `min_score` that nobody
+    rejected. At most `max_entries`, but an accepted paper is never cut. Also the window's
+    size, and the proposals left out because the maintainer rejected them (key -> why)."""
+    document = load_digest(config.digests_dir, name)
     with Store.open(config.store_path) as store:
-        for item in wanted[: config.github.max_entries]:
+        decisions = {label["key"]: label for label in store.labels()}
+        names = store.short_names()
+        accepted, wanted, rejected = [], [], {}
+        for item in document["papers"]:
+            decision = decisions.get(item["key"])
+            if decision is not None and decision["relevant"]:
+                accepted.append(item)
+            elif decision is not None:
+                if item["proposed"]:
+                    rejected[item["key"]] = f"rejected by the maintainer ({decision['origin']})"
+            elif item["proposed"] and item["relevance"] >= config.github.min_score:
+                wanted.append(item)
+        accepted.sort(key=_best_first)
+        wanted.sort(key=_best_first)
+        wanted = wanted[: max(0, config.github.max_entries - len(accepted))]
+        proposals = []
+        for item in accepted + wanted:
             paper = store.by_key(item["key"])
             if paper is None:
                 continue
+            decision = decisions.get(item["key"])
+            section = (decision and decision["section"]) or item["section"]
             proposals.append(
                 Proposal(
                     paper=paper,
-                    section=item["section"],
+                    section=section,
                     relevance=item["relevance"],
                     rank=item["rank"],
                     section_probability=item["section_probability"],
                     close_to=[(c["arxiv_id"], c["similarity"]) for c in item["close_to"]],
-                    short_name=item.get("short_name"),
-                    section_named=_named(item.get("section_named")),
+                    short_name=names.get(item["key"]) or item.get("short_name"),
+                    # What the paper names is evidence for the predicted section only.
+                    section_named=(
+                        _named(item.get("section_named")) if section == item["section"] else None
+                    ),
+                    accepted_by=decision["origin"] if decision else None,
                 )
             )
-    return proposals, len(document["papers"])
+    return proposals, len(document["papers"]), rejected
+
+
+def _best_first(item: dict) -> tuple[float, str]:
+    return -item["relevance"], item["key"]
 
 
 def _named(value: object) -> tuple[str, str] | None:
@@ -127,7 +147,9 @@ def pull_request_body(
                 f"probability {p.section_probability:.2f}{describe_named(p.section_named, inert)}",
                 f"  - close to: {close or 'none'}",
                 f"  - found by: {found_by}",
-            ]
+                *([f"  - accepted by the maintainer ({inert(p.accepted_by)})"]
+                  if p.accepted_by else []),
+            ]  # fmt: skip
         lines.append("")
     lines += [
         "### Review checklist",
@@ -183,12 +205,12 @@ def connect(config: Config) -> tuple[GitHub, ListRepo]:
 def propose(config: Config, name: str | None = None) -> ProposeReport:
     gh = config.github
     name = choose_digest(config.digests_dir, name)
-    proposals, window_size = load_proposals(config, name)
+    proposals, window_size, rejected = load_proposals(config, name)
     api, repo = connect(config)
     base_text = repo.read(gh.base, gh.list_file)
     awesome = parse_list(base_text)
     branch = f"{BRANCH_PREFIX}{name}"
-    report = ProposeReport(name, branch, "nothing to propose")
+    report = ProposeReport(name, branch, "nothing to propose", skipped=dict(rejected))
     with api:
         pulls = api.open_pulls()
         ours = next((p for p in pulls if p["head"]["ref"] == branch), None)

@@ -1,0 +1,167 @@
+"""The chart page's figures, and the charts drawn from them as SVG by matplotlib.
+
+- per week: papers read and proposed, from each digest's JSON;
+- per week: the maintainer's decisions (accepted, rejected), from the labels table, by
+  the ISO week in which they were made;
+- over time: the quality figures each `train` measured (kept in the store's runs, kind
+  "train"), or, before any was kept, those of the current models' metrics.json.
+
+The SVG is served as an image from this server: nothing is fetched from elsewhere, and an
+SVG shown as an image runs no script. matplotlib is imported when a chart is drawn, not
+when the page starts, and through its object API (no pyplot state shared by threads).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from litradar.config import Config
+from litradar.digest import digest_names, load_digest
+from litradar.errors import LitradarError
+from litradar.pipeline import quality_figures
+from litradar.store import Store
+
+QUALITY_RUN = "train"  # the kind of run pipeline.record_quality keeps
+# The figures of `train`'s metrics kept over time, and how the chart names them.
+QUALITY_FIGURES = {
+    "precision": "relevance precision",
+    "recall": "relevance recall",
+    "average_precision": "average precision",
+    "placement": "placement accuracy",
+}
+
+
+@dataclass
+class Series:
+    title: str
+    labels: list[str] = field(default_factory=list)  # x axis
+    values: dict[str, list[float | None]] = field(default_factory=dict)  # name -> per label
+    note: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.labels
+
+
+def papers_per_week(config: Config) -> Series:
+    series = Series("Papers read and proposed per digest", values={"read": [], "proposed": []})
+    for name in digest_names(config.digests_dir):
+        try:
+            document = load_digest(config.digests_dir, name)
+        except LitradarError:
+            continue  # one unreadable digest does not hide the others
+        series.labels.append(name)
+        series.values["read"].append(float(document.get("papers_read", len(document["papers"]))))
+        series.values["proposed"].append(float(document.get("proposed", 0)))
+    return series
+
+
+def _iso_week(moment: str) -> str:
+    day = datetime.fromisoformat(moment).date() if "T" in moment else date.fromisoformat(moment)
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def decisions_per_week(config: Config) -> Series:
+    series = Series("The maintainer's decisions per week", values={"accepted": [], "rejected": []})
+    counts: dict[str, list[int]] = {}
+    with Store.open(config.store_path) as store:
+        for label in store.labels():
+            week = counts.setdefault(_iso_week(label["decided_at"]), [0, 0])
+            week[0 if label["relevant"] else 1] += 1
+    for week in sorted(counts):
+        series.labels.append(week)
+        series.values["accepted"].append(float(counts[week][0]))
+        series.values["rejected"].append(float(counts[week][1]))
+    return series
+
+
+def quality_over_time(config: Config) -> Series:
+    series = Series(
+        "Quality measured by each train", values={name: [] for name in QUALITY_FIGURES}
+    )
+    with Store.open(config.store_path) as store:
+        runs = [r for r in store.runs(QUALITY_RUN) if r["status"] == "done"]
+    points = [(r["started_at"], r["detail"]) for r in runs]
+    if not points:
+        path = config.classifiers_dir / "metrics.json"
+        if path.is_file():
+            try:
+                metrics = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                metrics = None
+            if isinstance(metrics, dict):
+                points = [(metrics.get("trained_at") or "current", quality_figures(metrics))]
+                series.note = "the current models only: later trainings add points"
+    for moment, figures in points:
+        series.labels.append(moment[:16].replace("T", " "))
+        for name in QUALITY_FIGURES:
+            value = figures.get(name)
+            series.values[name].append(float(value) if isinstance(value, int | float) else None)
+    return series
+
+
+CHARTS = {
+    "papers": papers_per_week,
+    "decisions": decisions_per_week,
+    "quality": quality_over_time,
+}
+
+_COLOURS = ["#3b6ea8", "#e07b39", "#4c9a5b", "#a5488f"]
+
+
+def render_svg(series: Series, kind: str) -> bytes:
+    """Lines for the quality figures; for counts, one bar panel per series (papers read
+    run to a thousand, proposals to ten: one scale would hide the proposals). The page's
+    caption names the chart; an empty series says so."""
+    from matplotlib.figure import Figure
+
+    panels = 1 if series.empty or kind != "papers" else len(series.values)
+    figure = Figure(figsize=(7.5, 2.6 if panels == 1 else 1.7 * panels), dpi=100)
+    grid = figure.subplots(panels, 1, sharex=True, squeeze=False)[:, 0]
+    for axes in grid:
+        axes.spines[["top", "right"]].set_visible(False)
+    axes = grid[0]
+    ticks = range(len(series.labels))
+    if series.empty:
+        axes.text(0.5, 0.5, "nothing yet", ha="center", va="center", transform=axes.transAxes)
+        axes.set_xticks([])
+        axes.set_yticks([])
+    elif kind == "quality":
+        for colour, (name, values) in zip(_COLOURS, series.values.items(), strict=False):
+            xs = [i for i, v in enumerate(values) if v is not None]
+            ys = [v for v in values if v is not None]
+            axes.plot(xs, ys, marker="o", color=colour, label=QUALITY_FIGURES[name])
+        axes.set_ylim(0, 1.05)
+        axes.set_xlim(-0.5, len(series.labels) - 0.5)
+        axes.legend(fontsize=8, frameon=False, loc="lower left", ncols=2)
+    elif panels > 1:
+        drawn = zip(grid, _COLOURS, series.values.items(), strict=False)
+        for panel, colour, (name, values) in drawn:
+            bars = panel.bar(ticks, [v or 0 for v in values], width=0.6, color=colour)
+            panel.bar_label(bars, fmt="%g", fontsize=8)
+            panel.set_ylabel(name, fontsize=9)
+            panel.margins(y=0.25)
+    else:
+        width = 0.8 / max(1, len(series.values))
+        for i, (colour, (name, values)) in enumerate(
+            zip(_COLOURS, series.values.items(), strict=False)
+        ):
+            xs = [x + i * width - 0.4 + width / 2 for x in ticks]
+            bars = axes.bar(xs, [v or 0 for v in values], width=width, color=colour, label=name)
+            axes.bar_label(bars, fmt="%g", fontsize=8)
+        axes.margins(y=0.2)
+        axes.legend(fontsize=8, frameon=False)
+    if not series.empty:
+        grid[-1].set_xticks(ticks, series.labels, fontsize=8)
+        if kind != "quality":  # a first week's bar is a bar, not the whole width
+            grid[-1].set_xlim(-0.6, max(len(series.labels), 6) - 0.4)
+        if len(series.labels) > 6:
+            figure.autofmt_xdate(rotation=30)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()

@@ -1,0 +1,441 @@
+"""`litradar web`: a real uvicorn on 127.0.0.1 over a trained demo store (hashing encoder),
+spoken to over HTTP by httpx and by a real headless Chromium (tests/browser.py); pull
+requests go to the fake GitHub and a real bare git repository of tests/test_propose.py."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import date
+from html import unescape
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from litradar import pipeline
+from litradar.awesome_list import load_list, parse_list
+from litradar.cli import app as cli
+from litradar.config import load_config
+from litradar.digest import build_digest, write_digest
+from litradar.store import Store
+from litradar.web.app import FILTER_DEPTH, create_app
+from tests.browser import artifacts_dir, chromium, needs_chromium, serve
+from tests.conftest import DEMO, make_paper, write_config
+from tests.fake_github import FakeGitHub, git, make_remote
+from tests.replay import ReplayServer
+from tests.test_digest import scored
+from tests.test_propose import LIST_TEXT, TOKEN, github_config
+
+runner = CliRunner()
+SCRIPT_TITLE = 'Heads <script>alert("xss")</script> & <img src=x onerror=alert(1)> in CLIP'
+SVG_TITLE = "\"><svg onload=alert(2)> Steering ' OR 1=1 -- vectors in diffusion"
+HOSTILE = [
+    make_paper(
+        SCRIPT_TITLE,
+        abstract='We </textarea><script>document.title="pwned"</script> probe LLaVA '
+        "attention heads & logit lens.",
+        arxiv_id="2503.99001",
+        first_version_date=date(2025, 3, 11),
+    ),
+    make_paper(
+        SVG_TITLE,
+        abstract="<iframe src=javascript:alert(3)></iframe> steering vectors for diffusion.",
+        arxiv_id="2503.99002",
+        first_version_date=date(2025, 3, 12),
+    ),
+]
+REAL = {"2503.06287": 0.7, "2503.09446": 0.6, "2503.07050": 0.4}  # the last near the cut
+SECRETS = {
+    "GITHUB_TOKEN": TOKEN,
+    "LITRADAR_SMTP_PASSWORD": "smtp-secret-pw-0987",
+    "S2_API_KEY": "s2-secret-key-5555",
+}
+
+
+def _cli(project: Path, *args: str) -> str:
+    result = runner.invoke(cli, [*args, "--config", str(project / "litradar.toml")])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def queue_base(trained_project: Path, tmp_path_factory) -> Path:
+    """The trained demo store plus two hostile papers (indexed and scored, as search needs) and
+    a digest for 2025-W11 whose queue holds both, three real papers, one near the cut."""
+    project = tmp_path_factory.mktemp("web") / "project"
+    shutil.copytree(trained_project, project)
+    config = load_config(project / "litradar.toml", environ={})
+    with Store.open(config.store_path) as store:
+        store.upsert(HOSTILE)
+        real = [store.by_key(key) for key in REAL]
+    _cli(project, "index")
+    _cli(project, "train")  # scores them too, as the weekly run would
+    items = [replace(scored(p, 0.9 - i / 10), section="Steering Vector") for i, p in enumerate(HOSTILE)]
+    items += [scored(p, REAL[p.key]) for p in real if p is not None]
+    awesome = load_list(DEMO / "awesome_list.md")
+    digest = build_digest(items, awesome, date(2025, 3, 10), date(2025, 3, 17), 10, 0.5, "t")
+    write_digest(digest, awesome, project / "digests")
+    return project
+
+
+@pytest.fixture
+def project(queue_base: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "project"
+    shutil.copytree(queue_base, copy)
+    return copy
+
+
+def _app(project: Path, **kwargs):  # type: ignore[no-untyped-def]
+    return create_app(load_config(project / "litradar.toml", environ={}), **kwargs)
+
+
+def _keys(html: str, prefix: str) -> list[str]:
+    return re.findall(rf'id="{prefix}-([^"]+)"', html)
+
+
+def _submit(driver, button) -> None:  # type: ignore[no-untyped-def]
+    """Click a form's button and wait for the page it leads to."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', html)[1]  # type: ignore[index]
+
+
+def test_api_find_returns_the_records_of_find_json(project: Path):
+    config = load_config(project / "litradar.toml", environ={})
+    with serve(_app(project)) as base:
+        answer = httpx.get(f"{base}/api/find", params={"q": "logit lens LLaVA", "k": 7})
+        empty = httpx.get(f"{base}/api/find", params={"q": "  "})
+        too_many = httpx.get(f"{base}/api/find", params={"q": "x", "k": 5000})
+    assert answer.status_code == 200
+    assert answer.json() == [h.as_record() for h in pipeline.find(config, "logit lens LLaVA", 7)]
+    printed = _cli(project, "find", "logit lens LLaVA", "-k", "7", "--json")
+    assert answer.json() == [json.loads(line) for line in printed.splitlines()]
+    assert empty.status_code == 400 and empty.json() == {"error": "empty query"}
+    assert too_many.status_code == 422
+
+
+def test_search_filters_by_date_section_and_tag_and_finds_similar_papers(project: Path):
+    config = load_config(project / "litradar.toml", environ={})
+    query = "sparse autoencoder features"
+    ranked = pipeline.find(config, query, k=FILTER_DEPTH)
+    with serve(_app(project)) as base:
+
+        def shown(**params: str) -> list[str]:
+            page = httpx.get(f"{base}/", params={"q": query, "k": "5", **params})
+            assert page.status_code == 200, page.text
+            return _keys(page.text, "hit")
+
+        assert shown() == [h.paper.key for h in pipeline.find(config, query, k=5)]
+        in_section = [h.paper.key for h in ranked if h.section == "Sparse Autoencoder"][:5]
+        assert shown(section="Sparse Autoencoder") == in_section and in_section
+        tagged = [h.paper.key for h in ranked if h.tags.get("technique", [[None]])[0][0]
+                  == "sparse autoencoders"][:5]  # fmt: skip
+        assert shown(tag="sparse autoencoders") == tagged and tagged
+        window = [h.paper.key for h in pipeline.find(config, query, FILTER_DEPTH, date(2025, 3, 12))
+                  if h.paper.first_version_date < date(2025, 3, 14)][:5]  # fmt: skip
+        assert shown(since="2025-03-12", until="2025-03-14") == window and window
+        bad = httpx.get(f"{base}/", params={"q": query, "since": "March"})
+        assert bad.status_code == 400 and "is not a date" in bad.text
+
+        source = ranked[0].paper
+        similar = httpx.get(f"{base}/", params={"similar": source.key, "k": "5"})
+        expected = [h.paper.key for h in pipeline.find(config, source.text, k=6)]
+        assert _keys(similar.text, "hit") == [k for k in expected if k != source.key][:5]
+        assert "Papers similar to" in similar.text and source.key not in _keys(similar.text, "hit")
+
+
+def test_hostile_titles_and_abstracts_are_escaped_on_every_page(project: Path):
+    with serve(_app(project)) as base:
+        pages = {
+            "search": httpx.get(f"{base}/", params={"q": "xss alert onerror", "k": 50}),
+            "review": httpx.get(f"{base}/review"),
+            "similar": httpx.get(f"{base}/", params={"similar": "2503.99001"}),
+        }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        html = page.text
+        for raw in ("<script", "<img", "<svg", "<iframe"):
+            assert raw not in html.lower(), (name, raw)
+        assert "&lt;script&gt;" in html, name
+        assert page.headers["content-security-policy"].startswith("default-src 'none'")
+    assert {"2503.99001", "2503.99002"} <= set(_keys(pages["search"].text, "hit"))
+    review_html = pages["review"].text
+    assert {"2503.99001", "2503.99002"} <= set(_keys(review_html, "paper"))
+    assert unescape(SCRIPT_TITLE) in unescape(review_html)  # shown as text, whole
+
+
+def test_a_post_without_the_pages_csrf_token_or_from_another_site_stores_nothing(project: Path):
+    config = load_config(project / "litradar.toml", environ={})
+    form = {"digest": "2025-W11", "key": "2503.06287", "action": "reject"}
+    with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
+        page = browser.get("/review")
+        token = _csrf(page.text)
+        missing = browser.post("/review/decide", data=form)
+        forged = browser.post("/review/decide", data=form | {"csrf": "0" * 64})
+        other_cookie = httpx.post(f"{base}/review/decide", data=form | {"csrf": token},
+                                  cookies={"litradar_csrf": "someone-else"})  # fmt: skip
+        cross = browser.post("/review/decide", data=form | {"csrf": token},
+                             headers={"Origin": "http://evil.example"})  # fmt: skip
+        assert [r.status_code for r in (missing, forged, other_cookie, cross)] == [403] * 4
+        with Store.open(config.store_path) as store:
+            assert store.labels() == []
+        done = browser.post("/review/decide", data=form | {"csrf": token})
+        assert done.status_code == 303
+        assert done.headers["location"].startswith("/review?digest=2025-W11&decided=2503.06287")
+        unknown = browser.post("/review/decide", data=form | {"csrf": token, "key": "2503.00000"})
+        assert unknown.status_code == 400 and "is not in the store" in unknown.text
+        bad_section = browser.post(
+            "/review/decide",
+            data=form | {"csrf": token, "action": "accept", "section": "<b>Nope</b>"},
+        )
+        assert bad_section.status_code == 400 and "&lt;b&gt;Nope&lt;/b&gt;" in bad_section.text
+    with Store.open(config.store_path) as store:
+        assert [(x["key"], x["relevant"], x["origin"]) for x in store.labels()] == [
+            ("2503.06287", False, "web")
+        ]
+
+
+def test_only_loopback_host_headers_are_answered_on_loopback(project: Path):
+    with serve(_app(project)) as base:
+        rebound = httpx.get(f"{base}/review", headers={"Host": "evil.example:80"})
+        local = httpx.get(f"{base}/review", headers={"Host": "localhost:8765"})
+    assert rebound.status_code == 400 and "2503.06287" not in rebound.text
+    assert local.status_code == 200
+
+
+def test_with_a_token_every_page_needs_it_and_no_secret_reaches_a_page(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    web_token = "web-token-abcdefghijklmnop"
+    for name, value in SECRETS.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("LITRADAR_WEB_TOKEN", web_token)
+    secrets = [*SECRETS.values(), web_token]
+    seen: list[str] = []
+    with serve(_app(project, token=web_token, host="0.0.0.0")) as base:
+        assert httpx.get(f"{base}/review").headers["location"] == "/login"
+        assert httpx.get(f"{base}/api/find", params={"q": "clip"}).status_code == 401
+        bearer = httpx.get(f"{base}/api/find", params={"q": "clip"},
+                           headers={"Authorization": f"Bearer {web_token}"})  # fmt: skip
+        assert bearer.status_code == 200 and bearer.json()
+        with httpx.Client(base_url=base) as browser:
+            login = browser.get("/login")
+            wrong = browser.post("/login", data={"csrf": _csrf(login.text), "token": "guess"})
+            assert wrong.status_code == 403 and browser.get("/review").status_code == 303
+            signed = browser.post("/login", data={"csrf": _csrf(login.text), "token": web_token})
+            assert signed.status_code == 303
+            for path in ("/", "/?q=steering+vectors", "/review", "/charts", "/charts/papers.svg",
+                         "/charts/decisions.svg", "/charts/quality.svg", "/api/find?q=clip",
+                         "/review?digest=nope", "/nowhere"):  # fmt: skip
+                page = browser.get(path)
+                assert page.status_code in (200, 400, 404), path
+                seen += [page.text, json.dumps(dict(page.headers))]
+            proposed = browser.post(  # no [github] repository: one line, no secret
+                "/review/propose", data={"csrf": _csrf(login.text), "digest": "2025-W11"}
+            )
+            assert proposed.status_code == 400 and "[github] repository" in proposed.text
+            seen += [login.text, wrong.text, proposed.text, json.dumps(dict(browser.cookies))]
+    for text in seen:
+        for secret in secrets:
+            assert secret not in text
+
+
+def test_litradar_web_refuses_another_host_without_a_token(project: Path):
+    args = ["web", "--config", str(project / "litradar.toml")]
+    exposed = runner.invoke(cli, [*args, "--host", "0.0.0.0"], env={"LITRADAR_WEB_TOKEN": ""})
+    assert exposed.exit_code == 1 and "set $LITRADAR_WEB_TOKEN" in exposed.output
+    assert "Traceback" not in exposed.output
+    weak = runner.invoke(cli, [*args, "--host", "0.0.0.0"], env={"LITRADAR_WEB_TOKEN": "short"})
+    assert weak.exit_code == 1 and "shorter than 16 characters" in weak.output
+
+
+def test_litradar_web_serves_and_starts_without_torch_or_matplotlib(project: Path, tmp_path: Path):
+    """The real command in its own process; then, in another, what importing it costs."""
+    from tests.browser import free_port
+
+    port = free_port()
+    litradar = Path(sys.executable).with_name("litradar")
+    server = subprocess.Popen(
+        [str(litradar), "web", "--port", str(port), "--config", str(project / "litradar.toml")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(200):
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/review", timeout=2)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, server.stdout.read()  # type: ignore[union-attr]
+                time.sleep(0.1)
+        assert page.status_code == 200 and "Review digest 2025-W11" in page.text
+        busy = runner.invoke(cli, ["web", "--port", str(port),
+                                   "--config", str(project / "litradar.toml")])  # fmt: skip
+        assert busy.exit_code == 1 and f"cannot listen on 127.0.0.1:{port}" in busy.output
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+    probe = (
+        "import sys; from litradar.cli import app; from litradar.web.app import create_app; "
+        "from litradar.config import load_config; from pathlib import Path; "
+        f"create_app(load_config(Path({str(project / 'litradar.toml')!r}))); "
+        "print(sorted(m for m in ('torch', 'sentence_transformers', 'matplotlib') "
+        "if m in sys.modules))"
+    )
+    imported = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout.strip() == "[]"
+
+
+def test_charts_show_papers_decisions_and_quality_per_week(project: Path):
+    with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
+        token = _csrf(browser.get("/review").text)
+        for key, action in (("2503.06287", "accept"), ("2503.99002", "reject")):
+            data = {"csrf": token, "digest": "2025-W11", "key": key, "action": action,
+                    "section": "Logit Lens", "short_name": ""}  # fmt: skip
+            assert browser.post("/review/decide", data=data).status_code == 303
+        page = browser.get("/charts")
+        svgs = {name: browser.get(f"/charts/{name}.svg") for name in ("papers", "decisions", "quality")}
+        missing = browser.get("/charts/secrets.svg")
+    assert page.status_code == 200 and missing.status_code == 404
+    for name, svg in svgs.items():
+        assert svg.status_code == 200 and svg.headers["content-type"] == "image/svg+xml", name
+        assert svg.text.lstrip().startswith("<?xml") and "<script" not in svg.text
+        assert f'src="/charts/{name}.svg"' in page.text
+    figures = re.sub(r"\s+", " ", page.text)
+    assert "<th>2025-W11</th>" in figures and "<th>read</th><td>5</td>" in figures
+    assert "<th>proposed</th><td>4</td>" in figures
+    this_week = date.today().isocalendar()
+    assert f"<th>{this_week.year}-W{this_week.week:02d}</th>" in figures
+    assert "<th>accepted</th><td>1</td>" in figures and "<th>rejected</th><td>1</td>" in figures
+    assert "<th>relevance precision</th>" not in figures  # named by the figure's key below
+    assert re.search(r"<th>precision</th><td>[0-9.]+</td>", figures)  # the demo's train
+
+
+@needs_chromium
+def test_in_chromium_search_accept_reject_skip_reload_and_open_the_pull_request(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    remote = make_remote(tmp_path, LIST_TEXT)
+    with ReplayServer() as github, chromium() as driver:
+        fake = FakeGitHub(github)
+        write_config(project, extra=github_config(github, remote))
+        config = load_config(project / "litradar.toml", environ={})
+        with serve(create_app(config)) as base:
+            # Search, then a result's similar papers.
+            driver.get(f"{base}/")
+            box = driver.find_element(By.NAME, "q")
+            box.send_keys("attention heads LLaVA")
+            _submit(driver, driver.find_element(By.CSS_SELECTOR, "form.search button"))
+            hits = driver.find_elements(By.CSS_SELECTOR, "ol.results li.paper")
+            assert hits and driver.find_element(By.ID, "count").text.endswith("results")
+            first_title = hits[0].find_element(By.CSS_SELECTOR, "a.title").text
+            _submit(driver, hits[0].find_element(By.LINK_TEXT, "similar papers"))
+            assert first_title in driver.find_element(By.CSS_SELECTOR, "h1.similar-to").text
+
+            # The week's queue: accept one into a section under a new name, reject, skip.
+            driver.get(f"{base}/review")
+            assert driver.execute_script("return document.scripts.length") == 0
+            paper = driver.find_element(By.ID, "paper-2503.06287")
+            Select(paper.find_element(By.NAME, "section")).select_by_visible_text("Logit Lens")
+            name = paper.find_element(By.NAME, "short_name")
+            name.clear()
+            name.send_keys("FewHeads")
+            _submit(driver, paper.find_element(By.CSS_SELECTOR, "button.accept"))
+            assert "accepted in Logit Lens" in driver.find_element(By.ID, "stored").text
+            rejected = driver.find_element(By.ID, "paper-2503.99001")
+            _submit(driver, rejected.find_element(By.CSS_SELECTOR, "button.reject"))
+            assert "rejected" in driver.find_element(By.ID, "stored").text
+            skipped = driver.find_element(By.ID, "paper-2503.09446")
+            _submit(driver, skipped.find_element(By.CSS_SELECTOR, "button.skip"))
+            assert driver.current_url.endswith("#paper-2503.07050")  # on to the next paper
+            assert not driver.find_elements(By.ID, "stored")
+
+            with Store.open(config.store_path) as store:
+                labels = {x["key"]: (x["relevant"], x["section"], x["origin"]) for x in store.labels()}
+                names = store.short_names()
+            assert labels == {
+                "2503.06287": (True, "Logit Lens", "web"),
+                "2503.99001": (False, None, "web"),
+            }
+            assert names == {"2503.06287": "FewHeads"}
+
+            driver.get(f"{base}/review")  # a fresh load shows what is stored
+            decisions = {
+                e.get_attribute("data-key"): e.text
+                for e in driver.find_elements(By.CSS_SELECTOR, "p.decision")
+            }
+            assert decisions == {
+                "2503.06287": "accepted in Logit Lens (web)",
+                "2503.99001": "rejected (web)",
+            }
+            assert driver.find_element(By.ID, "undecided").text == "3"
+            kept = driver.find_element(By.ID, "paper-2503.06287")
+            assert kept.find_element(By.NAME, "short_name").get_attribute("value") == "FewHeads"
+            assert driver.title == "litradar: review 2025-W11"  # not "pwned"
+            driver.save_screenshot(str(artifacts_dir() / "web-review.png"))
+            preview = {
+                row.get_attribute("data-key")
+                for row in driver.find_elements(By.CSS_SELECTOR, "table.proposals tr[data-key]")
+            }
+            assert preview == {"2503.06287", "2503.99002", "2503.09446"}
+
+            _submit(driver, driver.find_element(By.CSS_SELECTOR, "button.propose"))
+            outcome = driver.find_element(By.ID, "outcome").text
+            assert "Pull request #1 opened: 3 paper(s)" in outcome
+            assert "2503.99001: rejected by the maintainer (web)" in driver.page_source
+            driver.get(f"{base}/review")
+            assert "waiting for review" in driver.find_element(By.CSS_SELECTOR, "table.pulls").text
+
+    [pull] = fake.pulls
+    branch = parse_list(git(remote, "show", "litradar/2025-W11:README.md"))
+    added = {e.arxiv_id: (e.section_name, e.short_name) for e in branch.entries
+             if e.arxiv_id in {"2503.06287", "2503.99001", "2503.99002", "2503.09446"}}  # fmt: skip
+    assert added["2503.06287"] == ("Logit Lens", "FewHeads")
+    assert "2503.99001" not in added and set(added) == {"2503.06287", "2503.99002", "2503.09446"}
+    assert "accepted by the maintainer (web)" in pull["body"]
+    assert "\\<svg onload" in pull["body"] and "<svg" not in pull["body"].replace("\\<", "")
+    trained = _cli(project, "train")
+    assert "maintainer decisions learned from: 1 accepted, 1 rejected" in trained
+
+
+def test_what_counts_as_loopback_and_as_another_site():
+    from litradar.web.security import Guard, check_binding, cross_site, host_name, is_loopback
+
+    assert [is_loopback(h) for h in ("127.0.0.1", "::1", "[::1]", "localhost", "0.0.0.0",
+                                     "192.168.1.5", "evil.localhost.example")] == [
+        True, True, True, True, False, False, False]  # fmt: skip
+    assert host_name("[::1]:8765") == "::1" and host_name("LocalHost:80") == "localhost"
+    guard = Guard(None, loopback_only=True)
+    assert guard.host_allowed("127.0.0.1:8765") and not guard.host_allowed("127.0.0.1.nip.io")
+    assert not guard.host_allowed(None)
+    here = "127.0.0.1:8765"
+    assert not cross_site({}, here)  # a script without a browser's headers
+    assert not cross_site({"sec-fetch-site": "same-origin", "origin": f"http://{here}"}, here)
+    assert cross_site({"sec-fetch-site": "cross-site"}, here)
+    assert cross_site({"origin": "http://evil.example"}, here)
+    assert cross_site({"origin": "null"}, here)
+    nonce = guard.new_nonce()
+    assert guard.csrf_ok(nonce, guard.csrf_token(nonce))
+    assert not guard.csrf_ok(nonce, Guard(None, True).csrf_token(nonce))  # another process
+    assert not guard.csrf_ok(None, guard.csrf_token(nonce)) and not guard.csrf_ok(nonce, "")
+    check_binding("127.0.0.1", None)
+    check_binding("0.0.0.0", "x" * 16)
