@@ -45,7 +45,7 @@ def embedding_throughput(n: int, folder: Path, rounds: int = 2) -> tuple[float, 
         started = time.perf_counter()
         encoder.encode([p.text for p in papers])
         bare = max(bare, len(papers) / (time.perf_counter() - started))
-        with Store.open(folder / f"throughput-{round_}.sqlite") as store:
+        with Store.open(folder / f"throughput-{round_}.sqlite", create=True) as store:
             store.upsert(papers)
             stored = store.papers()
             started = time.perf_counter()

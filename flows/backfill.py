@@ -58,7 +58,7 @@ def store_snapshot(config_path: str | None, snapshot: Path, keep: SnapshotFilter
     key = watermark_key(snapshot)
     read = kept = problems = 0
     started = time.monotonic()
-    with Store.open(cfg.store_path) as store:
+    with Store.open(cfg.store_path, create=True) as store:  # backfill adds papers
         start = int(store.watermark(key) or 0)
         if start:
             log.info(f"resuming {snapshot.name} at byte {start:,} of {size:,}")

@@ -30,7 +30,7 @@ def test_each_chunk_is_committed_before_the_next_is_encoded(tmp_path: Path, capl
     papers = [
         make_paper(f"Paper number {i} on probing", arxiv_id=f"2503.{i:05d}") for i in range(12)
     ]
-    with Store.open(tmp_path / "s.sqlite") as store:
+    with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert(papers)
         encoder = CountingEncoder(store)
         with caplog.at_level(logging.INFO, logger="litradar"):

@@ -158,6 +158,8 @@ def write_digest_of(project: Path, name_since: date, papers: list[Paper], thresh
         items, awesome, name_since, name_since + timedelta(days=7), 5, threshold, "t", []
     )
     write_digest(digest, awesome, project / "digests")
+    # A digest comes from a store, where its sends are recorded: make the store it implies.
+    Store.open(project / "index" / "litradar.sqlite", create=True).close()
     return digest
 
 

@@ -248,7 +248,7 @@ def test_the_maintainers_decisions_shape_the_pull_request(project: Path, tmp_pat
     with ReplayServer() as server:
         fake = FakeGitHub(server)
         write_config(project, extra=github_config(server, remote))
-        with Store.open(config.store_path) as store:
+        with Store.open(config.store_path, create=True) as store:
             store.upsert([p for p, _, _ in PAPERS])
         items = [replace(scored(p), section=s, relevance=r) for p, s, r in PAPERS]
         digest = build_digest(items, awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.85, "t")

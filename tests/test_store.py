@@ -345,7 +345,7 @@ def test_two_arxiv_records_keep_the_earlier_date(tmp_path: Path):
 
 def test_short_names_are_kept_apart_from_labels_and_a_schema_3_store_gets_them(tmp_path: Path):
     path = tmp_path / "store.sqlite"
-    with Store.open(path) as store:
+    with Store.open(path, create=True) as store:
         store.upsert([paper("2503.00001")])
         store.set_label("2503.00001", True, "Logit Lens", "web")
     with sqlite3.connect(path) as db:  # as the release before short names left it
