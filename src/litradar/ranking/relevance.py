@@ -24,7 +24,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from litradar.paper import Paper
 from litradar.ranking.neighbours import NeighbourSet
-from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms
+from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms, log_score
 
 
 class Signal(NamedTuple):
@@ -104,6 +104,16 @@ class RelevanceModel:
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         return self.scope_.score(texts, embeddings)
+
+    def assess(
+        self, texts: Sequence[str], embeddings: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, list[dict[str, list[str]]]]:
+        """Everything the digest shows of a window, in one pass over its texts: the
+        relevance probability, the signals (SIGNALS order) and the words behind each half."""
+        axes, why = self.scope_.explain(texts, embeddings)
+        proba = self.proba_from_score(log_score(axes))
+        signals = np.column_stack([axes, self.list_.mean_top(embeddings, 1)])
+        return proba, signals, why
 
     def proba_from_score(self, score: np.ndarray | float) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.calib_a_ * np.asarray(score) + self.calib_b_)))

@@ -55,6 +55,11 @@ _EMBEDDING_WEIGHT = 0.5
 FEATURES = ("words+embedding", "words", "embedding")
 
 
+def log_score(axis_proba: np.ndarray) -> np.ndarray:
+    """log p(model) + log p(internals) from the (n, 2) probabilities."""
+    return np.log(np.clip(axis_proba, 1e-12, 1.0)).sum(axis=1)
+
+
 @dataclass
 class ScopeLabels:
     """What is known beyond the terms: `relevant` (list, survey, accepted), `on_list` (list
@@ -117,32 +122,53 @@ class ScopeModel:
         return self
 
     def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sp.csr_matrix:
-        words = self.vectorizer_.transform(texts)
+        return self._stack(self.vectorizer_.transform(texts), embeddings)
+
+    def _stack(self, words: sp.csr_matrix, embeddings: np.ndarray) -> sp.csr_matrix:
         weight = {"words": 0.0, "embedding": 1.0}.get(self.features, _EMBEDDING_WEIGHT)
         dense = sp.csr_matrix(np.asarray(embeddings, dtype=np.float32) * weight)
         if self.features == "embedding":
             words = sp.csr_matrix(words.shape, dtype=np.float32)
         return sp.hstack([words, dense], format="csr")
 
-    def axis_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, 2): p(model), p(internals), in AXES order."""
-        features = self._features(texts, embeddings)
+    def _proba(self, features: sp.csr_matrix) -> np.ndarray:
         logits = np.column_stack(
             [np.asarray(features @ self.coef_[a]).ravel() + self.intercept_[a] for a in AXES]
         )
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
+    def axis_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
+        """(n, 2): p(model), p(internals), in AXES order."""
+        return self._proba(self._features(texts, embeddings))
+
     def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """log p(model) + log p(internals): a conjunction, both halves must hold."""
-        return np.log(np.clip(self.axis_proba(texts, embeddings), 1e-12, 1.0)).sum(axis=1)
+        return log_score(self.axis_proba(texts, embeddings))
+
+    def explain(
+        self, texts: Sequence[str], embeddings: np.ndarray, n: int = 3
+    ) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
+        """p(model), p(internals), and per paper and axis the words that pushed it up, from
+        one pass over the texts: the digest explains every paper of the week."""
+        words = self.vectorizer_.transform(texts).tocsr()
+        proba = self._proba(self._stack(words, embeddings))
+        why = []
+        for row in range(words.shape[0]):
+            cols = words.indices[words.indptr[row] : words.indptr[row + 1]]
+            data = words.data[words.indptr[row] : words.indptr[row + 1]]
+            why.append({axis: self._top_words(cols, data, axis, n) for axis in AXES})
+        return proba, why
 
     def top_terms(self, text: str, axis: str, n: int = 3) -> list[str]:
         """The words that pushed this text up on `axis`: the 'why' of a score."""
-        row = self.vectorizer_.transform([text]).tocoo()
-        contributions = row.data * self.coef_[axis][row.col]
-        vocab = self._vocabulary()
+        row = self.vectorizer_.transform([text]).tocsr()
+        return self._top_words(row.indices, row.data, axis, n)
+
+    def _top_words(self, cols: np.ndarray, data: np.ndarray, axis: str, n: int) -> list[str]:
+        contributions = data * self.coef_[axis][cols]
         order = np.argsort(-contributions)[:n]
-        return [str(vocab[row.col[i]]) for i in order if contributions[i] > 0]
+        vocab = self._vocabulary()
+        return [str(vocab[cols[i]]) for i in order if contributions[i] > 0]
 
     def _vocabulary(self) -> np.ndarray:
         if not hasattr(self, "_vocab"):

@@ -36,8 +36,7 @@ def score_papers(
         return []
     texts = [p.text for p in papers]
     relevance = models.relevance
-    signals = relevance.signals(texts, vectors)
-    proba = relevance.proba_from_score(relevance.score(texts, vectors))
+    proba, signals, why = relevance.assess(texts, vectors)
     placement = models.placement.predict_proba(vectors, papers)
     near_scores, near_idx = relevance.list_.search(vectors, close_to)
     tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
@@ -60,7 +59,7 @@ def score_papers(
                     for s, j in zip(near_scores[i], near_idx[i], strict=True)
                     if j >= 0
                 ],
-                top_terms=relevance.top_terms(texts[i]),
+                top_terms=why[i],
                 tags=tags[i],
                 section_named=terms.named(paper, section) if terms else None,
             )
