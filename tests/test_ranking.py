@@ -99,3 +99,20 @@ def test_the_text_svm_is_the_same_model_when_fitted_twice(trained):
     first, second = TfidfSvm().fit(data.texts, data.y), TfidfSvm().fit(data.texts, data.y)
     assert np.array_equal(first.coef_, second.coef_)
     assert first.intercept_ == second.intercept_
+
+
+def test_a_survey_bibliography_that_is_not_json_lines_of_objects_is_one_clear_error(tmp_path):
+    from litradar.errors import LitradarError
+
+    utf16 = tmp_path / "utf16.jsonl"
+    utf16.write_text('{"arxiv_id": "2501.00001"}\n', encoding="utf-16")
+    with pytest.raises(LitradarError, match="not UTF-8"):
+        load_survey_citations(utf16)
+    listed = tmp_path / "list.jsonl"
+    listed.write_text('{"arxiv_id": "2501.00001", "survey_section": "4.1 Probing"}\n[1, 2]\n')
+    with pytest.raises(LitradarError, match="list.jsonl:2: not a JSON object"):
+        load_survey_citations(listed)
+    wrong = tmp_path / "wrong.jsonl"
+    wrong.write_text('{"arxiv_id": "2501.00001", "survey_sections_all": "4.1 Probing"}\n')
+    with pytest.raises(LitradarError, match="wrong.jsonl:1: survey_sections_all is not a list"):
+        load_survey_citations(wrong)

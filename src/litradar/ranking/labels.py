@@ -28,18 +28,26 @@ def load_survey_citations(path: Path) -> dict[str, list[str]]:
     if not path.is_file():
         raise LitradarError(f"survey bibliography not found: {path}")
     cited: dict[str, list[str]] = {}
-    with path.open(encoding="utf-8") as handle:
-        for line_no, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                raise LitradarError(f"{path}:{line_no}: malformed JSON") from None
-            arxiv_id = record.get("arxiv_id")
-            if arxiv_id:
-                sections = record.get("survey_sections_all") or [record.get("survey_section") or ""]
-                cited.setdefault(arxiv_id, []).extend(s for s in sections if s)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        message = f"{path}: not UTF-8 text (a survey bibliography is JSON lines)"
+        raise LitradarError(message) from None
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            raise LitradarError(f"{path}:{line_no}: malformed JSON") from None
+        if not isinstance(record, dict):
+            raise LitradarError(f"{path}:{line_no}: not a JSON object")
+        arxiv_id = record.get("arxiv_id")
+        if isinstance(arxiv_id, str) and arxiv_id:
+            sections = record.get("survey_sections_all") or [record.get("survey_section") or ""]
+            if not isinstance(sections, list):
+                raise LitradarError(f"{path}:{line_no}: survey_sections_all is not a list")
+            cited.setdefault(arxiv_id, []).extend(s for s in sections if isinstance(s, str) and s)
     return cited
 
 
