@@ -110,9 +110,9 @@ def test_a_survey_bibliography_that_is_not_json_lines_of_objects_is_one_clear_er
         load_survey_citations(utf16)
     listed = tmp_path / "list.jsonl"
     listed.write_text('{"arxiv_id": "2501.00001", "survey_section": "4.1 Probing"}\n[1, 2]\n')
-    with pytest.raises(LitradarError, match="list.jsonl:2: not a JSON object"):
+    with pytest.raises(LitradarError, match=r"list\.jsonl:2: not a JSON object"):
         load_survey_citations(listed)
     wrong = tmp_path / "wrong.jsonl"
     wrong.write_text('{"arxiv_id": "2501.00001", "survey_sections_all": "4.1 Probing"}\n')
-    with pytest.raises(LitradarError, match="wrong.jsonl:1: survey_sections_all is not a list"):
+    with pytest.raises(LitradarError, match=r"wrong\.jsonl:1: survey_sections_all is not a list"):
         load_survey_citations(wrong)
