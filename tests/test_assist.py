@@ -12,11 +12,11 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from litradar.assist.fallbacks import extractive_summary, fallback_short_name
 from litradar.assist.llm_client import ChatClient
 from litradar.assist.tasks import Assistant, ShortName, Summary, Verdict, paper_block
 from litradar.cli import app
 from litradar.config import LLMConfig
+from litradar.extractive import extractive_summary, fallback_short_name
 from litradar.paper import Paper
 from litradar.store import Store
 from tests.conftest import write_config

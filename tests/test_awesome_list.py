@@ -5,17 +5,17 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from litradar.assist.fallbacks import fallback_short_name
 from litradar.awesome_list import (
     entry_for_paper,
     escape_markdown,
     format_date,
-    github_repo_in,
     load_list,
     parse_list,
     render_entry,
 )
 from litradar.errors import LitradarError
+from litradar.extractive import fallback_short_name
+from litradar.paper import github_repo_in
 from tests.conftest import DEMO, SHARED, make_paper, needs_shared
 
 LIST = DEMO / "awesome_list.md"

@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
-from litradar.assist.fallbacks import fallback_short_name
 from litradar.errors import LitradarError
+from litradar.extractive import fallback_short_name
 from litradar.files import read_text
-from litradar.paper import Paper, split_version
+from litradar.paper import Paper, github_repo_in, split_version
 
 ARXIV_BADGE_IMAGE = "https://img.shields.io/badge/arXiv-b31b1b.svg"
 STAR_BADGE_IMAGE = "https://img.shields.io/github/stars/{repo}.svg?style=social&label=Star"
@@ -35,9 +35,6 @@ _ARXIV_URL = re.compile(
 )
 _STAR_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^?\s]*?)\.svg")
 _DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),\s*(?P<year>\d{4})$")
-_GITHUB_REPO = re.compile(
-    r"https?://github\.com/(?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?(?=[/\s)#?,;]|$)"
-)
 _MONTHS = {
     m: i
     for i, m in enumerate(
@@ -132,18 +129,6 @@ def escape_markdown(text: str) -> str:
     start an entity is escaped too: '&#64;user' must not come out as a mention."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
     return _ENTITY_START.sub(r"\\&", escaped)
-
-
-def github_repo_in(text: str) -> str | None:
-    """The first GitHub repository named in a text (abstract or comments), as 'owner/repo'."""
-    match = _GITHUB_REPO.search(text or "")
-    return match["repo"].rstrip(".") if match else None
-
-
-def code_link(*texts: str | None) -> str | None:
-    """A paper's code link, from the first GitHub repository its texts name."""
-    repo = github_repo_in(" ".join(t for t in texts if t))
-    return f"https://github.com/{repo}" if repo else None
 
 
 class _Builder:

@@ -13,6 +13,9 @@ _VERSION_SUFFIX = re.compile(r"v\d+$")
 _NEW_STYLE_ID = re.compile(r"^\d{4}\.\d{4,5}$")
 _OLD_STYLE_ID = re.compile(r"^[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7}$")
 _NON_WORD = re.compile(r"[^\w]+")
+_GITHUB_REPO = re.compile(
+    r"https?://github\.com/(?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?(?=[/\s)#?,;]|$)"
+)
 
 
 def split_version(arxiv_id: str) -> tuple[str, int | None]:
@@ -202,3 +205,15 @@ _CLEANED = frozenset(
     {"arxiv_id", "title", "abstract", "authors", "categories", "doi", "comments", "s2_id",
      "venue", "code_url"}
 )  # fmt: skip
+
+
+def github_repo_in(text: str) -> str | None:
+    """The first GitHub repository named in a text (abstract or comments), as 'owner/repo'."""
+    match = _GITHUB_REPO.search(text or "")
+    return match["repo"].rstrip(".") if match else None
+
+
+def code_link(*texts: str | None) -> str | None:
+    """A paper's code link, from the first GitHub repository its texts name."""
+    repo = github_repo_in(" ".join(t for t in texts if t))
+    return f"https://github.com/{repo}" if repo else None

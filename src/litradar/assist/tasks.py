@@ -25,8 +25,8 @@ from pydantic import (
     field_validator,
 )
 
-from litradar.assist.fallbacks import extractive_summary, fallback_short_name
 from litradar.assist.llm_client import BudgetSpent, ChatClient, LLMError
+from litradar.extractive import extractive_summary, fallback_short_name
 from litradar.paper import Paper, clean_text
 from litradar.store import Store
 

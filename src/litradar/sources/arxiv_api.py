@@ -17,9 +17,8 @@ import arxiv
 import requests
 from requests.adapters import HTTPAdapter
 
-from litradar.awesome_list import code_link
 from litradar.config import ArxivApiConfig
-from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
+from litradar.paper import Paper, Provenance, code_link, collapse_whitespace, split_version
 from litradar.retrying import Retryable, with_retries
 from litradar.sources.live import USER_AGENT, SourceError
 

@@ -14,11 +14,11 @@ from datetime import date, timedelta
 import feedparser
 import httpx
 
-from litradar.awesome_list import code_link
 from litradar.config import FeedConfig
 from litradar.paper import (
     Paper,
     Provenance,
+    code_link,
     collapse_whitespace,
     email_date,
     is_arxiv_id,

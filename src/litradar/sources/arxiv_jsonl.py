@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from litradar.awesome_list import code_link
 from litradar.errors import LitradarError
 from litradar.paper import (
     Paper,
     Provenance,
+    code_link,
     collapse_whitespace,
     email_date,
     is_arxiv_id,

@@ -15,12 +15,12 @@ from typing import Any
 
 import httpx
 
-from litradar.awesome_list import code_link
 from litradar.config import SemanticScholarConfig
 from litradar.http_client import OwnsHttpClient
 from litradar.paper import (
     Paper,
     Provenance,
+    code_link,
     collapse_whitespace,
     is_arxiv_id,
     json_kind,

@@ -1,4 +1,6 @@
-"""What litradar writes when no LLM is configured, or when its answer cannot be used.
+"""What litradar writes without an LLM: extractive short names and summaries. The list
+format (entries for new papers) and the LLM assistant (when its answer cannot be used)
+both fall back on them, so they live below both.
 
 Short names follow the list's own habits: the part before a colon ("TruthPrInt: ..."), a
 method the abstract names ("we propose X (ABC)"), a coined word in the title, or else the
