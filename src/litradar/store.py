@@ -186,10 +186,12 @@ class UpsertResult:
         )
 
 
-def _chunks(values: list, size: int = 500) -> Iterator[list]:
-    """`values` in pieces small enough for one `IN (...)` (SQLite caps the parameters)."""
+def _chunks(values: list, size: int = 500) -> Iterator[tuple[list, str]]:
+    """`values` in pieces small enough for one `IN (...)` (SQLite caps the parameters),
+    each with its placeholders."""
     for start in range(0, len(values), size):
-        yield values[start : start + size]
+        chunk = values[start : start + size]
+        yield chunk, ",".join("?" * len(chunk))
 
 
 def _now() -> str:
@@ -481,9 +483,7 @@ class Store:
         """Papers with where each was found, read in one query per 500 rows."""
         found: dict[int, list[Provenance]] = {}
         ids = [row["id"] for row in rows]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(ids):
             for paper_id, source, detail in self._db.execute(
                 "SELECT paper_id, source, detail FROM provenance "
                 f"WHERE paper_id IN ({marks}) ORDER BY first_seen, source, detail",
@@ -508,9 +508,7 @@ class Store:
     def by_store_ids(self, ids: Iterable[int]) -> dict[int, Paper]:
         wanted = list(dict.fromkeys(int(i) for i in ids))
         rows: list[sqlite3.Row] = []
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(wanted):
             rows += self._db.execute(
                 f"SELECT {_PAPER_COLUMNS} FROM papers WHERE id IN ({marks})", chunk
             ).fetchall()
@@ -544,8 +542,7 @@ class Store:
     def scores(self, ids: Iterable[int]) -> dict[int, dict]:
         """store id -> {score, relevance, section, tags, trained_at}, for the ids scored."""
         found: dict[int, dict] = {}
-        for chunk in _chunks(list(ids)):
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(list(ids)):
             for row in self._db.execute(
                 f"SELECT * FROM paper_scores WHERE paper_id IN ({marks})", chunk
             ):
@@ -563,9 +560,7 @@ class Store:
     def cached_embeddings(self, model: str, shas: Iterable[str]) -> dict[str, np.ndarray]:
         wanted = list(dict.fromkeys(shas))
         found: dict[str, np.ndarray] = {}
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start : start + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in _chunks(wanted):
             for row in self._db.execute(
                 "SELECT text_sha, vector FROM embeddings "
                 f"WHERE model = ? AND text_sha IN ({marks})",
@@ -629,9 +624,7 @@ class Store:
                 yield _id_vectors(rows)
         else:
             wanted = [int(i) for i in ids]
-            for start in range(0, len(wanted), 500):
-                part = wanted[start : start + 500]
-                marks = ",".join("?" * len(part))
+            for part, marks in _chunks(wanted):
                 rows = self._db.execute(
                     query + f"p.id IN ({marks}) ORDER BY p.id", (model, *part)
                 ).fetchall()

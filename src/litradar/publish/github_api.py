@@ -7,7 +7,6 @@ out once; an exhausted primary limit is an error that says when it resets.
 
 from __future__ import annotations
 
-import re
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -19,8 +18,6 @@ from litradar import __version__
 from litradar.config import GitHubConfig
 from litradar.errors import LitradarError
 from litradar.http_client import OwnsHttpClient
-
-_NEXT_LINK = re.compile(r'<(?P<url>[^>]+)>;\s*rel="next"')
 
 
 class GitHubError(LitradarError):
@@ -141,8 +138,7 @@ class GitHub(OwnsHttpClient):
         while url:
             response = self._request("GET", url, params=params)
             found += response.json()
-            match = _NEXT_LINK.search(response.headers.get("Link", ""))
-            url, params = (match["url"], None) if match else (None, None)
+            url, params = response.links.get("next", {}).get("url"), None
             if url and _origin(str(self._http.base_url.join(url))) != self._api_origin:
                 raise GitHubError(
                     f"GitHub's next page of pull requests is on another host "
