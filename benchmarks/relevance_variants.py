@@ -19,7 +19,7 @@ import numpy as np
 
 from litradar.config import load_config
 from litradar.evaluation import JudgedSet, _read_week, week_measures
-from litradar.pipeline import default_encoder, load_configured_taxonomy, scope_terms, training_set
+from litradar.loaders import default_encoder, load_configured_taxonomy, scope_terms, training_set
 from litradar.progress import SilentReporter
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.scope import ScopeModel

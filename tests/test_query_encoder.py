@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from litradar.cli import app
 from litradar.config import load_config
 from litradar.embed import SentenceTransformerEncoder
-from litradar.pipeline import query_encoder
 from litradar.query_encoder import MIN_COSINE, OnnxEncoder, export_dir
+from litradar.search import query_encoder
 from tests.conftest import DEMO, write_config
 
 pytestmark = pytest.mark.slow

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from litradar import pipeline
+from litradar import search
 from litradar.awesome_list import load_list, parse_list
 from litradar.cli import app as cli
 from litradar.config import load_config
@@ -122,7 +122,7 @@ def test_api_find_returns_the_records_of_find_json(project: Path):
         empty = httpx.get(f"{base}/api/find", params={"q": "  "})
         too_many = httpx.get(f"{base}/api/find", params={"q": "x", "k": 5000})
     assert answer.status_code == 200
-    assert answer.json() == [h.as_record() for h in pipeline.find(config, "logit lens LLaVA", 7)]
+    assert answer.json() == [h.as_record() for h in search.find(config, "logit lens LLaVA", 7)]
     printed = _cli(project, "find", "logit lens LLaVA", "-k", "7", "--json")
     assert answer.json() == [json.loads(line) for line in printed.splitlines()]
     assert empty.status_code == 400 and empty.json() == {"error": "empty query"}
@@ -132,7 +132,7 @@ def test_api_find_returns_the_records_of_find_json(project: Path):
 def test_search_filters_by_date_section_and_tag_and_finds_similar_papers(project: Path):
     config = load_config(project / "litradar.toml", environ={})
     query = "sparse autoencoder features"
-    ranked = pipeline.find(config, query, k=FILTER_DEPTH)
+    ranked = search.find(config, query, k=FILTER_DEPTH)
     with serve(_app(project)) as base:
 
         def shown(**params: str) -> list[str]:
@@ -140,13 +140,13 @@ def test_search_filters_by_date_section_and_tag_and_finds_similar_papers(project
             assert page.status_code == 200, page.text
             return _keys(page.text, "hit")
 
-        assert shown() == [h.paper.key for h in pipeline.find(config, query, k=5)]
+        assert shown() == [h.paper.key for h in search.find(config, query, k=5)]
         in_section = [h.paper.key for h in ranked if h.section == "Sparse Autoencoder"][:5]
         assert shown(section="Sparse Autoencoder") == in_section and in_section
         tagged = [h.paper.key for h in ranked if h.tags.get("technique", [[None]])[0][0]
                   == "sparse autoencoders"][:5]  # fmt: skip
         assert shown(tag="sparse autoencoders") == tagged and tagged
-        window = [h.paper.key for h in pipeline.find(config, query, FILTER_DEPTH, date(2025, 3, 12))
+        window = [h.paper.key for h in search.find(config, query, FILTER_DEPTH, date(2025, 3, 12))
                   if h.paper.first_version_date < date(2025, 3, 14)][:5]  # fmt: skip
         assert shown(since="2025-03-12", until="2025-03-14") == window and window
         bad = httpx.get(f"{base}/", params={"q": query, "since": "March"})
@@ -154,7 +154,7 @@ def test_search_filters_by_date_section_and_tag_and_finds_similar_papers(project
 
         source = ranked[0].paper
         similar = httpx.get(f"{base}/", params={"similar": source.key, "k": "5"})
-        expected = [h.paper.key for h in pipeline.find(config, source.text, k=6)]
+        expected = [h.paper.key for h in search.find(config, source.text, k=6)]
         assert _keys(similar.text, "hit") == [k for k in expected if k != source.key][:5]
         assert "Papers similar to" in similar.text and source.key not in _keys(similar.text, "hit")
 

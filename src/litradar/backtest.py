@@ -27,13 +27,13 @@ from litradar.config import Config
 from litradar.embed import TextEncoder, embed_papers
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_bytes, atomic_write_text
-from litradar.paper import Paper
-from litradar.pipeline import (
+from litradar.loaders import (
     default_encoder,
     load_configured_taxonomy,
     scope_terms,
     section_terms,
 )
+from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.baselines import rank_of
 from litradar.ranking.labels import collect_labels

@@ -320,8 +320,8 @@ def find(
     config: ConfigOption = None,
 ) -> None:
     """Semantic search over the indexed papers."""
-    from litradar.pipeline import find as find_step
     from litradar.ranking.taxonomy_model import top_tags
+    from litradar.search import find as find_step
 
     cfg = _config(config)
     start = _parse_date(since, "--since")

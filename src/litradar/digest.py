@@ -33,8 +33,10 @@ from litradar.ranking.relevance import SIGNALS
 from litradar.ranking.scoring import Scored
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
+from litradar.selection import Selection, select
 
 if TYPE_CHECKING:
+    from litradar.assist.digest_assist import Assistance
     from litradar.assist.tasks import Assisted
 
 
@@ -52,13 +54,16 @@ def window_name(since: date, until: date) -> str:
     return f"{since.isoformat()}_{until.isoformat()}"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Digest:
+    """One week's digest, built once from what the steps return (`Digest.of`): the
+    selection, the assistant's help, the sources' reports, earlier pull requests' fates."""
+
     since: date
     until: date
     ranked: list[Scored]  # every paper of the window, best first
-    proposed_ids: set[str]
-    on_list: set[str]
+    proposed_ids: frozenset[str]
+    on_list: frozenset[str]
     list_names: dict[str, str]  # arXiv id -> short name (or title) of list papers
     models_trained_at: str
     sections: list[str]
@@ -77,6 +82,40 @@ class Digest:
     def name(self) -> str:
         return window_name(self.since, self.until)
 
+    @classmethod
+    def of(
+        cls,
+        selection: Selection,
+        awesome: AwesomeList,
+        since: date,
+        until: date,
+        models_trained_at: str,
+        sources: list[dict] | None = None,
+        outcomes: list[dict] | None = None,
+        assistance: Assistance | None = None,
+    ) -> Digest:
+        """`outcomes` of this window's own pull request are left out: a digest reports on
+        earlier weeks."""
+        name = window_name(since, until)
+        return cls(
+            since=since,
+            until=until,
+            ranked=selection.ranked,
+            proposed_ids=selection.proposed_ids,
+            on_list=selection.on_list,
+            list_names=awesome.paper_names(),
+            models_trained_at=models_trained_at,
+            sections=awesome.section_names(),
+            threshold=selection.threshold,
+            near_cut_ids=selection.near_cut_ids,
+            held_back=selection.held_back,
+            sources=sources or [],
+            outcomes=[o for o in outcomes or [] if o.get("name") != name],
+            assisted=assistance.assisted if assistance else {},
+            assist_notes=assistance.notes if assistance else [],
+            assist_model=assistance.model if assistance else None,
+        )
+
 
 def build_digest(
     scored: list[Scored],
@@ -91,30 +130,9 @@ def build_digest(
     outcomes: list[dict] | None = None,
     near_cut: int = 5,
 ) -> Digest:
-    """Propose the candidates that clear `threshold`, at most `size`; the best `near_cut`
-    of the rest are shown below them. `decided`: papers the maintainer already accepted
-    or rejected, never proposed again."""
-    ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.key))
-    on_list = awesome.arxiv_ids
-    skip = on_list | (decided or set())
-    candidates = [s for s in ranked if s.paper.key not in skip]
-    proposed = [s.paper.key for s in candidates if s.relevance >= threshold][:size]
-    rest = [s.paper.key for s in candidates if s.paper.key not in set(proposed)]
-    return Digest(
-        since=since,
-        until=until,
-        ranked=ranked,
-        proposed_ids=set(proposed),
-        on_list=on_list,
-        list_names=awesome.paper_names(),
-        models_trained_at=models_trained_at,
-        sections=awesome.section_names(),
-        threshold=threshold,
-        near_cut_ids=rest[:near_cut],
-        held_back=max(0, min(size, len(candidates)) - len(proposed)),
-        sources=sources or [],
-        outcomes=outcomes or [],
-    )
+    """A digest without assistance, straight from scores (see `select`)."""
+    chosen = select(scored, awesome.arxiv_ids, size, threshold, decided, near_cut)
+    return Digest.of(chosen, awesome, since, until, models_trained_at, sources, outcomes)
 
 
 def render_markdown(digest: Digest, awesome: AwesomeList) -> str:

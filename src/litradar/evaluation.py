@@ -29,14 +29,14 @@ from sklearn.svm import LinearSVC
 from litradar import lexical
 from litradar.config import Config
 from litradar.errors import LitradarError
-from litradar.paper import Paper
-from litradar.pipeline import (
+from litradar.loaders import (
     default_encoder,
     load_configured_taxonomy,
     scope_terms,
     section_terms,
     training_set,
 )
+from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
 from litradar.ranking.baselines import rank_of, similarity_scores, svm_scores
 from litradar.ranking.hybrid import fuse

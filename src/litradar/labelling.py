@@ -9,7 +9,7 @@ from __future__ import annotations
 from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.errors import LitradarError
-from litradar.pipeline import load_configured_taxonomy
+from litradar.loaders import load_configured_taxonomy
 from litradar.store import Store
 
 ORIGIN = "litradar label"

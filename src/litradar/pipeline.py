@@ -1,4 +1,5 @@
-"""The steps of a run, top to bottom: ingest -> index -> train -> digest, plus find.
+"""The steps of a run, top to bottom: ingest -> index -> train -> digest (search is
+`litradar.search`; what several commands load is `litradar.loaders`).
 
 Each step opens the store, does one job, and returns a small report. The command line and
 the Prefect flow both call these; neither holds logic of its own.
@@ -20,58 +21,35 @@ import numpy as np
 from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.embed import (
-    HashingEncoder,
     SentenceTransformerEncoder,
     TextEncoder,
     embed_papers,
-    embed_query,
     embed_store,
-    encoder_for,
 )
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
 from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
+from litradar.loaders import (
+    default_encoder,
+    load_configured_taxonomy,
+    load_curation,
+    scope_terms,
+    section_terms,
+    taxonomy_labels,
+    training_set,
+)
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
-from litradar.ranking.hybrid import fuse
-from litradar.ranking.labels import (
-    Labels,
-    apply_decisions,
-    collect_labels,
-    load_survey_citations,
-)
-from litradar.ranking.section_terms import SectionTerms
+from litradar.quality import record_quality
 from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store, UpsertResult
-from litradar.taxonomy import (
-    Taxonomy,
-    TaxonomyLabels,
-    collect_taxonomy_labels,
-    load_taxonomy,
-    title_labels,
-)
-from litradar.terms import ScopeTerms
+from litradar.taxonomy import title_labels
 
 if TYPE_CHECKING:
     from litradar.ranking.model_files import TrainedModels
     from litradar.ranking.training import TrainingSet
 
 EncoderFactory = Callable[[Config], TextEncoder]
-
-
-def default_encoder(config: Config) -> TextEncoder:
-    embedding = config.embedding
-    return encoder_for(embedding.model, device=embedding.device, batch_size=embedding.batch_size)
-
-
-def query_encoder(config: Config) -> TextEncoder:
-    """For one query: the model's ONNX export beside the index (no torch, see
-    litradar.query_encoder) when `litradar index` made one, else the model itself."""
-    if config.embedding.model == HashingEncoder.name:
-        return HashingEncoder()
-    from litradar.query_encoder import OnnxEncoder
-
-    return OnnxEncoder.load(config.data_dir, config.embedding.model) or default_encoder(config)
 
 
 def index_settings(config: Config) -> IndexSettings:
@@ -211,41 +189,6 @@ def _ensure_query_encoder(
             logging.getLogger("litradar.index").warning(f"the ONNX export failed: {exc}")
 
 
-def load_labels(config: Config, reporter: Reporter | None = None) -> tuple[Labels, list[str]]:
-    """Labels from the list and the survey; also the list's parse warnings."""
-    awesome = load_list(config.list_path)
-    bib = config.survey_bibliography_path
-    survey = load_survey_citations(bib) if bib is not None else None
-    labels = collect_labels(awesome, survey, config.ranking.survey_sections)
-    if config.store_path.is_file():
-        with Store.open(config.store_path) as store:
-            apply_decisions(labels, store.labels())
-    if reporter:
-        for warning in awesome.warnings:
-            reporter.warn(f"{config.list_path.name} {warning}")
-    return labels, awesome.warnings
-
-
-def training_set(
-    config: Config, encoder: TextEncoder, reporter: Reporter, extra: Sequence[Paper] = ()
-) -> tuple[TrainingSet, Labels]:
-    from litradar.ranking.training import TrainingSet
-
-    labels, _ = load_labels(config, reporter)
-    with Store.open(config.store_path) as store:
-        papers = store.papers()
-        known = {p.key for p in papers}
-        papers += [p for p in extra if p.key not in known]
-        vectors, _ = embed_papers(store, papers, encoder, reporter)
-    missing = sorted(labels.on_list - {p.key for p in papers})
-    if missing:
-        reporter.warn(
-            f"{len(missing)} list papers are not in the store and cannot be learned from "
-            f"(ingest their metadata): {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}"
-        )
-    return TrainingSet.build(papers, vectors, labels), labels
-
-
 TRAINING_INPUTS = "training_inputs.sha256"
 
 
@@ -297,7 +240,8 @@ def train(
     fingerprint = training_fingerprint(config, encoder.name)
     if not force and _trained_on(config, encoder.name) == fingerprint:
         return load_metrics(config.classifiers_dir) | {"unchanged": True}
-    data, labels = training_set(config, encoder, reporter)
+    curation = load_curation(config)  # the list and the survey, read once for both label sets
+    data, labels = training_set(config, encoder, reporter, curation=curation)
     if data.y.sum() < 2:
         raise LitradarError(
             "fewer than two list or survey papers are in the store: ingest their metadata "
@@ -309,7 +253,7 @@ def train(
         models, metrics = train_models(data, labels, encoder.name, terms, scope_terms(taxonomy))
     if taxonomy is not None:
         with reporter.track("training the taxonomy classifiers", None):
-            tax_labels = taxonomy_labels(config, taxonomy)
+            tax_labels = taxonomy_labels(config, taxonomy, curation)
             weak = title_labels(taxonomy, data.papers)
             models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy, weak)
     marker.unlink(missing_ok=True)  # a kill while saving leaves no claim of being current
@@ -331,25 +275,6 @@ def _trained_on(config: Config, model: str) -> str | None:
         return marker.read_text(encoding="utf-8").strip()
     except Exception:  # missing, damaged, or of an older layout (KeyError): train again
         return None
-
-
-def quality_figures(metrics: dict) -> dict[str, float | None]:
-    """The figures of one training worth following over time (the web page's chart)."""
-    relevance = metrics.get("relevance") or {}
-    return {
-        "precision": relevance.get("precision"),
-        "recall": relevance.get("recall"),
-        "average_precision": relevance.get("average_precision"),
-        "placement": (metrics.get("placement") or {}).get("accuracy"),
-    }
-
-
-def record_quality(config: Config, metrics: dict) -> None:
-    """Each training's figures kept in the store (a run of kind "train"): metrics.json
-    holds only the latest."""
-    detail = {"trained_at": metrics.get("trained_at"), **quality_figures(metrics)}
-    with Store.open(config.store_path) as store:
-        store.finish_run(store.start_run("train", detail), "done", detail)
 
 
 def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:
@@ -375,129 +300,6 @@ def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> Non
         )
 
 
-def load_configured_taxonomy(config: Config) -> Taxonomy | None:
-    """None when `[paths] taxonomy` is unset; an error when it names a missing file."""
-    path = config.taxonomy_path
-    return None if path is None else load_taxonomy(path)
-
-
-def section_terms(taxonomy: Taxonomy | None) -> SectionTerms | None:
-    """Placement's named-technique evidence; none without a taxonomy file."""
-    if taxonomy is None:
-        return None
-    return SectionTerms(taxonomy.section_terms(), named_only=taxonomy.named_only_sections)
-
-
-def scope_terms(taxonomy: Taxonomy | None) -> ScopeTerms | None:
-    """The scope's weak-label words; none without a taxonomy file (the known labels alone
-    then teach both halves)."""
-    return taxonomy.scope.terms() if taxonomy is not None else None
-
-
-def taxonomy_labels(config: Config, taxonomy: Taxonomy) -> TaxonomyLabels:
-    """What is known of each paper's classes: the survey's citing sections, the list's
-    sections (and the maintainer's decisions) through the mapping, the maintainer's tags."""
-    awesome = load_list(config.list_path)
-    bib = config.survey_bibliography_path
-    survey = load_survey_citations(bib) if bib is not None else None
-    decisions: list[dict] = []
-    corrections: list[dict] = []
-    if config.store_path.is_file():
-        with Store.open(config.store_path) as store:
-            decisions, corrections = store.labels(), store.tag_labels()
-    list_sections = {e.arxiv_id: e.section_name for e in awesome.papers if e.arxiv_id}
-    return collect_taxonomy_labels(taxonomy, survey, list_sections, decisions, corrections)
-
-
-@dataclass
-class FindHit:
-    score: float
-    paper: Paper
-    on_list: bool
-    section: str | None
-    tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
-    # Where each ranking put the paper (1 = first), None where it did not find it.
-    dense_rank: int | None = None
-    lexical_rank: int | None = None
-    relevance: float | None = None  # the models' probability that it belongs on the list
-
-    def as_record(self) -> dict:
-        """The JSON `find --json` prints and the web page's API returns."""
-        return {
-            "score": round(self.score, 4),
-            "arxiv_id": self.paper.arxiv_id,
-            "key": self.paper.key,
-            "date": self.paper.first_version_date.isoformat(),
-            "title": self.paper.title,
-            "url": self.paper.abs_url,
-            "on_list": self.on_list,
-            "section": self.section,
-            "relevance": None if self.relevance is None else round(self.relevance, 4),
-            "dense_rank": self.dense_rank,
-            "lexical_rank": self.lexical_rank,
-            "tags": {d: [[c, p] for c, p in ranked] for d, ranked in self.tags.items()},
-        }
-
-
-# How deep each ranking is read before fusion: a good paper at rank 80 of one ranking and
-# 5 of the other must still be fused.
-_CANDIDATES = 100
-
-
-def find(
-    config: Config,
-    query: str,
-    k: int = 10,
-    since: date | None = None,
-    encoder: TextEncoder | None = None,
-) -> list[FindHit]:
-    """Dense (MiniLM over FAISS) and lexical (bm25 over the store's FTS index) rankings
-    fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid)."""
-    if not query.strip():
-        raise LitradarError("empty query")
-    encoder = encoder or query_encoder(config)
-    index = PaperIndex.load(config.data_dir, encoder.name, nprobe=config.index.nprobe)
-    if index is None or index.size == 0:
-        raise LitradarError(
-            "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"
-        )
-    depth = max(_CANDIDATES, 5 * k)
-    with Store.open(config.store_path) as store:
-        allowed = [p.store_id or 0 for p in store.papers(since=since)] if since else None
-        if allowed is not None and not allowed:
-            return []
-        _, ids = index.search(embed_query(encoder, query), depth, allowed=allowed)
-        dense = [int(i) for i in ids[0] if i >= 0]
-        lexical = store.lexical_search(query, depth, allowed)
-        candidates = store.by_store_ids([*dense, *lexical])
-        scored = store.scores(candidates)
-    on_list = load_list(config.list_path).arxiv_ids if config.list_path.is_file() else set()
-    listed = {i for i, p in candidates.items() if p.key in on_list}
-    prior = {i: s["score"] for i, s in scored.items()}
-    dense_rank = {i: r for r, i in enumerate(dense, start=1)}
-    lexical_rank = {i: r for r, i in enumerate(lexical, start=1)}
-    hits = []
-    for store_id, score in fuse(dense, lexical, prior, listed)[:k]:
-        paper = candidates.get(store_id)
-        if paper is None:
-            continue
-        known = scored.get(store_id, {})
-        tags = {d: [(c, p) for c, p in ranked] for d, ranked in known.get("tags", {}).items()}
-        hits.append(
-            FindHit(
-                score=score,
-                paper=paper,
-                on_list=store_id in listed,
-                section=known.get("section"),
-                tags=tags,
-                dense_rank=dense_rank.get(store_id),
-                lexical_rank=lexical_rank.get(store_id),
-                relevance=known.get("relevance"),
-            )
-        )
-    return hits
-
-
 @dataclass
 class DigestReport:
     name: str
@@ -515,11 +317,12 @@ def make_digest(
     reporter: Reporter | None = None,
 ) -> DigestReport:
     """Score every paper first announced in [since, until) and write the week's digest."""
-    from litradar.assist.digest_assist import assist_digest
-    from litradar.digest import build_digest, write_digest
+    from litradar.assist.digest_assist import assist_selection
+    from litradar.digest import Digest, write_digest
     from litradar.live_ingest import latest_source_reports
     from litradar.ranking.model_files import load_models
     from litradar.ranking.scoring import score_papers
+    from litradar.selection import select
 
     if until <= since:
         raise LitradarError(f"empty window: --until {until} is not after --since {since}")
@@ -527,6 +330,8 @@ def make_digest(
     encoder = encoder or default_encoder(config)
     awesome = load_list(config.list_path)
     models = load_models(config.classifiers_dir, encoder.name)
+    settings = config.digest
+    threshold = models.relevance.threshold_ if settings.min_score is None else settings.min_score
     with Store.open(config.store_path) as store:
         papers = store.papers(since=since, until=until)
         if not papers:
@@ -537,26 +342,22 @@ def make_digest(
             {"name": d["name"], "status": d["status"], **d["detail"]}
             for d in store.deliveries("github")
         ]
-        scored = score_papers(models, papers, vectors, close_to=config.digest.close_to)
-        digest = build_digest(
-            scored,
-            awesome,
-            since,
-            until,
-            size=config.digest.size,
-            threshold=(
-                models.relevance.threshold_
-                if config.digest.min_score is None
-                else config.digest.min_score
-            ),
-            near_cut=config.digest.near_cut,
-            models_trained_at=models.trained_at,
-            sources=latest_source_reports(config),
-            decided=decided,
+        scored = score_papers(models, papers, vectors, close_to=settings.close_to)
+        chosen = select(
+            scored, awesome.arxiv_ids, settings.size, threshold, decided, settings.near_cut
         )
-        digest.outcomes = [p for p in pulls if p["name"] != digest.name]
         with reporter.track("short names and summaries", None):
-            assist_digest(config.llm, digest, store)
+            assistance = assist_selection(config.llm, chosen, awesome.section_names(), store)
+    digest = Digest.of(
+        chosen,
+        awesome,
+        since,
+        until,
+        models.trained_at,
+        sources=latest_source_reports(config),
+        outcomes=pulls,
+        assistance=assistance,
+    )
     md_path, json_path = write_digest(digest, awesome, config.digests_dir)
     return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))
 

@@ -1,6 +1,6 @@
 """The maintainer's page: search, the week's review queue, the pull request, charts.
 
-Every route calls the code the commands call (`pipeline.find`, `labelling.record_label`,
+Every route calls the code the commands call (`litradar.search.find`, `labelling.record_label`,
 `pull_request.propose`); the page holds no logic of its own beyond what to show. Paper
 text reaches HTML only through Jinja2 with autoescaping; no page carries a script.
 Importing this module imports neither torch nor matplotlib: `find` loads its query
@@ -21,10 +21,11 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from litradar import pipeline
 from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.loaders import load_configured_taxonomy
+from litradar.search import FindHit, find
 from litradar.store import Store
 from litradar.taxonomy import Taxonomy
 from litradar.web import charts, review
@@ -63,7 +64,7 @@ def _templates() -> Jinja2Templates:
 def _taxonomy_classes(config: Config) -> list[tuple[str, str]]:
     """(dimension, class) of every taxonomy class, for the tag filter."""
     try:
-        taxonomy: Taxonomy | None = pipeline.load_configured_taxonomy(config)
+        taxonomy: Taxonomy | None = load_configured_taxonomy(config)
     except LitradarError:
         return []
     if taxonomy is None:
@@ -89,12 +90,12 @@ def search(
     section: str | None = None,
     tag: str | None = None,
     exclude: str | None = None,
-) -> list[pipeline.FindHit]:
+) -> list[FindHit]:
     """`find`'s ranking (from `since` on), then the page's filters over its best
     FILTER_DEPTH: before `until` (exclusive), placed in `section`, tagged `tag` (its most
     probable class in some dimension); `exclude` leaves out one paper (similar papers)."""
     depth = FILTER_DEPTH if (until or section or tag) else k + (1 if exclude else 0)
-    hits = pipeline.find(config, query, k=depth, since=since)
+    hits = find(config, query, k=depth, since=since)
     kept = []
     for hit in hits:
         if exclude and hit.paper.key == exclude:
@@ -209,7 +210,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         similar: str = "",
     ) -> HTMLResponse:
         start, end = _date(since, "since"), _date(until, "until")
-        hits: list[pipeline.FindHit] = []
+        hits: list[FindHit] = []
         error, source = None, None
         try:
             if similar:
@@ -247,7 +248,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         since: str = "",
     ) -> JSONResponse:
         """The records of `litradar find --json`, as one JSON array."""
-        hits = pipeline.find(config, q, k=k, since=_date(since, "since"))
+        hits = find(config, q, k=k, since=_date(since, "since"))
         return JSONResponse([hit.as_record() for hit in hits])
 
     # the week's review ------------------------------------------------------------------

@@ -21,10 +21,9 @@ from datetime import date, datetime
 from litradar.config import Config
 from litradar.digest import digest_names, load_digest
 from litradar.errors import LitradarError
-from litradar.pipeline import quality_figures
+from litradar.quality import QUALITY_RUN, quality_figures
 from litradar.store import Store
 
-QUALITY_RUN = "train"  # the kind of run pipeline.record_quality keeps
 # The figures of `train`'s metrics kept over time, and how the chart names them.
 QUALITY_FIGURES = {
     "precision": "relevance precision",

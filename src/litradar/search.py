@@ -1,0 +1,119 @@
+"""`litradar find` and the web page's search: a query against the index and the store.
+
+Kept apart from the pipeline's steps so that a search (a new process each time on the
+command line) imports neither torch nor scikit-learn when the ONNX query encoder exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from litradar.awesome_list import load_list
+from litradar.config import Config
+from litradar.embed import HashingEncoder, TextEncoder, embed_query
+from litradar.errors import LitradarError
+from litradar.index import PaperIndex
+from litradar.loaders import default_encoder
+from litradar.paper import Paper
+from litradar.ranking.hybrid import fuse
+from litradar.store import Store
+
+
+def query_encoder(config: Config) -> TextEncoder:
+    """For one query: the model's ONNX export beside the index (no torch, see
+    litradar.query_encoder) when `litradar index` made one, else the model itself."""
+    if config.embedding.model == HashingEncoder.name:
+        return HashingEncoder()
+    from litradar.query_encoder import OnnxEncoder
+
+    return OnnxEncoder.load(config.data_dir, config.embedding.model) or default_encoder(config)
+
+
+@dataclass
+class FindHit:
+    score: float
+    paper: Paper
+    on_list: bool
+    section: str | None
+    tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    # Where each ranking put the paper (1 = first), None where it did not find it.
+    dense_rank: int | None = None
+    lexical_rank: int | None = None
+    relevance: float | None = None  # the models' probability that it belongs on the list
+
+    def as_record(self) -> dict:
+        """The JSON `find --json` prints and the web page's API returns."""
+        return {
+            "score": round(self.score, 4),
+            "arxiv_id": self.paper.arxiv_id,
+            "key": self.paper.key,
+            "date": self.paper.first_version_date.isoformat(),
+            "title": self.paper.title,
+            "url": self.paper.abs_url,
+            "on_list": self.on_list,
+            "section": self.section,
+            "relevance": None if self.relevance is None else round(self.relevance, 4),
+            "dense_rank": self.dense_rank,
+            "lexical_rank": self.lexical_rank,
+            "tags": {d: [[c, p] for c, p in ranked] for d, ranked in self.tags.items()},
+        }
+
+
+# How deep each ranking is read before fusion: a good paper at rank 80 of one ranking and
+# 5 of the other must still be fused.
+_CANDIDATES = 100
+
+
+def find(
+    config: Config,
+    query: str,
+    k: int = 10,
+    since: date | None = None,
+    encoder: TextEncoder | None = None,
+) -> list[FindHit]:
+    """Dense (MiniLM over FAISS) and lexical (bm25 over the store's FTS index) rankings
+    fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid)."""
+    if not query.strip():
+        raise LitradarError("empty query")
+    encoder = encoder or query_encoder(config)
+    index = PaperIndex.load(config.data_dir, encoder.name, nprobe=config.index.nprobe)
+    if index is None or index.size == 0:
+        raise LitradarError(
+            "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"
+        )
+    depth = max(_CANDIDATES, 5 * k)
+    with Store.open(config.store_path) as store:
+        allowed = [p.store_id or 0 for p in store.papers(since=since)] if since else None
+        if allowed is not None and not allowed:
+            return []
+        _, ids = index.search(embed_query(encoder, query), depth, allowed=allowed)
+        dense = [int(i) for i in ids[0] if i >= 0]
+        lexical = store.lexical_search(query, depth, allowed)
+        candidates = store.by_store_ids([*dense, *lexical])
+        scored = store.scores(candidates)
+    on_list = load_list(config.list_path).arxiv_ids if config.list_path.is_file() else set()
+    listed = {i for i, p in candidates.items() if p.key in on_list}
+    prior = {i: s["score"] for i, s in scored.items()}
+    dense_rank = {i: r for r, i in enumerate(dense, start=1)}
+    lexical_rank = {i: r for r, i in enumerate(lexical, start=1)}
+    hits = []
+    for store_id, score in fuse(dense, lexical, prior, listed)[:k]:
+        paper = candidates.get(store_id)
+        if paper is None:
+            continue
+        known = scored.get(store_id, {})
+        tags = {d: [(c, p) for c, p in ranked] for d, ranked in known.get("tags", {}).items()}
+        hits.append(
+            FindHit(
+                score=score,
+                paper=paper,
+                on_list=store_id in listed,
+                section=known.get("section"),
+                tags=tags,
+                dense_rank=dense_rank.get(store_id),
+                lexical_rank=lexical_rank.get(store_id),
+                relevance=known.get("relevance"),
+            )
+        )
+    return hits
