@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from litradar.assist.fallbacks import fallback_short_name
 from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.digest import choose_digest, describe_signals, load_digest
 from litradar.errors import LitradarError
+from litradar.extractive import fallback_short_name
 from litradar.labelling import record_label
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
