@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import graphlib
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -112,3 +114,14 @@ def test_the_checks_see_an_upward_import(tmp_path: Path):
         assert _layer("litradar.cli") == len(LAYERS) - 1
     finally:
         del MODULES["litradar.paper_probe"]
+
+
+def test_every_module_imports():
+    """What the scan reads is what Python finds: a module moved without its importers
+    fails here (in a fresh process, so that importing the flows configures nothing here)."""
+    names = sorted(m for m in MODULES if m != "litradar")
+    script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
+    done = subprocess.run(
+        [sys.executable, "-c", script, *names], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
