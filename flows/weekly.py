@@ -3,7 +3,8 @@ pull request], each a task; the bracketed ones run when `[email]` / `[github]` e
 
 Ingest runs the bundled files and every live source of `[sources] live` as parallel tasks.
 A live source that fails (arXiv down, Semantic Scholar answering 429 past its budget) is
-reported in the run log and in the digest's sources block; the run goes on with the rest.
+reported in the run log and in the digest's sources block; the run goes on with the rest,
+and the flow run ends Failed (so does one whose feedback, email or pull request failed).
 
 `litradar run` runs it once on a temporary local Prefect server; `litradar serve` serves
 it as a deployment on a cron schedule (that needs `prefect server start`, see README).

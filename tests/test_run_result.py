@@ -47,3 +47,13 @@ def test_a_send_that_failed_at_the_smtp_server_is_a_failure():
     assert run_result(email=refused).failures() == ["email"]
     nothing = SendReport("2025-W11", "nothing to send", [], empty=True)
     assert run_result(email=nothing).failures() == []
+
+
+def test_a_run_result_survives_prefect_s_serializer():
+    """Persisted results (PREFECT_RESULTS_PERSIST_BY_DEFAULT, a retried flow) are pickled."""
+    from prefect.serializers import PickleSerializer
+
+    result = run_result(email=SendReport.failed("2025-W11", "interrupted earlier send"))
+    serializer = PickleSerializer()
+    again = serializer.loads(serializer.dumps(result))
+    assert again == result and again.failures() == ["email"]
