@@ -3,7 +3,8 @@ pull request], each a task; the bracketed ones run when `[email]` / `[github]` e
 
 Ingest runs the bundled files and every live source of `[sources] live` as parallel tasks.
 A live source that fails (arXiv down, Semantic Scholar answering 429 past its budget) is
-reported in the run log and in the digest's sources block; the run goes on with the rest.
+reported in the run log and in the digest's sources block; the run goes on with the rest,
+and the flow run ends Failed (so does one whose feedback, email or pull request failed).
 
 `litradar run` runs it once on a temporary local Prefect server; `litradar serve` serves
 it as a deployment on a cron schedule (that needs `prefect server start`, see README).
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litradar.prefect_env import configure_prefect
 
@@ -23,10 +25,22 @@ configure_prefect()
 from prefect import flow, get_run_logger, task  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
+from prefect.states import Failed, State  # noqa: E402
 
 from litradar import pipeline  # noqa: E402
 from litradar.config import Config, load_config  # noqa: E402
+from litradar.digest import digest_window  # noqa: E402
 from litradar.errors import LitradarError  # noqa: E402
+from litradar.run_result import RunResult  # noqa: E402
+
+if TYPE_CHECKING:  # the steps' modules are imported where they are used
+    from prefect.futures import PrefectFuture
+
+    from litradar.live_ingest import SourceReport
+    from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+    from litradar.publish.feedback import FeedbackReport
+    from litradar.publish.mail import SendReport
+    from litradar.publish.pull_request import ProposeReport
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:
@@ -48,16 +62,16 @@ def _config(config_path: str | None) -> Config:
 
 
 @task(retries=2, cache_policy=NONE, **RETRYING)
-def ingest(config_path: str | None) -> dict:
+def ingest(config_path: str | None) -> IngestReport:
     cfg = _config(config_path)
     report = pipeline.ingest_files(cfg, cfg.source_files)
     for problem in report.problems:
         get_run_logger().warning(problem)
-    return report.as_dict()
+    return report
 
 
 @task(cache_policy=NONE)
-def ingest_live(config_path: str | None, name: str) -> dict:
+def ingest_live(config_path: str | None, name: str) -> SourceReport:
     """No Prefect retries: the source already retried with back-off, and its watermark
     makes the next weekly run catch up on what this one missed."""
     from litradar.live_ingest import build_source, read_source
@@ -68,85 +82,77 @@ def ingest_live(config_path: str | None, name: str) -> dict:
     (logger.error if report.error else logger.info)(report.summary())
     for note in report.notes:
         logger.warning(f"{name}: {note}")
-    return report.as_dict()
+    return report
 
 
 @task(retries=1, cache_policy=NONE, **RETRYING)
-def embed_and_index(config_path: str | None) -> dict:
-    report = pipeline.update_index(_config(config_path))
-    return {"papers": report.papers, "embedded_now": report.embedded_now, "rebuilt": report.rebuilt}
+def embed_and_index(config_path: str | None) -> IndexReport:
+    return pipeline.update_index(_config(config_path))
 
 
 @task(retries=1, cache_policy=NONE, **RETRYING)
-def train(config_path: str | None) -> dict:
+def train(config_path: str | None) -> TrainReport:
     return pipeline.train(_config(config_path))
 
 
 @task(retries=1, cache_policy=NONE, **RETRYING)
-def digest(config_path: str | None, since: date, until: date) -> dict:
-    report = pipeline.make_digest(_config(config_path), since, until)
-    return {
-        "name": report.name,
-        "markdown": str(report.markdown),
-        "json": str(report.json),
-        "papers": report.papers,
-        "proposed": report.proposed,
-    }
+def digest(config_path: str | None, since: date, until: date) -> DigestReport:
+    return pipeline.make_digest(_config(config_path), since, until)
 
 
 @task(cache_policy=NONE)
-def email(config_path: str | None, name: str) -> dict:
+def email(config_path: str | None, name: str) -> SendReport:
     """A failed send is reported, not raised: the digest is on disk and the next run (or
     `litradar send`) tries again; a digest already sent is not sent twice."""
-    from litradar.publish.mail import send_digest
+    from litradar.publish.mail import SendReport, send_digest
 
     try:
         report = send_digest(_config(config_path), name)
     except LitradarError as exc:  # e.g. an interrupted earlier send: never send twice
         get_run_logger().error(f"did not email digest {name}: {exc}")
-        return {"name": name, "status": "failed", "error": str(exc)}
+        return SendReport.failed(name, str(exc))
     if report.error:
         get_run_logger().error(f"could not email digest {name}: {report.error}")
     elif report.status == "nothing to send":  # a week with nothing proposed, send_empty off
         get_run_logger().info(f"digest {name} proposes nothing: no email ([email] send_empty)")
-    return {"name": report.name, "status": report.status, "error": report.error}
+    return report
 
 
 @task(cache_policy=NONE)
-def feedback(config_path: str | None) -> dict:
+def feedback(config_path: str | None) -> FeedbackReport:
     """Before training: what the maintainer did with earlier pull requests."""
-    from litradar.publish.feedback import collect_feedback
+    from litradar.publish.feedback import FeedbackReport, collect_feedback
 
     try:
-        report = collect_feedback(_config(config_path))
+        return collect_feedback(_config(config_path))
     except LitradarError as exc:
         get_run_logger().error(f"feedback failed: {exc}")
-        return {"error": str(exc)}
-    return {"accepted": len(report.accepted), "rejected": len(report.rejected)}
+        return FeedbackReport(error=str(exc))
 
 
 @task(cache_policy=NONE)
-def pull_request(config_path: str | None, name: str) -> dict:
+def pull_request(config_path: str | None, name: str) -> ProposeReport:
     """The week's pull request; a failure is reported and the next run tries again."""
-    from litradar.publish.pull_request import propose
+    from litradar.publish.pull_request import ProposeReport, propose
 
     try:
-        report = propose(_config(config_path), name)
+        return propose(_config(config_path), name)
     except LitradarError as exc:
         get_run_logger().error(f"could not open the pull request for {name}: {exc}")
-        return {"name": name, "status": "failed", "error": str(exc)}
-    return {"name": name, "status": report.status, "number": report.number, "error": None}
+        return ProposeReport.failed(name, str(exc))
 
 
 @flow(name="litradar-weekly")
 def weekly(
     config_path: str | None = None, since: date | None = None, until: date | None = None
-) -> dict:
-    """One weekly run. Without a window it digests the last full ISO week."""
-    from litradar.digest import last_full_iso_week
+) -> RunResult | State:
+    """One weekly run; the window as `litradar digest` chooses it (see digest_window).
 
-    if since is None or until is None:
-        since, until = last_full_iso_week(date.today())
+    A step that fails softly (a source, the feedback, the email, the pull request) lets
+    the others run, then the flow run ends Failed, naming it, with the RunResult as its
+    data: the Prefect UI shows the run failed, `litradar run` still prints every step. It
+    is Failed by type and by name, so automations on `prefect.flow-run.Failed` see it."""
+    since, until = digest_window(since, until, date.today())
     files = ingest.submit(config_path)
     live = {
         name: ingest_live.submit(config_path, name) for name in _config(config_path).sources.live
@@ -156,29 +162,44 @@ def weekly(
     indexed = embed_and_index(config_path)
     publish = _config(config_path)
     learned = feedback(config_path) if publish.github.enabled else None
-    metrics = train(config_path)
+    trained = train(config_path)
     digested = digest(config_path, since, until)
-    emailed = email(config_path, digested["name"]) if publish.email.enabled else None
-    proposed = pull_request(config_path, digested["name"]) if publish.github.enabled else None
-    return {
-        "feedback": learned,
-        "email": emailed,
-        "pull_request": proposed,
-        "ingest": ingested,
-        "sources": sources,
-        "index": indexed,
-        "train": metrics,
-        "digest": digested,
-    }
+    result = RunResult(
+        ingest=ingested,
+        sources=sources,
+        index=indexed,
+        train=trained,
+        digest=digested,
+        feedback=learned,
+        email=email(config_path, digested.name) if publish.email.enabled else None,
+        pull_request=(
+            pull_request(config_path, digested.name) if publish.github.enabled else None
+        ),
+    )
+    if failed := result.failures():
+        return Failed(message=f"finished with failures: {', '.join(failed)}", data=result)
+    return result
 
 
-def _live_result(name: str, future) -> dict:  # type: ignore[no-untyped-def]
+def run_weekly(config_path: str | None, since: date, until: date) -> RunResult:
+    """Run the flow once and return what it did, even when the run ended Failed because a
+    step failed softly; a step that raised raises here (a LitradarError: one line)."""
+    state = weekly(config_path=config_path, since=since, until=until, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _live_result(name: str, future: PrefectFuture[SourceReport]) -> SourceReport:
     """A source task that crashed (a bug, not a service failure) is reported like a failed
     source, so the other sources' papers still reach the digest."""
+    from litradar.live_ingest import SourceReport
+
     result = future.result(raise_on_failure=False)
     if isinstance(result, BaseException):
         get_run_logger().error(f"source {name} crashed: {result}")
-        return {"source": name, "error": f"crashed: {result}"}
+        return SourceReport(name, since="", until="", error=f"crashed: {result}")
     return result
 
 

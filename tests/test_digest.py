@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from litradar.awesome_list import load_list
-from litradar.digest import build_digest, read_digest, render_json, render_markdown, write_digest
+from litradar.digest import (
+    build_digest,
+    digest_window,
+    read_digest,
+    render_json,
+    render_markdown,
+    write_digest,
+)
+from litradar.errors import LitradarError
 from litradar.paper import Paper, Provenance
 from litradar.ranking.scoring import Scored
 from tests.conftest import DEMO, ROOT, make_paper
@@ -208,3 +216,23 @@ def test_the_leftovers_of_a_killed_run_are_removed_by_the_next(tmp_path: Path):
     assert trained_at(folder, "2025-W11") == ("t-old", "t-old")
     after = sorted(p.name for p in folder.rglob("*"))
     assert len(after) == len(before) and not [n for n in after if n.endswith(".tmp")]
+
+
+@pytest.mark.parametrize(
+    ("since", "until", "expected"),
+    [
+        (None, None, (date(2025, 3, 10), date(2025, 3, 17))),  # the last full ISO week
+        (date(2025, 3, 5), None, (date(2025, 3, 5), date(2025, 3, 12))),
+        (None, date(2025, 3, 5), (date(2025, 2, 26), date(2025, 3, 5))),  # --until alone
+        (date(2025, 3, 1), date(2025, 3, 4), (date(2025, 3, 1), date(2025, 3, 4))),
+    ],
+)
+def test_the_window_is_a_week_from_the_end_given_or_the_last_full_week(since, until, expected):
+    assert digest_window(since, until, today=date(2025, 3, 19)) == expected  # a Wednesday
+
+
+def test_a_window_beyond_the_calendar_is_a_user_error():
+    with pytest.raises(LitradarError, match="out of range of the calendar"):
+        digest_window(date(9999, 12, 31), None, today=date(2025, 3, 19))
+    with pytest.raises(LitradarError, match="a week from 0001-01-02"):
+        digest_window(None, date(1, 1, 2), today=date(2025, 3, 19))

@@ -18,6 +18,21 @@ def run(project: Path, *args: str):
     return runner.invoke(app, ["run", *args, "--config", str(project / "litradar.toml")])
 
 
+def last_weekly_run_state():
+    """The final state of the newest weekly flow run, as the Prefect server holds it (the
+    temporary server `litradar run` started in this process)."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowFilter, FlowFilterName
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    weekly = FlowFilter(name=FlowFilterName(any_=["litradar-weekly"]))
+    with get_client(sync_client=True) as client:
+        [newest] = client.read_flow_runs(
+            flow_filter=weekly, sort=FlowRunSort.START_TIME_DESC, limit=1
+        )
+    return newest.state
+
+
 @pytest.fixture(autouse=True)
 def _prefect_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("PREFECT_HOME", str(tmp_path_factory.getbasetemp() / "prefect-home"))
@@ -28,6 +43,7 @@ def test_weekly_flow_runs_every_step_and_a_rerun_does_nothing_new(project: Path)
     first = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
     assert first.exit_code == 0, first.output
     assert "papers added" in first.output and "digest 2025-W11" in first.output
+    assert last_weekly_run_state().is_completed()
     digest = json.loads((project / "digests" / "2025-W11.json").read_text())
     assert digest["papers_read"] >= 1197
     # what clears the trained threshold, at most `size` (10 here)
@@ -91,7 +107,10 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
             ),
         )
         result = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
+        state = last_weekly_run_state()  # what the Prefect UI shows of this run
         again = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
+    assert state.is_failed() and state.name == "Failed"
+    assert state.message == "finished with failures: source s2"
     assert result.exit_code == 2, result.output  # finished, with a failure to see
     assert "run finished with failures: source s2" in result.output
     assert "source arxiv: 20 added" in result.output

@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ("sources", "live_ingest", "embed", "ranking", "assist", "selection", "quality"),
     ),
     ("what several commands share", ("loaders", "search", "digest", "labelling", "backfill")),
-    ("steps", ("pipeline", "evaluation", "backtest", "publish")),
+    ("steps", ("pipeline", "evaluation", "backtest", "publish", "run_result")),
     ("entry points", ("flows", "web", "cli", "__main__")),
 ]  # fmt: skip
 

@@ -54,7 +54,7 @@ def test_serve_registers_a_weekly_cron_deployment(project: Path, tmp_path: Path)
         "PREFECT_UI_ENABLED": "false",
     }
     server = subprocess.Popen(
-        [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     serving = None
@@ -78,3 +78,32 @@ def test_serve_registers_a_weekly_cron_deployment(project: Path, tmp_path: Path)
             if process is not None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
+
+
+def serve_without_a_server(project: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    environ |= {"PREFECT_HOME": str(tmp_path / "prefect-home"), **env}  # no profile's API
+    return subprocess.run(
+        [str(BIN / "litradar"), "serve", "--config", str(project / "litradar.toml")],
+        env=environ, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_serve_without_a_prefect_api_refuses_in_one_line(project: Path, tmp_path: Path):
+    """Without PREFECT_API_URL, Prefect would serve on a temporary server of its own that
+    nothing schedules on."""
+    result = serve_without_a_server(project, tmp_path)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "PREFECT_API_URL is not set" in result.stderr
+    assert not (tmp_path / "prefect-home" / "prefect.db").exists()  # no server was started
+
+
+def test_serve_with_an_api_that_does_not_answer_refuses_in_one_line(
+    project: Path, tmp_path: Path
+):
+    api = f"http://127.0.0.1:{free_port()}/api"  # nothing listens there
+    result = serve_without_a_server(project, tmp_path, PREFECT_API_URL=api)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1
+    assert f"the Prefect API at {api} does not answer" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -25,8 +25,9 @@ def test_training_is_skipped_until_its_inputs_change(trained_project: Path, tmp_
     before = model_times(project)
 
     again = train(config)
-    assert again.get("unchanged") and model_times(project) == before
-    assert again["relevance"] == train(config, force=True)["relevance"]  # same inputs, same model
+    assert again.unchanged and model_times(project) == before
+    same_inputs = train(config, force=True)  # same inputs, same model
+    assert again.metrics["relevance"] == same_inputs.metrics["relevance"]
 
     cli = runner.invoke(app, ["train", "--config", str(project / "litradar.toml")])
     assert cli.exit_code == 0 and "models up to date" in cli.output
@@ -35,19 +36,19 @@ def test_training_is_skipped_until_its_inputs_change(trained_project: Path, tmp_
         app, ["label", "2503.04728", "--not-relevant", "--config", str(project / "litradar.toml")]
     )
     assert labelled.exit_code == 0, labelled.output
-    assert not train(config).get("unchanged")  # a maintainer's decision retrains
-    assert train(config).get("unchanged")
+    assert not train(config).unchanged  # a maintainer's decision retrains
+    assert train(config).unchanged
 
     lst = project / "data" / "awesome_list.md"
     lst.write_text(lst.read_text() + "\n")  # the list file changed
-    assert not train(config).get("unchanged")
+    assert not train(config).unchanged
 
 
 def test_damaged_models_are_retrained_even_when_inputs_match(trained_project, tmp_path):
     project = tmp_path / "p"
     shutil.copytree(trained_project, project)
     (project / "classifiers" / "relevance.npz").write_bytes(b"not a zip")
-    assert not train(load_config(project / "litradar.toml")).get("unchanged")
+    assert not train(load_config(project / "litradar.toml")).unchanged
 
 
 def test_models_of_an_older_layout_are_retrained_not_a_crash(trained_project, tmp_path):
@@ -59,4 +60,4 @@ def test_models_of_an_older_layout_are_retrained_not_a_crash(trained_project, tm
     meta_path = project / "classifiers" / "relevance.json"
     meta = json.loads(meta_path.read_text())
     meta_path.write_text(json.dumps({k: v for k, v in meta.items() if k != "scope_terms"}))
-    assert not train(load_config(project / "litradar.toml")).get("unchanged")
+    assert not train(load_config(project / "litradar.toml")).unchanged

@@ -266,29 +266,18 @@ def train(
     from litradar.pipeline import train as train_step
 
     cfg = _config(config)
-    metrics = _guard(lambda: train_step(cfg, reporter=RichReporter(err), force=force))
-    if metrics.get("unchanged"):
+    report = _guard(lambda: train_step(cfg, reporter=RichReporter(err), force=force))
+    if report.unchanged:
         out.print("models up to date: nothing they learn from changed (--force retrains)")
-    print_metrics(metrics)
+    print_metrics(report.metrics)
     out.print(f"saved to {cfg.classifiers_dir}")
 
 
 def _window(since: str | None, until: str | None) -> tuple[date, date]:
-    from datetime import timedelta
-
-    from litradar.digest import last_full_iso_week
+    from litradar.digest import digest_window
 
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
-    if start is None and end is None:
-        return last_full_iso_week(date.today())
-    try:
-        if start is None:
-            assert end is not None
-            return end - timedelta(days=7), end
-        return start, end or start + timedelta(days=7)
-    except OverflowError:
-        err.print(f"[red]error:[/red] a week from {start or end} is out of range of the calendar")
-        raise typer.Exit(1) from None
+    return _guard(lambda: digest_window(start, end, date.today()))
 
 
 @app.command()
@@ -518,40 +507,29 @@ def run(
 
     configure_prefect()
     server_ready = start_temporary_server()
-    from litradar.flows.weekly import warm_up, weekly
+    from litradar.flows.weekly import run_weekly, warm_up
 
     warm_up()
     _guard(server_ready)
-    result = _guard(lambda: weekly(config_path=cfg_path(cfg, config), since=start, until=end))
+    result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end))
     out.print(
-        f"weekly run done: {result['ingest']['added']} papers added, "
-        f"{result['index']['embedded_now']} embedded, digest {result['digest']['name']} "
-        f"({result['digest']['proposed']} proposed)\n  {result['digest']['markdown']}"
+        f"weekly run done: {result.ingest.added} papers added, "
+        f"{result.index.embedded_now} embedded, digest {result.digest.name} "
+        f"({result.digest.proposed} proposed)\n  {result.digest.markdown}"
     )
-    if result["email"]:
-        sent = result["email"]
-        why = f": {sent['error']}" if sent["error"] else ""
-        out.print(f"  email: {escape(sent['status'] + why)}")
-    if result["pull_request"]:
-        pull = result["pull_request"]
-        number = f"#{pull['number']} " if pull.get("number") else ""
-        state = pull["error"] or f"{number}{pull['status']}"
-        out.print(f"  pull request: {escape(str(state))}")
-    failed = []
-    for source in result["sources"]:
-        state = f"FAILED: {source['error']}" if source.get("error") else f"{source['added']} added"
-        out.print(f"  source {escape(source['source'])}: {escape(state)}")
-        if source.get("error"):
-            failed.append(f"source {source['source']}")
-    learned = result.get("feedback")
-    if learned and learned.get("error"):
-        out.print(f"  feedback: FAILED: {escape(learned['error'])}")
-        failed.append("feedback")
-    if result["email"] and result["email"]["error"]:
-        failed.append("email")
-    if result["pull_request"] and result["pull_request"].get("error"):
-        failed.append("pull request")
-    if failed:
+    if result.email:
+        why = f": {result.email.error}" if result.email.error else ""
+        out.print(f"  email: {escape(result.email.status + why)}")
+    if result.pull_request:
+        pull = result.pull_request
+        number = f"#{pull.number} " if pull.number else ""
+        out.print(f"  pull request: {escape(pull.error or f'{number}{pull.status}')}")
+    for source in result.sources:
+        state = f"FAILED: {source.error}" if source.error else f"{source.added} added"
+        out.print(f"  source {escape(source.source)}: {escape(state)}")
+    if result.feedback and result.feedback.error:
+        out.print(f"  feedback: FAILED: {escape(result.feedback.error)}")
+    if failed := result.failures():
         # A scheduler sees a partial failure without reading the log; the rest ran.
         err.print(f"run finished with failures: {', '.join(failed)}")
         raise typer.Exit(2)
@@ -709,16 +687,16 @@ def serve(
     config: ConfigOption = None,
 ) -> None:
     """Serve the weekly flow as a Prefect deployment on a cron schedule (needs a Prefect server)."""
+    from litradar.config import check_cron
+
     cfg = _config(config)
-    from litradar.prefect_env import configure_prefect
+    schedule = _guard(lambda: check_cron(cron) if cron else cfg.schedule.cron)
+    from litradar.prefect_env import configure_prefect, require_api
 
     configure_prefect()
+    _guard(require_api)
     from litradar.flows.weekly import serve_weekly
 
-    schedule = cron or cfg.schedule.cron
-    if len(schedule.split()) != 5:
-        err.print(f"[red]error:[/red] cron needs 5 fields, got {escape(schedule)!r}")
-        raise typer.Exit(1)
     _guard(lambda: serve_weekly(cfg_path(cfg, config), schedule, cfg.schedule.timezone))
 
 

@@ -11,9 +11,9 @@ import os
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from litradar.errors import LitradarError
 from litradar.files import read_text
@@ -216,16 +216,20 @@ class LLMConfig(RetryConfig):
     verdict_margin: int = Field(3, ge=0, le=50)
 
 
-class ScheduleConfig(_Strict):
-    cron: str = "0 7 * * 1"
-    timezone: str = "UTC"
+class CronError(LitradarError, ValueError):
+    """A ValueError too, so that pydantic reports it as a bad `[schedule] cron`."""
 
-    @field_validator("cron")
-    @classmethod
-    def _five_fields(cls, value: str) -> str:
-        if len(value.split()) != 5:
-            raise ValueError(f"cron needs 5 fields, got {value!r}")
-        return value
+
+def check_cron(value: str) -> str:
+    """Five fields, as Prefect's Cron schedule reads them: for the file and `serve --cron`."""
+    if len(value.split()) != 5:
+        raise CronError(f"cron needs 5 fields, got {value!r}")
+    return value
+
+
+class ScheduleConfig(_Strict):
+    cron: Annotated[str, AfterValidator(check_cron)] = "0 7 * * 1"
+    timezone: str = "UTC"
 
 
 class Config(_Strict):

@@ -46,6 +46,21 @@ def last_full_iso_week(today: date) -> tuple[date, date]:
     return this_monday - timedelta(days=7), this_monday
 
 
+def digest_window(since: date | None, until: date | None, today: date) -> tuple[date, date]:
+    """The window a digest covers, for `litradar digest`, `litradar run` and the flow alike:
+    a week from (or up to) the one end given, else the last full ISO week before `today`."""
+    try:
+        if since is not None:
+            return since, until or since + timedelta(days=7)
+        if until is not None:
+            return until - timedelta(days=7), until
+    except OverflowError:
+        raise LitradarError(
+            f"a week from {since or until} is out of range of the calendar"
+        ) from None
+    return last_full_iso_week(today)
+
+
 def window_name(since: date, until: date) -> str:
     """'2025-W11' for one ISO week; a date range for any other window."""
     iso = since.isocalendar()

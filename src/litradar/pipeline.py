@@ -11,7 +11,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,9 +63,6 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     problems: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def ingest_files(
@@ -221,12 +218,18 @@ def training_fingerprint(config: Config, model: str) -> str:
     return digest.hexdigest()
 
 
+@dataclass
+class TrainReport:
+    metrics: dict  # what training measured (metrics.json): relevance, placement, taxonomy
+    unchanged: bool = False  # nothing training reads changed: the saved models and metrics
+
+
 def train(
     config: Config,
     encoder: TextEncoder | None = None,
     reporter: Reporter | None = None,
     force: bool = False,
-) -> dict:
+) -> TrainReport:
     """Fit and save the models, and return their metrics. When nothing training reads has
     changed since the saved models were trained (see training_fingerprint), the saved
     metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
@@ -239,7 +242,7 @@ def train(
     marker = config.classifiers_dir / TRAINING_INPUTS
     fingerprint = training_fingerprint(config, encoder.name)
     if not force and _trained_on(config, encoder.name) == fingerprint:
-        return load_metrics(config.classifiers_dir) | {"unchanged": True}
+        return TrainReport(load_metrics(config.classifiers_dir), unchanged=True)
     curation = load_curation(config)  # the list and the survey, read once for both label sets
     data, labels = training_set(config, encoder, reporter, curation=curation)
     if data.y.sum() < 2:
@@ -262,7 +265,7 @@ def train(
         save_scores(config, models, data)
     record_quality(config, metrics)
     atomic_write_text(marker, fingerprint + "\n")  # last: a kill before it retrains
-    return metrics
+    return TrainReport(metrics)
 
 
 def _trained_on(config: Config, model: str) -> str | None:

@@ -33,6 +33,33 @@ def configure_prefect() -> None:
         os.environ.setdefault(name, value)
 
 
+def require_api(timeout: float = 5.0) -> str:
+    """The Prefect API `serve` registers with, checked to answer; else a one-line error.
+
+    Without a configured API (environment or Prefect profile) Prefect would serve from a
+    temporary server of its own that nothing else sees, so no run would ever be scheduled;
+    an API that does not answer would end in Prefect's traceback. Call after
+    configure_prefect()."""
+    import httpx
+    from prefect.settings import get_current_settings
+
+    api = get_current_settings().api
+    if not api.url:
+        raise LitradarError(
+            "PREFECT_API_URL is not set: serving needs a Prefect server "
+            "('prefect server start', then PREFECT_API_URL=http://127.0.0.1:4200/api)"
+        )
+    key = api.key.get_secret_value() if api.key else None
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        answer = httpx.get(f"{api.url.rstrip('/')}/health", headers=headers, timeout=timeout)
+        answer.raise_for_status()
+    except httpx.HTTPError as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LitradarError(f"the Prefect API at {api.url} does not answer: {why}") from None
+    return api.url
+
+
 _server: subprocess.Popen | None = None
 
 

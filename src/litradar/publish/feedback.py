@@ -21,6 +21,7 @@ class FeedbackReport:
     accepted: dict[str, str] = field(default_factory=dict)  # key -> section chosen
     rejected: list[str] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)  # open pull request numbers
+    error: str | None = None  # why the pull requests could not be read (a weekly run goes on)
 
 
 def collect_feedback(config: Config) -> FeedbackReport:

@@ -60,6 +60,11 @@ class SendReport:
     empty: bool = False  # the digest proposes nothing
     note: str | None = None  # said beside the status, e.g. where the last real digest is
 
+    @classmethod
+    def failed(cls, name: str, error: str) -> SendReport:
+        """For a weekly run, where a send that could not start is reported, not raised."""
+        return cls(name, "failed", [], error=error)
+
 
 def _image_as_text(renderer, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
     """An image becomes its alt text ("arXiv", "Star"); the link around it stays."""

@@ -56,6 +56,12 @@ class ProposeReport:
     url: str | None = None
     entries: list[str] = field(default_factory=list)  # keys of the papers in the request
     skipped: dict[str, str] = field(default_factory=dict)  # key -> why not proposed
+    error: str | None = None  # why the request could not be opened (status "failed")
+
+    @classmethod
+    def failed(cls, name: str, error: str) -> ProposeReport:
+        """For a weekly run, where a failed request is reported and the next run retries."""
+        return cls(name, f"{BRANCH_PREFIX}{name}", "failed", error=error)
 
 
 def inert(text: str) -> str:

@@ -1,0 +1,47 @@
+"""What one weekly run did: each step's own report, and which steps failed.
+
+A source, the feedback, the email and the pull request fail softly: the run goes on and
+their report carries the `error`. The flow ends its Prefect run Failed when `failures()`
+names any, and `litradar run` exits 2; a step that raises stops the run instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # only annotations: this module imports no step
+    from litradar.live_ingest import SourceReport
+    from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+    from litradar.publish.feedback import FeedbackReport
+    from litradar.publish.mail import SendReport
+    from litradar.publish.pull_request import ProposeReport
+
+
+class SoftStep(Protocol):
+    """A step's report that can say it failed without stopping the run."""
+
+    @property
+    def error(self) -> str | None: ...
+
+
+@dataclass
+class RunResult:
+    ingest: IngestReport
+    sources: list[SourceReport]
+    index: IndexReport
+    train: TrainReport
+    digest: DigestReport
+    feedback: FeedbackReport | None = None  # None: not configured ([github] enabled)
+    email: SendReport | None = None  # None: not configured ([email] enabled)
+    pull_request: ProposeReport | None = None  # None: not configured ([github] enabled)
+
+    def failures(self) -> list[str]:
+        """The steps that failed softly, named as the run's summary names them."""
+        steps: list[tuple[str, SoftStep | None]] = [
+            *((f"source {s.source}", s) for s in self.sources),
+            ("feedback", self.feedback),
+            ("email", self.email),
+            ("pull request", self.pull_request),
+        ]
+        return [name for name, report in steps if report is not None and report.error]
