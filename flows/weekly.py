@@ -60,10 +60,11 @@ def ingest(config_path: str | None) -> dict:
 def ingest_live(config_path: str | None, name: str) -> dict:
     """No Prefect retries: the source already retried with back-off, and its watermark
     makes the next weekly run catch up on what this one missed."""
-    from litradar.live_ingest import build_source, read_source
+    from litradar.sources.registry import open_live
+    from litradar.sources.runner import read_source
 
     cfg = _config(config_path)
-    report = read_source(cfg, build_source(cfg, name))
+    report = read_source(cfg, open_live(cfg, name))
     logger = get_run_logger()
     (logger.error if report.error else logger.info)(report.summary())
     for note in report.notes:

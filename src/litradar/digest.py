@@ -280,7 +280,7 @@ def _outcomes_block(digest: Digest) -> list[str]:
 def _sources_block(digest: Digest) -> list[str]:
     """How each live source fared in its last run: a failure must be visible here, not
     only in a log nobody reads."""
-    from litradar.live_ingest import describe_source_run
+    from litradar.sources.report import describe_source_run
 
     if not digest.sources:
         return []

@@ -18,7 +18,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from litradar.awesome_list import code_link
-from litradar.config import ArxivApiConfig
+from litradar.config import ArxivApiConfig, Config
 from litradar.paper import Paper, Provenance, collapse_whitespace, split_version
 from litradar.retrying import Retryable, with_retries
 from litradar.sources.live import USER_AGENT, SourceError
@@ -126,6 +126,10 @@ class ArxivApiSource:
         self.config = config
         self.categories = categories
         self.name = "arxiv"
+
+    @classmethod
+    def from_config(cls, config: Config) -> ArxivApiSource:
+        return cls(config.sources.arxiv, config.sources.categories)
 
     def searches(self, since: date, until: date) -> list[tuple[Provenance, str]]:
         window = date_window_query(since, until)
