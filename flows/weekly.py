@@ -36,11 +36,11 @@ from litradar.run_result import RunResult  # noqa: E402
 if TYPE_CHECKING:  # the steps' modules are imported where they are used
     from prefect.futures import PrefectFuture
 
-    from litradar.live_ingest import SourceReport
     from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
     from litradar.publish.feedback import FeedbackReport
     from litradar.publish.mail import SendReport
     from litradar.publish.pull_request import ProposeReport
+    from litradar.sources.report import SourceReport
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:
@@ -74,10 +74,11 @@ def ingest(config_path: str | None) -> IngestReport:
 def ingest_live(config_path: str | None, name: str) -> SourceReport:
     """No Prefect retries: the source already retried with back-off, and its watermark
     makes the next weekly run catch up on what this one missed."""
-    from litradar.live_ingest import build_source, read_source
+    from litradar.sources.registry import open_live
+    from litradar.sources.runner import read_source
 
     cfg = _config(config_path)
-    report = read_source(cfg, build_source(cfg, name))
+    report = read_source(cfg, open_live(cfg, name))
     logger = get_run_logger()
     (logger.error if report.error else logger.info)(report.summary())
     for note in report.notes:
@@ -194,7 +195,7 @@ def run_weekly(config_path: str | None, since: date, until: date) -> RunResult:
 def _live_result(name: str, future: PrefectFuture[SourceReport]) -> SourceReport:
     """A source task that crashed (a bug, not a service failure) is reported like a failed
     source, so the other sources' papers still reach the digest."""
-    from litradar.live_ingest import SourceReport
+    from litradar.sources.report import SourceReport
 
     result = future.result(raise_on_failure=False)
     if isinstance(result, BaseException):

@@ -18,7 +18,7 @@ from litradar.awesome_list import load_list
 from litradar.digest import (
     build_digest,
     digest_window,
-    read_digest,
+    load,
     render_json,
     render_markdown,
     write_digest,
@@ -127,9 +127,9 @@ def two_digests():
 
 def trained_at(directory: Path, name: str) -> tuple[str, str]:
     """Which run each of the pair's files comes from, as a reader sees them."""
-    markdown, document = read_digest(directory, name)
-    said = re.search(r"Models trained (\S+)\.", markdown)[1]
-    return said, json.loads(document)["models_trained_at"]
+    digest = load(directory, name)
+    said = re.search(r"Models trained (\S+)\.", digest.markdown)[1]
+    return said, digest.document["models_trained_at"]
 
 
 class Killed(BaseException):

@@ -30,7 +30,7 @@ import faiss
 import pytest
 
 from litradar.awesome_list import parse_list
-from litradar.digest import GENERATIONS, read_digest
+from litradar.digest import GENERATIONS, load
 from litradar.index import PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.ranking.model_files import load_models
@@ -211,9 +211,9 @@ def proposals_of_pair(project: Path) -> tuple[list[str], list[str]] | None:
     digests = project / "digests"
     if not (digests / f"{NAME}.md").exists():
         return None
-    markdown, document = read_digest(digests, NAME)
-    in_markdown = sorted(e.arxiv_id for e in parse_list(markdown).papers)
-    in_json = sorted(p["arxiv_id"] for p in json.loads(document)["papers"] if p["proposed"])
+    digest = load(digests, NAME)
+    in_markdown = sorted(e.arxiv_id for e in parse_list(digest.markdown).papers)
+    in_json = sorted(p["arxiv_id"] for p in digest.document["papers"] if p["proposed"])
     shown = [(digests / f"{NAME}.{s}").resolve().parent for s in ("md", "json")]
     assert shown[0] == shown[1]  # the two files a user opens are of one generation too
     return in_markdown, in_json
@@ -232,7 +232,7 @@ def assert_no_leftovers(folder: Path) -> None:
 
 
 def digest_document(project: Path) -> dict:
-    document = json.loads(read_digest(project / "digests", NAME)[1])
+    document = load(project / "digests", NAME).document
     document.pop("generated_at")
     return document
 

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from litradar.live_ingest import SourceReport
 from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
 from litradar.publish.feedback import FeedbackReport
 from litradar.publish.mail import SendReport
 from litradar.publish.pull_request import ProposeReport
 from litradar.run_result import RunResult
+from litradar.sources.report import SourceReport
 
 
 def run_result(**steps) -> RunResult:  # type: ignore[no-untyped-def]

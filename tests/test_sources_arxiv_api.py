@@ -10,9 +10,9 @@ import arxiv
 import pytest
 
 from litradar.config import ArxivApiConfig, load_config
-from litradar.live_ingest import read_source
 from litradar.sources.arxiv_api import ArxivApiSource, ArxivClient, date_window_query
 from litradar.sources.live import SourceError
+from litradar.sources.runner import read_source
 from litradar.store import Store
 from tests.arxiv_atom import page, paper_id
 from tests.conftest import write_config

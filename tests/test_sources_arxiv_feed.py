@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from litradar.config import FeedConfig, load_config
-from litradar.live_ingest import read_source
 from litradar.paper import Provenance
 from litradar.sources.arxiv_feed import FeedSource, split_creators
 from litradar.sources.live import SourceError
+from litradar.sources.runner import read_source
 from litradar.store import Store
 from tests.conftest import write_config
 from tests.replay import ReplayServer, Reply

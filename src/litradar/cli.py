@@ -18,6 +18,7 @@ from litradar.config import Config, load_config
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
 from litradar.progress import RichReporter
+from litradar.sources.registry import live_names
 
 app = typer.Typer(
     help="Keeps a research field's awesome list up to date.",
@@ -78,7 +79,7 @@ def ingest(
         typer.Option(
             "--source",
             "-s",
-            help="A live source (arxiv, feed, s2) or a JSON-lines FILE; repeatable.",
+            help=f"A live source ({', '.join(live_names())}) or a JSON-lines FILE; repeatable.",
         ),
     ] = None,
     since: Annotated[
@@ -92,15 +93,16 @@ def ingest(
 ) -> None:
     """Add papers to the store (idempotent): from files, or from live sources, each read
     from its watermark (minus the overlap) or from --since."""
-    from litradar.config import LIVE_SOURCES
-    from litradar.live_ingest import build_source, read_source
     from litradar.pipeline import ingest_files
+    from litradar.sources.registry import open_live, split_sources
+    from litradar.sources.runner import read_source
 
     cfg = _config(config)
-    live = [s for s in source or [] if s in LIVE_SOURCES]
-    paths = [*(files or []), *(Path(s) for s in source or [] if s not in LIVE_SOURCES)]
+    live, named_files = split_sources(source or [])
+    paths = [*(files or []), *named_files]
     if not live and not paths:
-        err.print("[red]error:[/red] nothing to ingest: give FILES or --source arxiv|feed|s2|FILE")
+        names = "|".join([*live_names(), "FILE"])
+        err.print(f"[red]error:[/red] nothing to ingest: give FILES or --source {names}")
         raise typer.Exit(1)
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     failed = False
@@ -114,7 +116,7 @@ def ingest(
     for name in live:
         live_report = _guard(
             lambda name=name: read_source(
-                cfg, build_source(cfg, name), start, end, RichReporter(err)
+                cfg, open_live(cfg, name), start, end, RichReporter(err)
             )
         )
         out.print(escape(live_report.summary()))
@@ -130,7 +132,7 @@ def ingest(
 @app.command()
 def sources(config: ConfigOption = None) -> None:
     """Where each live source stands: its watermark and how its last run went."""
-    from litradar.live_ingest import describe_source_run, latest_source_reports
+    from litradar.sources.report import describe_source_run, latest_source_reports
     from litradar.store import Store
 
     cfg = _config(config)

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from litradar.errors import LitradarError
 from litradar.files import read_text
+from litradar.sources.registry import live_names
 
 CONFIG_FILE_NAME = "litradar.toml"
 ENV_PREFIX = "LITRADAR_"
@@ -82,13 +83,11 @@ class SemanticScholarConfig(RetryConfig):
     recommendations_limit: int = Field(100, ge=1, le=500)
 
 
-LIVE_SOURCES = ("arxiv", "feed", "s2")
-
-
 class SourcesConfig(_Strict):
     files: list[Path] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=lambda: ["cs.CV", "cs.CL", "cs.LG", "cs.AI"])
-    # Live sources the weekly flow reads, in parallel: any of "arxiv", "feed", "s2".
+    # Live sources the weekly flow reads, in parallel: "arxiv", "feed", "s2" (any name
+    # litradar.sources.registry knows).
     live: list[str] = Field(default_factory=list)
     # A source re-reads this many days before its watermark: arXiv announces a paper days
     # after its submission date, and a re-read paper costs nothing (it is deduplicated).
@@ -102,9 +101,10 @@ class SourcesConfig(_Strict):
     @field_validator("live")
     @classmethod
     def _known_sources(cls, value: list[str]) -> list[str]:
-        unknown = [v for v in value if v not in LIVE_SOURCES]
+        known = live_names()
+        unknown = [v for v in value if v not in known]
         if unknown:
-            raise ValueError(f"unknown live source {unknown[0]!r}; choose from {LIVE_SOURCES}")
+            raise ValueError(f"unknown live source {unknown[0]!r}; choose from {known}")
         return value
 
 

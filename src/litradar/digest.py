@@ -8,11 +8,11 @@ import os
 import re
 import secrets
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from litradar.awesome_list import (
     AwesomeList,
@@ -170,10 +170,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
         lines += ["No paper in this window scored high enough to propose.", ""]
     rank_of = {s.paper.key: i for i, s in enumerate(digest.ranked, start=1)}
     proposed = [s for s in digest.ranked if s.paper.key in digest.proposed_ids]
-    for section in digest.sections:
-        in_section = [s for s in proposed if s.section == section]
-        if not in_section:
-            continue
+    for section, in_section in by_section(proposed, digest.sections):
         lines += [f"### {section}", ""]
         for item in in_section:
             helped = digest.assisted.get(item.paper.key)
@@ -199,6 +196,22 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
             ]
     blocks = _near_the_cut_block(digest, rank_of) + _outcomes_block(digest)
     return "\n".join(lines + blocks + _sources_block(digest))
+
+
+class _Placed(Protocol):
+    section: str
+
+
+P = TypeVar("P", bound=_Placed)
+
+
+def by_section(items: Iterable[P], sections: Iterable[str]) -> list[tuple[str, list[P]]]:
+    """The items of each section, in the list's order of sections, in their own order
+    within one; a section with none is left out (the digest's and the pull request's
+    proposals both read this way)."""
+    items = list(items)
+    grouped = [(section, [i for i in items if i.section == section]) for section in sections]
+    return [(section, chosen) for section, chosen in grouped if chosen]
 
 
 def _held_back_text(digest: Digest) -> str:
@@ -313,7 +326,7 @@ def _outcomes_block(digest: Digest) -> list[str]:
 def _sources_block(digest: Digest) -> list[str]:
     """How each live source fared in its last run: a failure must be visible here, not
     only in a log nobody reads."""
-    from litradar.live_ingest import describe_source_run
+    from litradar.sources.report import describe_source_run
 
     if not digest.sources:
         return []
@@ -370,20 +383,43 @@ def render_json(digest: Digest) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def load_digest(directory: Path, name: str) -> dict:
-    """A digest's JSON document (every paper of the window, `proposed`, `near_cut`, the
-    threshold): the one reader the pull request, the email and the web page share, so
-    how digests are stored is known here only."""
-    _, text = read_digest(directory, name)
-    if text is None:
-        raise LitradarError(f"digest {name} in {directory} has no JSON: run 'litradar digest'")
-    return parse_digest(text, directory, name)
+@dataclass(frozen=True)
+class StoredDigest:
+    """A digest as written: its markdown and its JSON document, both of the same run. The
+    one reader the email, the pull request and the web page share, so how digests are
+    stored is known here only."""
+
+    name: str
+    directory: Path
+    markdown: str
+    # Every paper of the window, `proposed`, `near_cut`, the threshold. None only for a
+    # digest written by hand or by a release before generations, which had no JSON.
+    json: dict | None
+
+    @property
+    def document(self) -> dict:
+        if self.json is None:
+            raise LitradarError(
+                f"digest {self.name} in {self.directory} has no JSON: run 'litradar digest'"
+            )
+        return self.json
+
+    @property
+    def proposed(self) -> int | None:
+        """How many papers it proposes; None when it has no JSON to say."""
+        return None if self.json is None else int(self.json.get("proposed", 0))
 
 
-def parse_digest(text: str | None, directory: Path, name: str) -> dict:
+def load(directory: Path, name: str) -> StoredDigest:
+    markdown, text = _read_pair(directory, name)
+    document = None if text is None else _parse(text, directory, name)
+    return StoredDigest(name, directory, markdown, document)
+
+
+def _parse(text: str, directory: Path, name: str) -> dict:
     """The JSON text of digest `name`, checked to be one."""
     try:
-        document = json.loads(text or "")
+        document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LitradarError(f"digest {name} in {directory} is unreadable: {exc}") from None
     if not isinstance(document, dict) or not isinstance(document.get("papers"), list):
@@ -422,7 +458,7 @@ def choose_digest(directory: Path, name: str | None) -> str:
 # writes both into a new folder under digests/.generations/, and one atomic rename of a
 # symbolic link, digests/<name> -> .generations/<that folder>, makes them current.
 # digests/<name>.md and .json are links through it, made once: whoever opens them gets
-# the current pair, and `read_digest` reads both from the one generation it resolved.
+# the current pair, and `load` reads both from the one generation it resolved.
 GENERATIONS = ".generations"
 
 
@@ -453,7 +489,7 @@ def commit_digest(directory: Path, name: str, markdown: str, document: str) -> t
     return directory / f"{name}.md", directory / f"{name}.json"
 
 
-def read_digest(directory: Path, name: str) -> tuple[str, str | None]:
+def _read_pair(directory: Path, name: str) -> tuple[str, str | None]:
     """A digest's markdown and JSON, both of the same run. JSON is None only for a digest
     written by hand or by a release before generations, which had no JSON beside it."""
     link = directory / name

@@ -12,13 +12,13 @@ from dataclasses import replace
 from datetime import date
 
 from litradar.paper import Paper, normalise_doi
-
-# Sources whose title, abstract and authors are arXiv's own.
-ARXIV_SOURCES = frozenset({"file", "arxiv", "feed"})
+from litradar.sources.registry import has_arxiv_records
 
 
 def is_arxiv_record(paper: Paper) -> bool:
-    return paper.source in ARXIV_SOURCES and paper.arxiv_id is not None
+    """From a source whose title, abstract and authors are arXiv's own (its registration
+    says so: litradar.sources.registry)."""
+    return has_arxiv_records(paper.source) and paper.arxiv_id is not None
 
 
 def can_be_same(stored: Paper, incoming: Paper) -> bool:

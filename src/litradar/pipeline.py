@@ -38,11 +38,11 @@ from litradar.loaders import (
     taxonomy_labels,
     training_set,
 )
-from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
 from litradar.quality import record_quality
-from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
-from litradar.store import Store, UpsertResult
+from litradar.sources.registry import open_file
+from litradar.sources.runner import read_file
+from litradar.store import Store
 from litradar.taxonomy import title_labels
 
 if TYPE_CHECKING:
@@ -77,16 +77,9 @@ def ingest_files(
     report = IngestReport()
     with Store.open(config.store_path, create=True) as store:
         for path in files:
-            papers: list[Paper] = []
-            with reporter.track(f"reading {Path(path).name}", None) as advance:
-                for item in read_jsonl(Path(path)):
-                    if isinstance(item, LineProblem):
-                        report.problems.append(str(item))
-                        reporter.warn(str(item))
-                    else:
-                        papers.append(item)
-                    advance(1)
-            result: UpsertResult = store.upsert(papers)
+            source = open_file(config, Path(path))
+            result, problems = read_file(store, source, reporter)
+            report.problems += problems
             report.files.append(str(path))
             report.added += result.added
             report.updated += result.updated
@@ -322,10 +315,10 @@ def make_digest(
     """Score every paper first announced in [since, until) and write the week's digest."""
     from litradar.assist.digest_assist import assist_selection
     from litradar.digest import Digest, write_digest
-    from litradar.live_ingest import latest_source_reports
     from litradar.ranking.model_files import load_models
     from litradar.ranking.scoring import score_papers
     from litradar.selection import select
+    from litradar.sources.report import latest_source_reports
 
     if until <= since:
         raise LitradarError(f"empty window: --until {until} is not after --since {since}")

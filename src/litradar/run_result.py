@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # only annotations: this module imports no step
-    from litradar.live_ingest import SourceReport
     from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
     from litradar.publish.feedback import FeedbackReport
     from litradar.publish.mail import SendReport
     from litradar.publish.pull_request import ProposeReport
+    from litradar.sources.report import SourceReport
 
 
 class SoftStep(Protocol):

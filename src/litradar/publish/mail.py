@@ -30,13 +30,9 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 from litradar.config import Config, EmailConfig
-from litradar.digest import (
-    choose_digest,
-    digest_names,
-    parse_digest,
-    read_digest,
-)
+from litradar.digest import digest_names, load
 from litradar.errors import LitradarError
+from litradar.publish.channels import Delivery, deliver
 from litradar.store import Store
 
 CHANNEL = "email"
@@ -131,21 +127,13 @@ def build_empty_message(config: EmailConfig, name: str, document: dict) -> Email
     return message
 
 
-def _proposed(config: Config, name: str) -> int | None:
-    """How many papers digest `name` proposes; None when it has no JSON to say."""
-    _, text = read_digest(config.digests_dir, name)
-    if text is None:
-        return None
-    return int(parse_digest(text, config.digests_dir, name).get("proposed", 0))
-
-
 def _last_real_digest(config: Config, newest: str) -> str:
     """Where the newest digest with proposals stands, said when the newest proposes none."""
     written = [n for n in digest_names(config.digests_dir) if n != newest]
     written.sort(key=lambda n: (config.digests_dir / f"{n}.json").stat().st_mtime, reverse=True)
     for name in written:
         try:
-            if (_proposed(config, name) or 0) > 0:
+            if (load(config.digests_dir, name).proposed or 0) > 0:
                 break
         except LitradarError:
             continue
@@ -162,27 +150,35 @@ def _last_real_digest(config: Config, newest: str) -> str:
 
 
 def send_digest(config: Config, name: str | None = None, resend: bool = False) -> SendReport:
-    email = config.email
-    if not email.recipients:
+    if not config.email.recipients:
         raise LitradarError("no recipients: set [email] recipients in litradar.toml")
-    chosen = choose_digest(config.digests_dir, name)
-    markdown, text = read_digest(config.digests_dir, chosen)  # both of one generation
-    proposed = parse_digest(text, config.digests_dir, chosen)["proposed"] if text else None
-    note = None
-    if proposed == 0:
-        # Never an empty week in place of the last real one without saying so.
-        note = _last_real_digest(config, chosen) if name is None else None
-        if not email.send_empty:
-            return SendReport(chosen, "nothing to send", email.recipients, empty=True, note=note)
-        message = build_empty_message(
-            email, chosen, parse_digest(text, config.digests_dir, chosen)
-        )
-    else:
-        message = build_message(email, chosen, markdown, proposed or 0)
-    name = chosen
-    with Store.open(config.store_path) as store:
-        previous = store.delivery(CHANNEL, name)
-        if previous and not resend:
+    return deliver(EmailChannel(resend), config, name)
+
+
+@dataclass
+class EmailChannel:
+    """The digest by email, once (see litradar.publish.channels)."""
+
+    resend: bool = False  # send again a digest already sent, or whose send was interrupted
+    name: str = CHANNEL
+
+    def enabled(self, config: Config) -> bool:
+        return config.email.enabled
+
+    def deliver(self, config: Config, delivery: Delivery) -> SendReport:
+        email, digest, name = config.email, delivery.digest, delivery.digest.name
+        proposed = digest.proposed
+        note = None
+        if proposed == 0:
+            # Never an empty week in place of the last real one without saying so.
+            note = _last_real_digest(config, name) if delivery.newest else None
+            if not email.send_empty:
+                return SendReport(name, "nothing to send", email.recipients, empty=True, note=note)
+            message = build_empty_message(email, name, digest.document)
+        else:
+            message = build_message(email, name, digest.markdown, proposed or 0)
+        previous = delivery.previous()
+        if previous and not self.resend:
             if previous["status"] == "sent":
                 return SendReport(
                     name,
@@ -198,17 +194,17 @@ def send_digest(config: Config, name: str | None = None, resend: bool = False) -
                     "inbox, then run 'litradar send --resend' to send it again"
                 )
         detail = {"message_id": message["Message-ID"], "recipients": email.recipients}
-        store.set_delivery(CHANNEL, name, "sending", detail)
+        delivery.record("sending", detail)
         try:
             _deliver(email, message, os.environ.get(email.password_env))
         except (smtplib.SMTPException, OSError, SendError) as exc:
             reason = _one_line(exc)
-            store.set_delivery(CHANNEL, name, "failed", detail | {"error": reason})
+            delivery.record("failed", detail | {"error": reason})
             return SendReport(name, "failed", email.recipients, None, reason)
-        store.set_delivery(CHANNEL, name, "sent", detail)
-    return SendReport(
-        name, "sent", email.recipients, message["Message-ID"], empty=proposed == 0, note=note
-    )
+        delivery.record("sent", detail)
+        return SendReport(
+            name, "sent", email.recipients, message["Message-ID"], empty=proposed == 0, note=note
+        )
 
 
 def _one_line(exc: BaseException) -> str:

@@ -21,10 +21,11 @@ from litradar.awesome_list import (
     safe_url,
 )
 from litradar.config import Config
-from litradar.digest import choose_digest, load_digest
+from litradar.digest import StoredDigest, by_section
 from litradar.errors import LitradarError
 from litradar.list_edit import insert_entries
 from litradar.paper import Paper
+from litradar.publish.channels import Delivery, deliver
 from litradar.publish.git_repo import ListRepo
 from litradar.publish.github_api import GitHub, GitHubError
 from litradar.ranking.section_terms import describe_named
@@ -69,13 +70,15 @@ def inert(text: str) -> str:
     return escape_markdown(text).replace("@", "&#64;")
 
 
-def load_proposals(config: Config, name: str) -> tuple[list[Proposal], int, dict[str, str]]:
+def load_proposals(
+    config: Config, digest: StoredDigest
+) -> tuple[list[Proposal], int, dict[str, str]]:
     """What the pull request adds, best first: the papers of the digest's window the
     maintainer accepted (`litradar label`, the web page), in the section and under the
     short name they chose; then the digest's proposals above `min_score` that nobody
     rejected. At most `max_entries`, but an accepted paper is never cut. Also the window's
     size, and the proposals left out because the maintainer rejected them (key -> why)."""
-    document = load_digest(config.digests_dir, name)
+    document = digest.document
     with Store.open(config.store_path) as store:
         decisions = {label["key"]: label for label in store.labels()}
         names = store.short_names()
@@ -138,10 +141,7 @@ def pull_request_body(
         "the list's own format and order.",
         "",
     ]
-    for section in awesome.section_names():
-        chosen = [p for p in proposals if p.section == section]
-        if not chosen:
-            continue
+    for section, chosen in by_section(proposals, awesome.section_names()):
         lines += [f"### {inert(section)}", ""]
         for p in chosen:
             close = ", ".join(f"{inert(names.get(a, a))} ({s:.2f})" for a, s in p.close_to)
@@ -209,9 +209,26 @@ def connect(config: Config) -> tuple[GitHub, ListRepo]:
 
 
 def propose(config: Config, name: str | None = None) -> ProposeReport:
-    gh = config.github
-    name = choose_digest(config.digests_dir, name)
-    proposals, window_size, rejected = load_proposals(config, name)
+    return deliver(PullRequestChannel(), config, name)
+
+
+@dataclass
+class PullRequestChannel:
+    """The week's proposals as a pull request, opened or brought up to date on each run
+    (see litradar.publish.channels)."""
+
+    name: str = CHANNEL
+
+    def enabled(self, config: Config) -> bool:
+        return config.github.enabled
+
+    def deliver(self, config: Config, delivery: Delivery) -> ProposeReport:
+        return _open_or_update(config, delivery)
+
+
+def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
+    gh, name = config.github, delivery.digest.name
+    proposals, window_size, rejected = load_proposals(config, delivery.digest)
     api, repo = connect(config)
     base_text = repo.read(gh.base, gh.list_file)
     awesome = parse_list(base_text)
@@ -264,19 +281,16 @@ def propose(config: Config, name: str | None = None) -> ProposeReport:
                 report.status = "updated" if pushed else "unchanged"
     report.number, report.url = ours["number"], ours.get("html_url")
     report.entries = [p.paper.key for p in chosen]
-    with Store.open(config.store_path) as store:
-        store.set_delivery(
-            CHANNEL,
-            name,
-            "proposed",
-            {
-                "number": report.number,
-                "url": report.url,
-                "branch": branch,
-                "entries": {p.paper.key: p.section for p in chosen},
-                "lines": {
-                    p.paper.key: render_entry(e) for p, e in zip(chosen, entries, strict=True)
-                },
+    delivery.record(
+        "proposed",
+        {
+            "number": report.number,
+            "url": report.url,
+            "branch": branch,
+            "entries": {p.paper.key: p.section for p in chosen},
+            "lines": {
+                p.paper.key: render_entry(e) for p, e in zip(chosen, entries, strict=True)
             },
-        )
+        },
+    )
     return report

@@ -14,7 +14,7 @@ proposes what clears it, so a week with four good papers proposes about four.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -28,18 +28,27 @@ from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms, lo
 
 
 class Signal(NamedTuple):
-    """One column of `RelevanceModel.signals`: the digest, the pull request and the
-    evaluation iterate over SIGNALS, so a new signal is one more row here."""
+    """One column of `RelevanceModel.signals`: scoring, the digest (markdown, JSON) and the
+    web page's reasons iterate over SIGNALS, so a new signal is one more row here."""
 
     name: str
     label: str  # how the digest names it
     in_score: bool  # part of the score, or shown only to explain it
+    # How a signal outside the score is measured: (model, texts, embeddings) -> one value
+    # per paper. None: the scope model's probability on the axis of the signal's name.
+    measure: Callable[[RelevanceModel, Sequence[str], np.ndarray], np.ndarray] | None = None
+
+
+def _closest_list_paper(
+    model: RelevanceModel, texts: Sequence[str], embeddings: np.ndarray
+) -> np.ndarray:
+    return model.list_.mean_top(embeddings, 1)
 
 
 SIGNALS = (
     Signal("model", "about a multimodal model", True),
     Signal("internals", "analyses internals", True),
-    Signal("list", "similarity to the closest list paper", False),
+    Signal("list", "similarity to the closest list paper", False, _closest_list_paper),
 )
 assert tuple(s.name for s in SIGNALS if s.in_score) == AXES
 
@@ -99,8 +108,7 @@ class RelevanceModel:
     def signals(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """(n, len(SIGNALS)): p(model), p(internals), similarity to the closest list paper.
         What a maintainer reads to see why a paper scored as it did."""
-        axes = self.scope_.axis_proba(texts, embeddings)
-        return np.column_stack([axes, self.list_.mean_top(embeddings, 1)])
+        return self._signal_columns(self.scope_.axis_proba(texts, embeddings), texts, embeddings)
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         return self.scope_.score(texts, embeddings)
@@ -112,8 +120,20 @@ class RelevanceModel:
         relevance probability, the signals (SIGNALS order) and the words behind each half."""
         axes, why = self.scope_.explain(texts, embeddings)
         proba = self.proba_from_score(log_score(axes))
-        signals = np.column_stack([axes, self.list_.mean_top(embeddings, 1)])
-        return proba, signals, why
+        return proba, self._signal_columns(axes, texts, embeddings), why
+
+    def _signal_columns(
+        self, axes: np.ndarray, texts: Sequence[str], embeddings: np.ndarray
+    ) -> np.ndarray:
+        """One column per row of SIGNALS, in its order."""
+        return np.column_stack(
+            [
+                axes[:, AXES.index(s.name)]
+                if s.measure is None
+                else s.measure(self, texts, embeddings)
+                for s in SIGNALS
+            ]
+        )
 
     def proba_from_score(self, score: np.ndarray | float) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-(self.calib_a_ * np.asarray(score) + self.calib_b_)))
@@ -132,7 +152,7 @@ class RelevanceModel:
         arrays, meta = self.scope_.to_arrays()
         arrays |= {"list_vectors": self.list_.vectors}
         meta |= {
-            "signals": list(SIGNALS),
+            "signals": [[s.name, s.label, s.in_score] for s in SIGNALS],
             "calib_a": self.calib_a_,
             "calib_b": self.calib_b_,
             "threshold": self.threshold_,

@@ -17,7 +17,7 @@ import arxiv
 import requests
 from requests.adapters import HTTPAdapter
 
-from litradar.config import ArxivApiConfig
+from litradar.config import ArxivApiConfig, Config
 from litradar.paper import Paper, Provenance, code_link, collapse_whitespace, split_version
 from litradar.retrying import Retryable, with_retries
 from litradar.sources.live import USER_AGENT, SourceError
@@ -125,6 +125,10 @@ class ArxivApiSource:
         self.config = config
         self.categories = categories
         self.name = "arxiv"
+
+    @classmethod
+    def from_config(cls, config: Config) -> ArxivApiSource:
+        return cls(config.sources.arxiv, config.sources.categories)
 
     def searches(self, since: date, until: date) -> list[tuple[Provenance, str]]:
         window = date_window_query(since, until)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import feedparser
 import httpx
 
-from litradar.config import FeedConfig
+from litradar.config import Config, FeedConfig
 from litradar.paper import (
     Paper,
     Provenance,
@@ -48,6 +48,10 @@ class FeedSource:
         self.categories = categories
         self.name = "feed:" + "+".join(categories)
         self.notes: list[str] = []
+
+    @classmethod
+    def from_config(cls, config: Config) -> FeedSource:
+        return cls(config.sources.feed, config.sources.categories)
 
     @property
     def url(self) -> str:

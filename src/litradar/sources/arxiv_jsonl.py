@@ -2,6 +2,7 @@
 
 A source only reads: it yields papers and problems, and the store decides what to keep.
 A bad line is a problem report with its line number, never the end of the file.
+Registered as the file format "file" (litradar.sources.registry).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litradar.errors import LitradarError
 from litradar.paper import (
@@ -23,6 +25,9 @@ from litradar.paper import (
     json_kind,
     split_version,
 )
+
+if TYPE_CHECKING:
+    from litradar.config import Config
 
 
 @dataclass(frozen=True)
@@ -145,3 +150,33 @@ def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
                 yield parse_record(_load_json(_decode(raw)), path.name)
             except ValueError as exc:
                 yield LineProblem(path, line_no, str(exc))
+
+
+class JsonLinesFile:
+    """A bulk-metadata file as a source: pages of its good lines, and a note
+    ("file:line: reason") per bad line, in file order."""
+
+    page_size = 1000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        self.notes: list[str] = []
+
+    @classmethod
+    def from_config(cls, config: Config, path: Path) -> JsonLinesFile:
+        return cls(path)
+
+    def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
+        """The whole file, whatever the window: a file holds what it holds."""
+        page: list[Paper] = []
+        for item in read_jsonl(self.path):
+            if isinstance(item, LineProblem):
+                self.notes.append(str(item))
+            else:
+                page.append(item)
+            if len(page) == self.page_size:
+                yield page
+                page = []
+        if page:
+            yield page

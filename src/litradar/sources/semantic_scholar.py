@@ -9,13 +9,14 @@ into a message about the key.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import httpx
 
-from litradar.config import SemanticScholarConfig
+from litradar.config import Config, SemanticScholarConfig
 from litradar.http_client import OwnsHttpClient
 from litradar.paper import (
     Paper,
@@ -280,6 +281,15 @@ class SemanticScholarSource:
         self.api_key = api_key
         self.name = "s2"
         self.notes: list[str] = []
+
+    @classmethod
+    def from_config(cls, config: Config) -> SemanticScholarSource:
+        """Snowballing starts from the list's papers; the key comes from the environment."""
+        from litradar.awesome_list import load_list
+
+        s2 = config.sources.s2
+        names = load_list(config.list_path).paper_names()
+        return cls(s2, names, api_key=os.environ.get(s2.api_key_env) or None)
 
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         last = until - timedelta(days=1)

@@ -255,12 +255,13 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request, digest: str = "", decided: str = "") -> HTMLResponse:
-        from litradar.publish.pull_request import load_proposals
+        from litradar.digest import load
+        from litradar.publish.pull_request import CHANNEL, load_proposals
 
         queue = review.load_queue(config, digest or None)
-        proposals, _, rejected = load_proposals(config, queue.name)
+        proposals, _, rejected = load_proposals(config, load(config.digests_dir, queue.name))
         with Store.open(config.store_path) as store:
-            pulls = store.deliveries("github")
+            pulls = store.deliveries(CHANNEL)
         return page(
             request,
             "review.html",

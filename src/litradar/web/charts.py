@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from litradar.config import Config
-from litradar.digest import digest_names, load_digest
+from litradar.digest import digest_names, load
 from litradar.errors import LitradarError
 from litradar.quality import QUALITY_RUN, quality_figures
 from litradar.store import Store
@@ -49,7 +49,7 @@ def papers_per_week(config: Config) -> Series:
     series = Series("Papers read and proposed per digest", values={"read": [], "proposed": []})
     for name in digest_names(config.digests_dir):
         try:
-            document = load_digest(config.digests_dir, name)
+            document = load(config.digests_dir, name).document
         except LitradarError:
             continue  # one unreadable digest does not hide the others
         series.labels.append(name)

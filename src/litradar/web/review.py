@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from litradar.awesome_list import load_list
 from litradar.config import Config
-from litradar.digest import choose_digest, describe_signals, load_digest
+from litradar.digest import choose_digest, describe_signals, load
 from litradar.errors import LitradarError
 from litradar.extractive import fallback_short_name
 from litradar.labelling import record_label
@@ -103,7 +103,7 @@ def _reasons(item: dict, list_names: dict[str, str], window: int) -> list[str]:
 def load_queue(config: Config, name: str | None) -> Queue:
     """The queue of digest `name` (default: the newest), proposals first, best first."""
     name = choose_digest(config.digests_dir, name)
-    document = load_digest(config.digests_dir, name)
+    document = load(config.digests_dir, name).document
     awesome = load_list(config.list_path)
     list_names = awesome.paper_names()
     papers = document["papers"]

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import Config, load_config
-from litradar.live_ingest import latest_source_reports, read_source
 from litradar.paper import Paper
 from litradar.sources.arxiv_api import ArxivApiSource
+from litradar.sources.report import latest_source_reports
+from litradar.sources.runner import read_source
 from litradar.store import Store
 from tests.arxiv_atom import page
 from tests.conftest import write_config

@@ -1,84 +1,36 @@
-"""Reading the live sources into the store, page by page, behind per-source watermarks.
+"""Reading a source into the store: a live one page by page behind its watermark, a file
+whole.
 
 The order of writes is what makes a crash harmless: each page is committed before the
 next request, and a source's watermark moves only after its last page is committed. A run
 that dies halfway keeps the pages it stored and leaves the mark where it was, so the next
 run reads the same window again; the store's dedup makes the second reading free.
 Each source re-reads `overlap_days` before its mark, because arXiv announces papers days
-after their submission date (and holidays stretch that).
+after their submission date (and holidays stretch that), unless its registration says it
+has no overlap (the feed: see litradar.sources.registry).
+
+A file is committed in one transaction, so a crash keeps whole files or none; its bad
+lines are reported with file and line, and the rest of the file goes in.
 """
 
 from __future__ import annotations
 
-import os
-from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from litradar.awesome_list import load_list
-from litradar.config import LIVE_SOURCES, Config
+from litradar.config import Config
 from litradar.errors import LitradarError
 from litradar.paper import clean_text
 from litradar.progress import Reporter, SilentReporter
-from litradar.sources.live import LiveSource, SourceError
-from litradar.store import Store
-
-
-@dataclass
-class SourceReport:
-    source: str
-    since: str
-    until: str
-    pages: int = 0
-    fetched: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    watermark: str | None = None  # where the mark stands after this run
-    error: str | None = None
-    notes: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        counts = (
-            f"{self.fetched} read, {self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged"
-        )
-        if self.error:
-            return f"{self.source}: FAILED after {self.pages} page(s) ({counts}): {self.error}"
-        return f"{self.source}: {counts} ({self.since} to {self.until})"
-
-
-def build_source(config: Config, name: str) -> LiveSource:
-    """Imports stay inside: a run that reads only the feed never loads the arxiv package."""
-    sources = config.sources
-    if name == "arxiv":
-        from litradar.sources.arxiv_api import ArxivApiSource
-
-        return ArxivApiSource(sources.arxiv, sources.categories)
-    if name == "feed":
-        from litradar.sources.arxiv_feed import FeedSource
-
-        return FeedSource(sources.feed, sources.categories)
-    if name == "s2":
-        from litradar.sources.semantic_scholar import SemanticScholarSource
-
-        awesome = load_list(config.list_path)
-        names = awesome.paper_names()
-        key = os.environ.get(sources.s2.api_key_env) or None
-        return SemanticScholarSource(sources.s2, names, api_key=key)
-    raise LitradarError(f"unknown source {name!r}; choose from {', '.join(LIVE_SOURCES)}")
-
-
-def overlap_for(config: Config, source: LiveSource) -> int:
-    """The feed has no date window to re-read: its `since` is exactly the last mark."""
-    return 0 if source.name.startswith("feed") else config.sources.overlap_days
+from litradar.sources import registry
+from litradar.sources.live import SourceError
+from litradar.sources.registry import Source
+from litradar.sources.report import SourceReport
+from litradar.store import Store, UpsertResult
 
 
 def window_for(
     store: Store,
-    source: LiveSource,
+    source: Source,
     until: date,
     since: date | None,
     overlap_days: int,
@@ -96,7 +48,7 @@ def window_for(
 
 def read_source(
     config: Config,
-    source: LiveSource,
+    source: Source,
     since: date | None = None,
     until: date | None = None,
     reporter: Reporter | None = None,
@@ -111,7 +63,7 @@ def read_source(
             source,
             until,
             since,
-            overlap_for(config, source),
+            registry.overlap_days(config, source),
             config.sources.first_run_days,
         )
         if start >= until:
@@ -146,21 +98,23 @@ def read_source(
     return report
 
 
-def latest_source_reports(config: Config) -> list[dict]:
-    """The last finished run of each source, for the digest's 'sources' block."""
-    with Store.open(config.store_path) as store:
-        latest: dict[str, dict] = {}
-        for run in store.runs():
-            if run["kind"].startswith("ingest:") and run["status"] != "running":
-                latest[run["kind"]] = run
-    return [
-        run["detail"] | {"status": run["status"], "finished_at": run["finished_at"]}
-        for run in latest.values()
-    ]
+def read_file(store: Store, source: Source, reporter: Reporter) -> tuple[UpsertResult, list[str]]:
+    """Every page of a file source, committed together; each bad line is warned of as soon
+    as it is read, and returned."""
+    papers = []
+    problems: list[str] = []
+    notes: list[str] = getattr(source, "notes", [])
 
+    def report_new() -> int:
+        new = notes[len(problems) :]
+        for problem in new:
+            reporter.warn(problem)
+        problems.extend(new)
+        return len(new)
 
-def describe_source_run(run: dict) -> str:
-    """One line per source for the digest: what it read, or why it failed."""
-    report = SourceReport(**{k: run[k] for k in SourceReport.__dataclass_fields__ if k in run})
-    when = f", run {run['finished_at']}" if run.get("finished_at") else ""
-    return report.summary() + when
+    with reporter.track(f"reading {source.name}", None) as advance:
+        for page in source.pages(date.min, date.max):
+            papers += page
+            advance(len(page) + report_new())
+        advance(report_new())
+    return store.upsert(papers), problems

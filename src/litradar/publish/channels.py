@@ -1,0 +1,84 @@
+"""Output channels: where a written digest goes (email, a pull request against the list;
+the web page's propose button uses the pull request's). One registration line each.
+
+What every channel does around its own work is written once, here: choose the digest (the
+one named, or the newest), read it back (`litradar.digest.load`), tell the channel what
+it did with that digest before, and record what it does now, in the store's deliveries
+(one row per channel and digest: how `send` never mails a digest twice, and how
+`feedback` finds the pull requests to learn from).
+
+Adding a channel: a module with a class that has `name`, `enabled(config)` and
+`deliver(config, delivery)` (the `Channel` protocol), plus one line in CHANNELS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Protocol, TypeVar
+
+from litradar.config import Config
+from litradar.digest import StoredDigest, choose_digest, load
+from litradar.store import Store
+
+
+class ChannelReport(Protocol):
+    name: str  # the digest's
+    status: str  # e.g. "sent", "already sent", "failed"; "opened", "updated"
+
+
+R = TypeVar("R", bound=ChannelReport, covariant=True)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One digest on one channel."""
+
+    config: Config
+    channel: str
+    digest: StoredDigest
+    newest: bool  # chosen as the newest digest, not named
+
+    def previous(self) -> dict | None:
+        """What the store says this channel did with this digest: {status, detail,
+        updated_at}, or None. Read when asked: a channel with nothing to deliver needs no
+        store."""
+        with Store.open(self.config.store_path) as store:
+            return store.delivery(self.channel, self.digest.name)
+
+    def record(self, status: str, detail: dict) -> None:
+        with Store.open(self.config.store_path) as store:
+            store.set_delivery(self.channel, self.digest.name, status, detail)
+
+
+class Channel(Protocol[R]):
+    name: str  # its rows in the store's deliveries
+
+    def enabled(self, config: Config) -> bool:
+        """Does the weekly run deliver through it?"""
+        ...
+
+    def deliver(self, config: Config, delivery: Delivery) -> R: ...
+
+
+# name -> "module:Class"; the module is imported when the channel is used.
+CHANNELS: dict[str, str] = {
+    "email": "litradar.publish.mail:EmailChannel",
+    "github": "litradar.publish.pull_request:PullRequestChannel",
+}
+
+
+def channel(name: str) -> Channel:
+    module, _, attribute = CHANNELS[name].partition(":")
+    return getattr(import_module(module), attribute)()
+
+
+def enabled_channels(config: Config) -> list[str]:
+    return [name for name in CHANNELS if channel(name).enabled(config)]
+
+
+def deliver(channel: Channel[R], config: Config, name: str | None = None) -> R:
+    """Deliver digest `name` (default: the newest) through `channel`."""
+    chosen = choose_digest(config.digests_dir, name)
+    digest = load(config.digests_dir, chosen)
+    return channel.deliver(config, Delivery(config, channel.name, digest, newest=name is None))
