@@ -1,5 +1,6 @@
-"""The weekly flow: ingest -> embed and index -> [feedback] -> train -> digest -> [email,
-pull request], each a task; the bracketed ones run when `[email]` / `[github]` enable them.
+"""The weekly flow: ingest -> embed and index -> [feedback] -> train -> digest -> [each
+output channel: email, pull request], each a task; the bracketed ones run when `[email]` /
+`[github]` enable them (litradar.publish.channels: a new channel needs no change here).
 
 Ingest runs the bundled files and every live source of `[sources] live` as parallel tasks.
 A live source that fails (arXiv down, Semantic Scholar answering 429 past its budget) is
@@ -37,9 +38,8 @@ if TYPE_CHECKING:  # the steps' modules are imported where they are used
     from prefect.futures import PrefectFuture
 
     from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+    from litradar.publish.channels import ChannelReport
     from litradar.publish.feedback import FeedbackReport
-    from litradar.publish.mail import SendReport
-    from litradar.publish.pull_request import ProposeReport
     from litradar.sources.report import SourceReport
 
 
@@ -101,21 +101,23 @@ def digest(config_path: str | None, since: date, until: date) -> DigestReport:
     return pipeline.make_digest(_config(config_path), since, until)
 
 
-@task(cache_policy=NONE)
-def email(config_path: str | None, name: str) -> SendReport:
-    """A failed send is reported, not raised: the digest is on disk and the next run (or
-    `litradar send`) tries again; a digest already sent is not sent twice."""
-    from litradar.publish.mail import SendReport, send_digest
+@task(cache_policy=NONE, task_run_name="deliver-{channel_name}")
+def deliver(config_path: str | None, channel_name: str, name: str) -> ChannelReport:
+    """One output channel (litradar.publish.channels). A failed delivery is reported, not
+    raised: the digest is on disk, the next run (or `litradar send` / `propose`) tries
+    again, and each channel keeps what it already did (an email is never sent twice)."""
+    from litradar.publish.channels import channel
+    from litradar.publish.channels import deliver as deliver_through
 
+    through = channel(channel_name)
     try:
-        report = send_digest(_config(config_path), name)
+        report = deliver_through(through, _config(config_path), name)
     except LitradarError as exc:  # e.g. an interrupted earlier send: never send twice
-        get_run_logger().error(f"did not email digest {name}: {exc}")
-        return SendReport.failed(name, str(exc))
-    if report.error:
-        get_run_logger().error(f"could not email digest {name}: {report.error}")
-    elif report.status == "nothing to send":  # a week with nothing proposed, send_empty off
-        get_run_logger().info(f"digest {name} proposes nothing: no email ([email] send_empty)")
+        report = through.failed(name, str(exc))
+    logger = get_run_logger()
+    (logger.error if report.error else logger.info)(
+        f"{through.title} of digest {name}: {report.summary()}"
+    )
     return report
 
 
@@ -131,18 +133,6 @@ def feedback(config_path: str | None) -> FeedbackReport:
         return FeedbackReport(error=str(exc))
 
 
-@task(cache_policy=NONE)
-def pull_request(config_path: str | None, name: str) -> ProposeReport:
-    """The week's pull request; a failure is reported and the next run tries again."""
-    from litradar.publish.pull_request import ProposeReport, propose
-
-    try:
-        return propose(_config(config_path), name)
-    except LitradarError as exc:
-        get_run_logger().error(f"could not open the pull request for {name}: {exc}")
-        return ProposeReport.failed(name, str(exc))
-
-
 @flow(name="litradar-weekly")
 def weekly(
     config_path: str | None = None, since: date | None = None, until: date | None = None
@@ -153,6 +143,8 @@ def weekly(
     the others run, then the flow run ends Failed, naming it, with the RunResult as its
     data: the Prefect UI shows the run failed, `litradar run` still prints every step. It
     is Failed by type and by name, so automations on `prefect.flow-run.Failed` see it."""
+    from litradar.publish.channels import channel, enabled_channels
+
     since, until = digest_window(since, until, date.today())
     files = ingest.submit(config_path)
     live = {
@@ -172,10 +164,10 @@ def weekly(
         train=trained,
         digest=digested,
         feedback=learned,
-        email=email(config_path, digested.name) if publish.email.enabled else None,
-        pull_request=(
-            pull_request(config_path, digested.name) if publish.github.enabled else None
-        ),
+        deliveries={
+            channel(name).title: deliver(config_path, name, digested.name)
+            for name in enabled_channels(publish)
+        },
     )
     if failed := result.failures():
         return Failed(message=f"finished with failures: {', '.join(failed)}", data=result)

@@ -25,6 +25,10 @@ from tests.conftest import write_config
 class Report:
     name: str
     status: str
+    error: str | None = None
+
+    def summary(self) -> str:
+        return self.error or self.status
 
 
 @dataclass
@@ -32,9 +36,17 @@ class Outbox:
     """A made-up channel: copies a digest's markdown into a folder, once per digest."""
 
     name: str = "outbox"
+    title: str = "outbox"
 
     def enabled(self, config: Config) -> bool:
         return (config.base_dir / "outbox").is_dir()
+
+    def check(self, config: Config) -> None:
+        if (config.base_dir / "outbox").is_file():
+            raise LitradarError("outbox is a file, not a folder")
+
+    def failed(self, digest: str, error: str) -> Report:
+        return Report(digest, "failed", error)
 
     def deliver(self, config: Config, delivery: Delivery) -> Report:
         digest = delivery.digest

@@ -78,7 +78,9 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
 ):
     """arXiv answers (generated pages on 127.0.0.1); Semantic Scholar answers 429 to
     everything. The run finishes, the digest says which source failed and why, and it is
-    emailed once (a real SMTP server on 127.0.0.1)."""
+    emailed once (a real SMTP server on 127.0.0.1), the pull request opened once, and a
+    channel added by one registration line (tests.test_channels.Outbox) delivers too."""
+    from litradar.publish import channels
     from tests.arxiv_atom import page
     from tests.fake_github import FakeGitHub, make_remote
     from tests.replay import ReplayServer, Reply
@@ -86,6 +88,8 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
     from tests.test_propose import LIST_TEXT, github_config
 
     monkeypatch.setenv("LITRADAR_SMTP_PASSWORD", PASSWORD)
+    monkeypatch.setitem(channels.CHANNELS, "outbox", "tests.test_channels:Outbox")
+    (project / "outbox").mkdir()
     smtp = SmtpServer(tmp_path_factory.mktemp("smtp"))
     remote = make_remote(tmp_path_factory.mktemp("remote"), LIST_TEXT)
     with ReplayServer() as server, smtp:
@@ -118,6 +122,9 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
     assert "email: sent" in result.output and "email: already sent" in again.output
     assert "pull request: #1 opened" in result.output
     assert "pull request: #1 unchanged" in again.output and len(fake.pulls) == 1
+    assert "outbox: delivered" in result.output and "outbox: already delivered" in again.output
+    delivered = (project / "outbox" / "2025-W11.md").read_text()
+    assert delivered == (project / "digests" / "2025-W11.md").read_text()
     [mail] = smtp.inbox.messages
     assert mail["Subject"] == "[litradar] digest 2025-W11: 10 proposed"
     markdown = (project / "digests" / "2025-W11.md").read_text()

@@ -25,7 +25,7 @@ def test_a_run_whose_steps_all_worked_has_no_failures():
     assert run_result().failures() == []
     sent = SendReport("2025-W11", "sent", ["a@example.org"])
     opened = ProposeReport("2025-W11", "litradar/2025-W11", "opened", number=1)
-    assert run_result(feedback=FeedbackReport(), email=sent, pull_request=opened).failures() == []
+    assert run_result(feedback=FeedbackReport(), deliveries={"email": sent, "pull request": opened}).failures() == []
 
 
 def test_each_soft_failure_is_named():
@@ -36,24 +36,26 @@ def test_each_soft_failure_is_named():
             SourceReport("feed", "", "", error="crashed: KeyError"),
         ],
         feedback=FeedbackReport(error="GitHub said 401"),
-        email=SendReport.failed("2025-W11", "interrupted earlier send"),
-        pull_request=ProposeReport.failed("2025-W11", "push refused"),
+        deliveries={
+            "email": SendReport.failed("2025-W11", "interrupted earlier send"),
+            "pull request": ProposeReport.failed("2025-W11", "push refused"),
+        },
     )
     assert result.failures() == ["source s2", "source feed", "feedback", "email", "pull request"]
 
 
 def test_a_send_that_failed_at_the_smtp_server_is_a_failure():
     refused = SendReport("2025-W11", "failed", ["a@example.org"], error="550 relay denied")
-    assert run_result(email=refused).failures() == ["email"]
+    assert run_result(deliveries={"email": refused}).failures() == ["email"]
     nothing = SendReport("2025-W11", "nothing to send", [], empty=True)
-    assert run_result(email=nothing).failures() == []
+    assert run_result(deliveries={"email": nothing}).failures() == []
 
 
 def test_a_run_result_survives_prefect_s_serializer():
     """Persisted results (PREFECT_RESULTS_PERSIST_BY_DEFAULT, a retried flow) are pickled."""
     from prefect.serializers import PickleSerializer
 
-    result = run_result(email=SendReport.failed("2025-W11", "interrupted earlier send"))
+    result = run_result(deliveries={"email": SendReport.failed("2025-W11", "interrupted earlier send")})
     serializer = PickleSerializer()
     again = serializer.loads(serializer.dumps(result))
     assert again == result and again.failures() == ["email"]

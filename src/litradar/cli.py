@@ -519,13 +519,8 @@ def run(
         f"{result.index.embedded_now} embedded, digest {result.digest.name} "
         f"({result.digest.proposed} proposed)\n  {result.digest.markdown}"
     )
-    if result.email:
-        why = f": {result.email.error}" if result.email.error else ""
-        out.print(f"  email: {escape(result.email.status + why)}")
-    if result.pull_request:
-        pull = result.pull_request
-        number = f"#{pull.number} " if pull.number else ""
-        out.print(f"  pull request: {escape(pull.error or f'{number}{pull.status}')}")
+    for title, report in result.deliveries.items():
+        out.print(f"  {title}: {escape(report.summary())}")
     for source in result.sources:
         state = f"FAILED: {source.error}" if source.error else f"{source.added} added"
         out.print(f"  source {escape(source.source)}: {escape(state)}")

@@ -25,6 +25,11 @@ from litradar.store import Store
 class ChannelReport(Protocol):
     name: str  # the digest's
     status: str  # e.g. "sent", "already sent", "failed"; "opened", "updated"
+    error: str | None  # set when the delivery failed: the run goes on and says so
+
+    def summary(self) -> str:
+        """One line for `litradar run` and the flow's log."""
+        ...
 
 
 R = TypeVar("R", bound=ChannelReport, covariant=True)
@@ -53,12 +58,22 @@ class Delivery:
 
 class Channel(Protocol[R]):
     name: str  # its rows in the store's deliveries
+    title: str  # how a run's summary names it ("email", "pull request")
 
     def enabled(self, config: Config) -> bool:
         """Does the weekly run deliver through it?"""
         ...
 
+    def check(self, config: Config) -> None:
+        """Raise a LitradarError if the configuration cannot deliver (before a digest is
+        chosen)."""
+        ...
+
     def deliver(self, config: Config, delivery: Delivery) -> R: ...
+
+    def failed(self, digest: str, error: str) -> R:
+        """The report of a delivery that could not start, for a weekly run (which goes on)."""
+        ...
 
 
 # name -> "module:Class"; the module is imported when the channel is used.
@@ -79,6 +94,7 @@ def enabled_channels(config: Config) -> list[str]:
 
 def deliver(channel: Channel[R], config: Config, name: str | None = None) -> R:
     """Deliver digest `name` (default: the newest) through `channel`."""
+    channel.check(config)
     chosen = choose_digest(config.digests_dir, name)
     digest = load(config.digests_dir, chosen)
     return channel.deliver(config, Delivery(config, channel.name, digest, newest=name is None))

@@ -61,6 +61,9 @@ class SendReport:
         """For a weekly run, where a send that could not start is reported, not raised."""
         return cls(name, "failed", [], error=error)
 
+    def summary(self) -> str:
+        return self.status + (f": {self.error}" if self.error else "")
+
 
 def _image_as_text(renderer, tokens, idx, options, env) -> str:  # type: ignore[no-untyped-def]
     """An image becomes its alt text ("arXiv", "Star"); the link around it stays."""
@@ -150,8 +153,6 @@ def _last_real_digest(config: Config, newest: str) -> str:
 
 
 def send_digest(config: Config, name: str | None = None, resend: bool = False) -> SendReport:
-    if not config.email.recipients:
-        raise LitradarError("no recipients: set [email] recipients in litradar.toml")
     return deliver(EmailChannel(resend), config, name)
 
 
@@ -161,9 +162,17 @@ class EmailChannel:
 
     resend: bool = False  # send again a digest already sent, or whose send was interrupted
     name: str = CHANNEL
+    title: str = "email"
 
     def enabled(self, config: Config) -> bool:
         return config.email.enabled
+
+    def check(self, config: Config) -> None:
+        if not config.email.recipients:
+            raise LitradarError("no recipients: set [email] recipients in litradar.toml")
+
+    def failed(self, digest: str, error: str) -> SendReport:
+        return SendReport.failed(digest, error)
 
     def deliver(self, config: Config, delivery: Delivery) -> SendReport:
         email, digest, name = config.email, delivery.digest, delivery.digest.name

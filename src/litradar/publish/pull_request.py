@@ -64,6 +64,10 @@ class ProposeReport:
         """For a weekly run, where a failed request is reported and the next run retries."""
         return cls(name, f"{BRANCH_PREFIX}{name}", "failed", error=error)
 
+    def summary(self) -> str:
+        number = f"#{self.number} " if self.number else ""
+        return self.error or f"{number}{self.status}"
+
 
 def inert(text: str) -> str:
     """Untrusted text for a pull request: escaped markdown that mentions nobody."""
@@ -218,9 +222,16 @@ class PullRequestChannel:
     (see litradar.publish.channels)."""
 
     name: str = CHANNEL
+    title: str = "pull request"
 
     def enabled(self, config: Config) -> bool:
         return config.github.enabled
+
+    def check(self, config: Config) -> None:
+        """What it needs (the token, the clone) is checked when it connects."""
+
+    def failed(self, digest: str, error: str) -> ProposeReport:
+        return ProposeReport.failed(digest, error)
 
     def deliver(self, config: Config, delivery: Delivery) -> ProposeReport:
         return _open_or_update(config, delivery)
