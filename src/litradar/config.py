@@ -10,6 +10,7 @@ import json
 import os
 import re
 import tomllib
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -221,9 +222,16 @@ class CronError(LitradarError, ValueError):
 
 
 def check_cron(value: str) -> str:
-    """Five fields, as Prefect's Cron schedule reads them: for the file and `serve --cron`."""
+    """Five valid fields, as Prefect's Cron schedule reads them (cronsim checks each):
+    for the file and `serve --cron`."""
+    from cronsim import CronSim, CronSimError
+
     if len(value.split()) != 5:
         raise CronError(f"cron needs 5 fields, got {value!r}")
+    try:
+        CronSim(value, datetime(2000, 1, 1))
+    except CronSimError as exc:
+        raise CronError(f"cron {value!r}: {str(exc).lower()}") from None
     return value
 
 
