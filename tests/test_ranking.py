@@ -1,6 +1,7 @@
 """The models on small, real data: list and survey papers against a week of others."""
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -8,6 +9,7 @@ import pytest
 
 from litradar.awesome_list import load_list
 from litradar.embed import HashingEncoder
+from litradar.errors import LitradarError
 from litradar.paper import Paper
 from litradar.ranking.labels import collect_labels, load_survey_citations, map_survey_section
 from litradar.ranking.model_files import TrainedModels, load_models, save_models
@@ -73,6 +75,33 @@ def test_saved_models_predict_exactly_what_the_trained_ones_did(trained, tmp_pat
         loaded.placement.predict_proba(vectors), models.placement.predict_proba(vectors)
     )
     assert json.loads((tmp_path / "metrics.json").read_text()) == metrics
+
+
+def test_a_save_cut_between_its_moves_is_refused_not_mixed(
+    trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """A kill (here: an error) after two of the files moved leaves files of two trainings:
+    loading them says so in one line instead of scoring with half of each."""
+    import litradar.ranking.model_files as model_files
+
+    models, metrics, _ = trained
+    save_models(tmp_path, models, metrics)
+    real_replace, moved = os.replace, []
+
+    def replace_two_then_die(src, dst):  # type: ignore[no-untyped-def]
+        if len(moved) == 2:
+            raise KeyboardInterrupt
+        moved.append(dst)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(model_files.os, "replace", replace_two_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        save_models(tmp_path, models, metrics)
+    monkeypatch.setattr(model_files.os, "replace", real_replace)
+    with pytest.raises(LitradarError, match=r"of two trainings .* run 'litradar train'"):
+        load_models(tmp_path, models.embedding_model)
+    save_models(tmp_path, models, metrics)  # the next training puts one generation back
+    assert load_models(tmp_path, models.embedding_model).trained_at == models.trained_at
 
 
 def test_models_of_another_embedding_model_are_refused(trained, tmp_path: Path):

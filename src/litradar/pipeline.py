@@ -315,6 +315,7 @@ def make_digest(
     """Score every paper first announced in [since, until) and write the week's digest."""
     from litradar.assist.digest_assist import assist_selection
     from litradar.digest import Digest, write_digest
+    from litradar.publish.pull_request import CHANNEL as PULL_REQUESTS
     from litradar.ranking.model_files import load_models
     from litradar.ranking.scoring import score_papers
     from litradar.selection import select
@@ -336,7 +337,7 @@ def make_digest(
         decided = {label["key"] for label in store.labels()}
         pulls = [
             {"name": d["name"], "status": d["status"], **d["detail"]}
-            for d in store.deliveries("github")
+            for d in store.deliveries(PULL_REQUESTS)
         ]
         scored = score_papers(models, papers, vectors, close_to=settings.close_to)
         chosen = select(

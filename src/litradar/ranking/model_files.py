@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.taxonomy_model import TaxonomyModel
 
 FORMAT_VERSION = 1
+GENERATION = "generation"  # one stamp per save, in every model file
 _FILES = ("relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json")
 
 
@@ -39,18 +41,22 @@ def _write_json(path: Path, value: object) -> None:
 
 
 def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
-    """Write all files into a temporary folder, then move each into place. A folder that a
-    killed run left is removed here, by the next."""
+    """Write all files into a temporary folder, then move each into place. Every model file
+    carries one generation stamp: a kill between the moves, or a reader between them,
+    finds files of two trainings, and `load_models` refuses them rather than mixing them.
+    A folder that a killed run left is removed here, by the next."""
     directory.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(directory)
     prefix, suffix = temporary_prefix("models")
+    stamp = {GENERATION: f"{models.trained_at}/{secrets.token_hex(4)}"}
     with tempfile.TemporaryDirectory(dir=directory, prefix=prefix, suffix=suffix) as tmp_name:
         tmp = Path(tmp_name)
         arrays, meta = models.relevance.to_arrays()
-        np.savez_compressed(tmp / "relevance.npz", **arrays)
+        np.savez_compressed(tmp / "relevance.npz", **arrays, **stamp)
         _write_json(
             tmp / "relevance.json",
             meta
+            | stamp
             | {
                 "format": FORMAT_VERSION,
                 "embedding_model": models.embedding_model,
@@ -59,14 +65,14 @@ def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
             },
         )
         arrays, meta = models.placement.to_arrays()
-        np.savez_compressed(tmp / "placement.npz", **arrays)
-        _write_json(tmp / "placement.json", meta | {"format": FORMAT_VERSION})
+        np.savez_compressed(tmp / "placement.npz", **arrays, **stamp)
+        _write_json(tmp / "placement.json", meta | stamp | {"format": FORMAT_VERSION})
         _write_json(tmp / "metrics.json", metrics)
         names = list(_FILES)
         if models.taxonomy is not None:
             arrays, meta = models.taxonomy.to_arrays()
-            np.savez_compressed(tmp / "taxonomy.npz", **arrays)
-            _write_json(tmp / "taxonomy.json", meta | {"format": FORMAT_VERSION})
+            np.savez_compressed(tmp / "taxonomy.npz", **arrays, **stamp)
+            _write_json(tmp / "taxonomy.json", meta | stamp | {"format": FORMAT_VERSION})
             names += ["taxonomy.npz", "taxonomy.json"]
         else:
             for stale in ("taxonomy.npz", "taxonomy.json"):
@@ -75,19 +81,37 @@ def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
             os.replace(tmp / name, directory / name)
 
 
-def _load_npz(path: Path) -> dict[str, np.ndarray]:
+def _load_npz(path: Path, generations: set[str]) -> dict[str, np.ndarray]:
+    """The arrays, without the stamp, which goes into `generations`."""
     with np.load(path, allow_pickle=False) as data:
-        return {key: data[key] for key in data.files}
+        arrays = {key: data[key] for key in data.files}
+    generations.add(str(arrays.pop(GENERATION, "")))
+    return arrays
+
+
+def _load_json(path: Path, generations: set[str]) -> dict:
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    generations.add(str(meta.get(GENERATION, "")))
+    return meta
+
+
+def _one_generation(directory: Path, generations: set[str]) -> None:
+    if len(generations) > 1:
+        raise LitradarError(
+            f"the models in {directory} are of two trainings (a save was interrupted, or is "
+            "under way): run 'litradar train'"
+        )
 
 
 def load_models(directory: Path, embedding_model: str) -> TrainedModels:
     if not (directory / "relevance.json").is_file():
         raise LitradarError(f"no trained models in {directory}: run 'litradar train' first")
+    generations: set[str] = set()
     try:
-        rel_meta = json.loads((directory / "relevance.json").read_text(encoding="utf-8"))
-        place_meta = json.loads((directory / "placement.json").read_text(encoding="utf-8"))
-        rel_arrays = _load_npz(directory / "relevance.npz")
-        place_arrays = _load_npz(directory / "placement.npz")
+        rel_meta = _load_json(directory / "relevance.json", generations)
+        place_meta = _load_json(directory / "placement.json", generations)
+        rel_arrays = _load_npz(directory / "relevance.npz", generations)
+        place_arrays = _load_npz(directory / "placement.npz", generations)
     except (OSError, ValueError, KeyError) as exc:
         raise LitradarError(f"the models in {directory} are unreadable ({exc}); retrain") from None
     if rel_meta.get("format") != FORMAT_VERSION:
@@ -100,12 +124,14 @@ def load_models(directory: Path, embedding_model: str) -> TrainedModels:
     taxonomy = None
     if (directory / "taxonomy.json").is_file():
         try:
-            tax_meta = json.loads((directory / "taxonomy.json").read_text(encoding="utf-8"))
-            taxonomy = TaxonomyModel.from_arrays(_load_npz(directory / "taxonomy.npz"), tax_meta)
+            tax_meta = _load_json(directory / "taxonomy.json", generations)
+            tax_arrays = _load_npz(directory / "taxonomy.npz", generations)
+            taxonomy = TaxonomyModel.from_arrays(tax_arrays, tax_meta)
         except (OSError, ValueError, KeyError) as exc:
             raise LitradarError(
                 f"the taxonomy model in {directory} is unreadable ({exc})"
             ) from None
+    _one_generation(directory, generations)
     return TrainedModels(
         taxonomy=taxonomy,
         relevance=RelevanceModel.from_arrays(rel_arrays, rel_meta),
