@@ -30,9 +30,9 @@ from prefect.states import Failed, State  # noqa: E402
 
 from litradar import pipeline  # noqa: E402
 from litradar.config import Config, load_config  # noqa: E402
-from litradar.digest import digest_window  # noqa: E402
 from litradar.errors import LitradarError  # noqa: E402
 from litradar.run_result import RunResult  # noqa: E402
+from litradar.window import digest_window  # noqa: E402
 
 if TYPE_CHECKING:  # the steps' modules are imported where they are used
     from prefect.futures import PrefectFuture
@@ -205,9 +205,15 @@ def warm_up() -> None:
 
 
 def serve_weekly(config_path: str | None, cron: str, timezone: str) -> None:
-    """Blocks: a runner that starts a weekly run at each cron tick."""
+    """Blocks: a runner that starts a weekly run at each cron tick. The expression is read
+    by Prefect's Cron first, so one it cannot read is one line, not a failed deployment."""
+    try:
+        schedule = Cron(cron, timezone=timezone)
+    except ValueError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "not a cron expression"
+        raise LitradarError(f"cron {cron!r} (timezone {timezone}): {reason}") from None
     weekly.serve(
         name="litradar-weekly",
-        schedules=[Cron(cron, timezone=timezone)],
+        schedules=[schedule],
         parameters={"config_path": config_path},
     )

@@ -105,6 +105,16 @@ def test_the_built_in_channels_are_enabled_by_their_config(configured: Config):
     assert channels.enabled_channels(configured) == ["email", "github"]
 
 
+def test_a_channel_registered_under_another_name_than_its_own_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    """The registry's key is what the flow asks for, the channel's name what the store
+    records: two names for one channel would split its deliveries."""
+    monkeypatch.setitem(channels.CHANNELS, "mailbox", f"{__name__}:Outbox")
+    with pytest.raises(LitradarError, match="registered as 'mailbox' but named 'outbox'"):
+        channels.channel("mailbox")
+
+
 def test_a_bad_digest_name_or_none_at_all_is_one_line(configured: Config, tmp_path: Path):
     channel = channels.channel("outbox")
     with pytest.raises(LitradarError, match="is not a digest name"):
@@ -126,3 +136,6 @@ def test_load_reads_both_files_of_a_digest_and_says_when_json_is_missing(tmp_pat
     (tmp_path / "broken.json").write_text("{not json", encoding="utf-8")
     with pytest.raises(LitradarError, match=r"digest broken in .* is unreadable"):
         load(tmp_path, "broken")
+    commit_digest(tmp_path, "countless", "# x\n", json.dumps({"papers": []}))
+    with pytest.raises(LitradarError, match=r"digest countless in .* is not a litradar digest"):
+        load(tmp_path, "countless")  # no `proposed`: not read as "nothing to send"

@@ -33,7 +33,6 @@ def test_environment_overrides_the_file(tmp_path: Path):
         ("[nonsense]\nx = 1\n", "unknown key 'nonsense'"),
         ("[digest]\nsize = 'many'\n", "'digest.size'"),
         ("[schedule]\ncron = '0 7 * *'\n", "cron needs 5 fields"),
-        ("[schedule]\ncron = '61 7 * * 1'\n", "cron '61 7 \\* \\* 1': bad minute"),
         ("[digest\nsize = 5\n", "not valid TOML"),
         ("[sources]\nlive = ['arxiv', 'scholar']\n", "unknown live source 'scholar'"),
         ("[sources.s2]\nretries = -1\n", "'sources.s2.retries'"),

@@ -17,7 +17,6 @@ import pytest
 from litradar.awesome_list import load_list
 from litradar.digest import (
     build_digest,
-    digest_window,
     load,
     render_json,
     render_markdown,
@@ -26,6 +25,7 @@ from litradar.digest import (
 from litradar.errors import LitradarError
 from litradar.paper import Paper, Provenance
 from litradar.ranking.scoring import Scored
+from litradar.window import digest_window
 from tests.conftest import DEMO, ROOT, make_paper
 
 
@@ -110,6 +110,24 @@ def test_a_week_where_nothing_clears_the_threshold_proposes_nothing_but_shows_th
     assert "No paper in this window scored high enough to propose." in render_markdown(
         digest, awesome
     )
+
+
+def test_the_digest_reports_earlier_pull_requests_not_its_own_week_s():
+    """`outcomes` are the store's deliveries of the pull-request channel; the week's own
+    request is the one being made, not an earlier proposal."""
+    awesome = load_list(DEMO / "awesome_list.md")
+    papers = [scored(make_paper("Paper", arxiv_id="2503.00001"), relevance=0.9)]
+    earlier = {"name": "2025-W10", "status": "opened", "number": 4, "state": "closed",
+               "outcome": {"2503.00002": "accepted", "2503.00003": "rejected"}}  # fmt: skip
+    own = {"name": "2025-W11", "status": "opened", "number": 5, "entries": {"2503.00001": "x"}}
+    digest = build_digest(
+        papers, awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.4, "t",
+        outcomes=[earlier, own],
+    )  # fmt: skip
+    assert digest.outcomes == [earlier]
+    block = render_markdown(digest, awesome).split("## Earlier proposals")[1]
+    assert "2025-W10 (pull request #4, closed): 1 accepted, 1 rejected" in block
+    assert "#5" not in block
 
 
 # Issue 13, holes 6 and 8: a digest is whole, and a killed run leaves nothing behind.

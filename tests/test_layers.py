@@ -22,7 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "data types and plumbing",
         (
             "errors", "paper", "extractive", "files", "progress", "http_client", "lexical",
-            "terms", "query_encoder", "prefect_env",
+            "terms", "query_encoder", "prefect_env", "window",
         ),
     ),
     (

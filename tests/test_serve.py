@@ -80,11 +80,13 @@ def test_serve_registers_a_weekly_cron_deployment(project: Path, tmp_path: Path)
                 process.wait(timeout=30)
 
 
-def serve_without_a_server(project: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+def serve_without_a_server(
+    project: Path, tmp_path: Path, *args: str, **env: str
+) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     environ |= {"PREFECT_HOME": str(tmp_path / "prefect-home"), **env}  # no profile's API
     return subprocess.run(
-        [str(BIN / "litradar"), "serve", "--config", str(project / "litradar.toml")],
+        [str(BIN / "litradar"), "serve", "--config", str(project / "litradar.toml"), *args],
         env=environ, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
 
@@ -107,3 +109,20 @@ def test_serve_with_an_api_that_does_not_answer_refuses_in_one_line(
     assert result.stderr.count("\n") == 1
     assert f"the Prefect API at {api} does not answer" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_cron_prefect_cannot_read_in_one_line(project: Path, tmp_path: Path):
+    """Five fields pass the config's check; Prefect's Cron reads the minute 61 before any
+    deployment is registered (the API answers its health check, and nothing more)."""
+    from tests.replay import ReplayServer, Reply
+
+    with ReplayServer() as server:
+        server.on("GET", "/api/health", Reply(200, b"true"))
+        result = serve_without_a_server(
+            project, tmp_path, "--cron", "61 7 * * 1", PREFECT_API_URL=f"{server.url}/api"
+        )
+        asked = [seen.path for seen in server.seen]
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "cron '61 7 * * 1' (timezone UTC)" in result.stderr
+    assert asked == ["/api/health"]  # nothing registered

@@ -276,7 +276,7 @@ def train(
 
 
 def _window(since: str | None, until: str | None) -> tuple[date, date]:
-    from litradar.digest import digest_window
+    from litradar.window import digest_window
 
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     return _guard(lambda: digest_window(start, end, date.today()))
@@ -498,8 +498,9 @@ def run(
 ) -> None:
     """Run the weekly flow once (ingest, index, train, digest) with no Prefect server.
 
-    Exit code 0: every step worked; 2: the run finished but a source, the email or the
-    pull request failed (each said above); 1: the run stopped on an error."""
+    Exit code 0: every step worked; 2: the run finished but a source, the feedback or an
+    output channel (the email, the pull request) failed (each said above); 1: the run
+    stopped on an error."""
     from litradar.pipeline import preflight
 
     cfg = _config(config)

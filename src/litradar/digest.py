@@ -34,39 +34,12 @@ from litradar.ranking.scoring import Scored
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
 from litradar.selection import Selection, select
+from litradar.sources.report import describe_source_run
+from litradar.window import window_name
 
 if TYPE_CHECKING:
     from litradar.assist.digest_assist import Assistance
     from litradar.assist.tasks import Assisted
-
-
-def last_full_iso_week(today: date) -> tuple[date, date]:
-    """Monday..next Monday of the last week that has fully ended before `today`."""
-    this_monday = today - timedelta(days=today.weekday())
-    return this_monday - timedelta(days=7), this_monday
-
-
-def digest_window(since: date | None, until: date | None, today: date) -> tuple[date, date]:
-    """The window a digest covers, for `litradar digest`, `litradar run` and the flow alike:
-    a week from (or up to) the one end given, else the last full ISO week before `today`."""
-    try:
-        if since is not None:
-            return since, until or since + timedelta(days=7)
-        if until is not None:
-            return until - timedelta(days=7), until
-    except OverflowError:
-        raise LitradarError(
-            f"a week from {since or until} is out of range of the calendar"
-        ) from None
-    return last_full_iso_week(today)
-
-
-def window_name(since: date, until: date) -> str:
-    """'2025-W11' for one ISO week; a date range for any other window."""
-    iso = since.isocalendar()
-    if since.weekday() == 0 and until - since == timedelta(days=7):
-        return f"{iso.year}-W{iso.week:02d}"
-    return f"{since.isoformat()}_{until.isoformat()}"
 
 
 @dataclass(frozen=True)
@@ -326,8 +299,6 @@ def _outcomes_block(digest: Digest) -> list[str]:
 def _sources_block(digest: Digest) -> list[str]:
     """How each live source fared in its last run: a failure must be visible here, not
     only in a log nobody reads."""
-    from litradar.sources.report import describe_source_run
-
     if not digest.sources:
         return []
     lines = ["## Sources", ""]
@@ -407,7 +378,7 @@ class StoredDigest:
     @property
     def proposed(self) -> int | None:
         """How many papers it proposes; None when it has no JSON to say."""
-        return None if self.json is None else int(self.json.get("proposed", 0))
+        return None if self.json is None else int(self.json["proposed"])
 
 
 def load(directory: Path, name: str) -> StoredDigest:
@@ -422,7 +393,11 @@ def _parse(text: str, directory: Path, name: str) -> dict:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LitradarError(f"digest {name} in {directory} is unreadable: {exc}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("papers"), list):
+    if (
+        not isinstance(document, dict)
+        or not isinstance(document.get("papers"), list)
+        or type(document.get("proposed")) is not int  # a count (bool is an int's subclass)
+    ):
         raise LitradarError(f"digest {name} in {directory} is not a litradar digest")
     return document
 

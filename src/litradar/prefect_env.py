@@ -51,8 +51,12 @@ def require_api(timeout: float = 5.0) -> str:
         )
     key = api.key.get_secret_value() if api.key else None
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    # As Prefect's own client verifies: a self-hosted server with its own CA must pass here.
+    verify: bool | str = not api.tls_insecure_skip_verify and (api.ssl_cert_file or True)
     try:
-        answer = httpx.get(f"{api.url.rstrip('/')}/health", headers=headers, timeout=timeout)
+        answer = httpx.get(
+            f"{api.url.rstrip('/')}/health", headers=headers, timeout=timeout, verify=verify
+        )
         answer.raise_for_status()
     except httpx.HTTPError as exc:
         why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from litradar.config import Config
 from litradar.digest import StoredDigest, choose_digest, load
+from litradar.errors import LitradarError
 from litradar.store import Store
 
 
@@ -85,7 +86,12 @@ CHANNELS: dict[str, str] = {
 
 def channel(name: str) -> Channel:
     module, _, attribute = CHANNELS[name].partition(":")
-    return getattr(import_module(module), attribute)()
+    found: Channel = getattr(import_module(module), attribute)()
+    if found.name != name:  # the flow asks by the key, the store records by the name
+        raise LitradarError(
+            f"channel {attribute} is registered as {name!r} but named {found.name!r}"
+        )
+    return found
 
 
 def enabled_channels(config: Config) -> list[str]:
