@@ -25,6 +25,11 @@ TINY = {
     "bench_query_encoder.py": (["--texts", "12"], ["target >= 0.999: met"]),
     "bench_backfill.py": (["--papers", "60", "--model", "hashing"], ["2 workers / 1 worker"]),
     "backtest_history.py": (["--out", "{tmp}"], ["backtest:"]),
+    # A store of the bundled data (hashing encoder), searched through the page's app.
+    "bench_web_search.py": (
+        ["--config", "{tmp}/litradar.toml", "--rounds", "1"],
+        ["first query", "page search, warm: p50", "per query (before)"],
+    ),
     # A store of the bundled data (hashing encoder) and the judged data in ../shared.
     "relevance_variants.py": (
         ["--config", "{tmp}/litradar.toml", "--judged", str(SHARED_DATA / "judged"), str(WEEK)],
@@ -43,9 +48,9 @@ def test_benchmark_runs_on_tiny_input(script: str, tmp_path: Path):
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
     if script == "backtest_history.py":
         env["LITRADAR_EMBEDDING__MODEL"] = "hashing"
-    if script == "relevance_variants.py":
-        if not SHARED_DATA.is_dir():
-            pytest.skip("../shared/data is absent")
+    if script == "relevance_variants.py" and not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is absent")
+    if script in ("relevance_variants.py", "bench_web_search.py"):
         shutil.copytree(DEMO, tmp_path / "data")
         config = write_config(tmp_path)
         litradar = str(Path(sys.executable).with_name("litradar"))

@@ -6,6 +6,7 @@ command line) imports neither torch nor scikit-learn when the ONNX query encoder
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -117,3 +118,26 @@ def find(
             )
         )
     return hits
+
+
+class WarmSearch:
+    """`find` for a long-lived process (the web page): the query encoder is loaded on the
+    first search and kept, so a search pays the ONNX session (0.2-0.6 s) or, without the
+    export, the torch model (5-7 s) once, not per query. The index is still opened per
+    search (memory-mapped, cheap), so a `litradar index` run is seen at once."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._encoder: TextEncoder | None = None
+        self._lock = threading.Lock()
+
+    def encoder(self) -> TextEncoder:
+        with self._lock:  # the page serves from a thread pool: load it once
+            if self._encoder is None:
+                self._encoder = query_encoder(self.config)
+            return self._encoder
+
+    def find(self, query: str, k: int = 10, since: date | None = None) -> list[FindHit]:
+        if not query.strip():
+            raise LitradarError("empty query")
+        return find(self.config, query, k, since, encoder=self.encoder())

@@ -3,8 +3,9 @@
 Every route calls the code the commands call (`litradar.search.find`, `labelling.record_label`,
 `pull_request.propose`); the page holds no logic of its own beyond what to show. Paper
 text reaches HTML only through Jinja2 with autoescaping; no page carries a script.
-Importing this module imports neither torch nor matplotlib: `find` loads its query
-encoder on the first search, the charts import matplotlib on the first chart.
+Importing this module imports neither torch nor matplotlib: the query encoder is loaded
+on the first search and kept (`search.WarmSearch`), the charts import matplotlib on the
+first chart.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.errors import LitradarError
 from litradar.loaders import load_configured_taxonomy
-from litradar.search import FindHit, find
+from litradar.search import FindHit, WarmSearch
 from litradar.store import Store
 from litradar.taxonomy import Taxonomy
 from litradar.web import charts, review
@@ -82,7 +83,7 @@ def _date(value: str | None, what: str) -> date | None:
 
 
 def search(
-    config: Config,
+    searcher: WarmSearch,
     query: str,
     k: int,
     since: date | None = None,
@@ -95,7 +96,7 @@ def search(
     FILTER_DEPTH: before `until` (exclusive), placed in `section`, tagged `tag` (its most
     probable class in some dimension); `exclude` leaves out one paper (similar papers)."""
     depth = FILTER_DEPTH if (until or section or tag) else k + (1 if exclude else 0)
-    hits = find(config, query, k=depth, since=since)
+    hits = searcher.find(query, k=depth, since=since)
     kept = []
     for hit in hits:
         if exclude and hit.paper.key == exclude:
@@ -119,6 +120,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         title="litradar", docs_url=None, redoc_url=None, openapi_url=None, debug=False
     )
     app.state.config = config
+    searcher = WarmSearch(config)  # the query encoder, loaded once for the page's life
     app.state.guard = guard
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -218,9 +220,9 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
                     source = store.by_key(similar)
                 if source is None:
                     raise LitradarError(f"{similar} is not in the store")
-                hits = search(config, source.text, k, start, end, section, tag, exclude=similar)
+                hits = search(searcher, source.text, k, start, end, section, tag, exclude=similar)
             elif q.strip():
-                hits = search(config, q, k, start, end, section or None, tag or None)
+                hits = search(searcher, q, k, start, end, section or None, tag or None)
         except LitradarError as exc:
             error = str(exc)
         sections = load_list(config.list_path).section_names() if config.list_path.is_file() else []
@@ -248,7 +250,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         since: str = "",
     ) -> JSONResponse:
         """The records of `litradar find --json`, as one JSON array."""
-        hits = find(config, q, k=k, since=_date(since, "since"))
+        hits = searcher.find(q, k=k, since=_date(since, "since"))
         return JSONResponse([hit.as_record() for hit in hits])
 
     # the week's review ------------------------------------------------------------------

@@ -1,0 +1,44 @@
+"""`find` in a long-lived process (the web page): the query encoder is loaded once, and
+the answers are `find`'s own."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from litradar import search
+from litradar.config import load_config
+from litradar.errors import LitradarError
+
+
+def test_a_warm_search_loads_its_encoder_once_and_answers_as_find_does(
+    indexed_project: Path, monkeypatch: pytest.MonkeyPatch
+):
+    config = load_config(indexed_project / "litradar.toml", environ={})
+    loads = []
+    real = search.query_encoder
+
+    def counted(config):  # type: ignore[no-untyped-def]
+        loads.append(1)
+        return real(config)
+
+    monkeypatch.setattr(search, "query_encoder", counted)
+    warm = search.WarmSearch(config)
+    answers: list[list[str]] = []
+
+    def ask(query: str) -> None:
+        answers.append([h.paper.key for h in warm.find(query, k=5)])
+
+    threads = [threading.Thread(target=ask, args=("sparse autoencoder",)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ask("logit lens")
+    assert len(loads) == 1  # four concurrent first searches, then another: one load
+    fresh = [h.paper.key for h in search.find(config, "sparse autoencoder", k=5)]
+    assert answers[:4] == [fresh] * 4 and len(answers[4]) == 5
+    with pytest.raises(LitradarError, match="empty query"):
+        warm.find("  ")
