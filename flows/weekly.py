@@ -146,15 +146,13 @@ def weekly(
     from litradar.publish.channels import channel, enabled_channels
 
     since, until = digest_window(since, until, date.today())
+    config = _config(config_path)  # which steps run; each task reads the file itself
     files = ingest.submit(config_path)
-    live = {
-        name: ingest_live.submit(config_path, name) for name in _config(config_path).sources.live
-    }
+    live = {name: ingest_live.submit(config_path, name) for name in config.sources.live}
     ingested = files.result()
     sources = [_live_result(name, future) for name, future in live.items()]
     indexed = embed_and_index(config_path)
-    publish = _config(config_path)
-    learned = feedback(config_path) if publish.github.enabled else None
+    learned = feedback(config_path) if config.github.enabled else None
     trained = train(config_path)
     digested = digest(config_path, since, until)
     result = RunResult(
@@ -166,7 +164,7 @@ def weekly(
         feedback=learned,
         deliveries={
             channel(name).title: deliver(config_path, name, digested.name)
-            for name in enabled_channels(publish)
+            for name in enabled_channels(config)
         },
     )
     if failed := result.failures():

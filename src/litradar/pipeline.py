@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -48,9 +48,6 @@ from litradar.taxonomy import title_labels
 if TYPE_CHECKING:
     from litradar.ranking.model_files import TrainedModels
     from litradar.ranking.training import TrainingSet
-
-EncoderFactory = Callable[[Config], TextEncoder]
-
 
 def index_settings(config: Config) -> IndexSettings:
     return IndexSettings(**config.index.model_dump())

@@ -138,6 +138,6 @@ class WarmSearch:
             return self._encoder
 
     def find(self, query: str, k: int = 10, since: date | None = None) -> list[FindHit]:
-        if not query.strip():
+        if not query.strip():  # find says so too, but only after the encoder has loaded
             raise LitradarError("empty query")
         return find(self.config, query, k, since, encoder=self.encoder())
