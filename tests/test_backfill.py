@@ -42,6 +42,20 @@ def test_reading_resumes_at_a_byte_offset_and_reports_bad_lines(tmp_path: Path):
     assert set(kept) == wanted
 
 
+def test_a_hostile_line_is_a_problem_not_a_traceback(tmp_path: Path):
+    """The snapshot's lines are read as `litradar ingest` reads them (one line parser): too
+    deeply nested JSON, bytes that are not UTF-8, a field of the wrong type."""
+    good = WEEK.read_bytes().splitlines(keepends=True)[:3]
+    hostile = [b"[" * 200_000 + b"\n", b'{"id": "2503.00001", "title": "\xff"}\n',
+               b'{"id": "2503.00002", "title": ["a"], "abstract": "x"}\n']  # fmt: skip
+    snapshot = tmp_path / "snapshot.jsonl"
+    snapshot.write_bytes(b"".join([good[0], *hostile, *good[1:]]))
+    batches = list(read_snapshot(snapshot, 0, SnapshotFilter(frozenset())))
+    problems = [p for b in batches for p in b.problems]
+    assert len(problems) == 3 and "nested too deeply" in problems[0]
+    assert sum(len(b.papers) for b in batches) == 3
+
+
 @pytest.mark.slow
 def test_backfill_on_a_local_dask_cluster_stores_embeds_indexes_once(
     tmp_path: Path, tmp_path_factory, monkeypatch

@@ -11,7 +11,6 @@ which has one writer.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from litradar.paper import Paper
-from litradar.sources.arxiv_jsonl import parse_record
+from litradar.sources.arxiv_jsonl import parse_line
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,8 @@ def read_snapshot(
             batch.end = offset
             if raw.strip():
                 try:
-                    paper = parse_record(json.loads(raw), path.name)
-                except (ValueError, TypeError, AttributeError) as exc:
+                    paper = parse_line(raw, path.name)
+                except ValueError as exc:
                     batch.problems.append(f"{path.name} at byte {line_at}: {exc}")
                 else:
                     if keep.keeps(paper):

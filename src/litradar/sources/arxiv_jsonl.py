@@ -138,6 +138,12 @@ def _load_json(line: str) -> object:
         raise ValueError(f"malformed JSON ({exc})") from None
 
 
+def parse_line(raw: bytes, name: str) -> Paper:
+    """One line of the snapshot format; a ValueError that says what is wrong with it (not
+    UTF-8, malformed or too deeply nested JSON, a field of the wrong type)."""
+    return parse_record(_load_json(_decode(raw)), name)
+
+
 def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
     """Yield a Paper per good line and a LineProblem per bad one, in file order."""
     if not path.is_file():
@@ -147,7 +153,7 @@ def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
             if not raw.strip():
                 continue
             try:
-                yield parse_record(_load_json(_decode(raw)), path.name)
+                yield parse_line(raw, path.name)
             except ValueError as exc:
                 yield LineProblem(path, line_no, str(exc))
 
