@@ -27,7 +27,7 @@ from pydantic import (
 
 from litradar.assist.llm_client import BudgetSpent, ChatClient, LLMError
 from litradar.extractive import extractive_summary, fallback_short_name
-from litradar.paper import Paper, clean_text
+from litradar.paper import Paper, collapse_whitespace
 from litradar.store import Store
 
 _PAPER_TAG = re.compile(r"<\s*/?\s*paper\s*>", re.IGNORECASE)
@@ -55,7 +55,7 @@ TASKS = {
 def _one_line(value: str) -> str:
     if "\n" in value or "\r" in value:
         raise ValueError("must be one line")
-    return " ".join(clean_text(value).split())
+    return collapse_whitespace(value)
 
 
 OneLine = Annotated[str, AfterValidator(_one_line)]

@@ -142,10 +142,6 @@ class RelevanceModel:
         p = self.proba_from_score(self.score(texts, embeddings))
         return np.column_stack([1 - p, p])
 
-    def top_terms(self, text: str, n: int = 3) -> dict[str, list[str]]:
-        """axis -> the words that pushed this text up on it."""
-        return {axis: self.scope_.top_terms(text, axis, n) for axis in AXES}
-
     # persistence as arrays ------------------------------------------------------------
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
