@@ -21,7 +21,7 @@ from litradar.awesome_list import (
     render_entry,
     safe_url,
 )
-from litradar.errors import LitradarError
+from litradar.errors import LitradarError, redact
 from litradar.files import (
     fsync_directory,
     process_alive,
@@ -445,7 +445,9 @@ def write_digest(digest: Digest, awesome: AwesomeList, directory: Path) -> tuple
 
 def commit_digest(directory: Path, name: str, markdown: str, document: str) -> tuple[Path, Path]:
     """Both files of one run become current together, or neither does; what a killed run
-    left (a generation never linked, a half-made link) the next one removes."""
+    left (a generation never linked, a half-made link) the next one removes. A secret a
+    source's error echoed is redacted here too: email and pull requests carry these files."""
+    markdown, document = redact(markdown), redact(document)
     generations = directory / GENERATIONS
     generations.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(directory)

@@ -22,9 +22,10 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from litradar.config import WEB_TOKEN_ENV
 from litradar.errors import LitradarError
 
-TOKEN_ENV = "LITRADAR_WEB_TOKEN"
+TOKEN_ENV = WEB_TOKEN_ENV
 MIN_TOKEN_LENGTH = 16
 CSRF_COOKIE = "litradar_csrf"
 SESSION_COOKIE = "litradar_session"
