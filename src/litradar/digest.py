@@ -420,6 +420,9 @@ def choose_digest(directory: Path, name: str | None) -> str:
     """A digest's name as given (checked: a name, not a path), or the one written last
     (by modification time: names of custom windows do not sort by date)."""
     if name is not None:
+        for suffix in (".md", ".json"):  # the name of one of its files names the digest
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
         if not _DIGEST_NAME.match(name) or name.startswith("."):
             raise LitradarError(f"--digest {name!r} is not a digest name (e.g. 2025-W11)")
         return name
