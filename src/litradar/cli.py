@@ -198,6 +198,10 @@ def backfill(
         err.print(f"[red]error:[/red] no such file: {escape(str(snapshot))}")
         raise typer.Exit(1)
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    if address:
+        from litradar.backfill import check_scheduler
+
+        _guard(lambda: check_scheduler(address))
     from litradar.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()
