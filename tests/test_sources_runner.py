@@ -211,3 +211,19 @@ def test_an_error_that_echoes_the_s2_key_is_redacted_in_stderr_and_the_store(
         assert key not in text and quote(key) not in text
         assert basic_tail not in text
         assert key[3:-3] not in text
+
+
+def test_a_huge_abstract_is_stored_cut_with_one_line_that_says_so(project: Path):
+    """A 50 MB abstract (a broken or hostile source) is not stored whole."""
+    record = {"id": "2503.99123", "title": "Probing CLIP", "abstract": "word " * 10_000_000,
+              "authors": "A. Author", "categories": "cs.CV", "update_date": "2025-03-11",
+              "versions": [{"version": "v1", "created": "Tue, 11 Mar 2025 10:00:00 GMT"}]}  # fmt: skip
+    snapshot = project / "huge.jsonl"
+    snapshot.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    config = load_config(write_config(project), environ={})
+    result = runner.invoke(app, ["ingest", str(snapshot), "--config", str(config.base_dir / "litradar.toml")])
+    assert result.exit_code == 0, result.output[:2000]
+    said = [line for line in result.output.splitlines() if "cut to" in line]
+    assert len(said) == 1 and "abstract cut to 20,000 characters (was 49,999,999)" in said[0]
+    with Store.open(config.store_path) as store:
+        assert len(store.by_key("2503.99123").abstract) == 20_000
