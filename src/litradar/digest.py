@@ -23,6 +23,7 @@ from litradar.awesome_list import (
 )
 from litradar.errors import LitradarError, redact
 from litradar.files import (
+    faultpoint,
     fsync_directory,
     process_alive,
     remove_path,
@@ -461,6 +462,7 @@ def commit_digest(directory: Path, name: str, markdown: str, document: str) -> t
     )
     link = directory / name
     previous = os.readlink(link) if link.is_symlink() else None
+    faultpoint("digest.before-link")  # the new pair written, the old one still current
     _point(link, f"{GENERATIONS}/{generation.name}")  # the commit
     for suffix in ("md", "json"):
         _point(directory / f"{name}.{suffix}", f"{name}/{name}.{suffix}", only_if_other=True)

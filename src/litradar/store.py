@@ -24,7 +24,7 @@ import numpy as np
 
 from litradar import lexical
 from litradar.errors import LitradarError, redact_data
-from litradar.files import process_alive
+from litradar.files import faultpoint, process_alive
 from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
@@ -434,6 +434,7 @@ class Store:
                     "VALUES (?,?,?,?)",
                     [(paper_id, p.source, p.detail, now) for p in _provenance_of(paper)],
                 )
+            faultpoint("store.upsert-before-commit")  # every row written, none committed
         return result
 
     @staticmethod

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.files import faultpoint
 from litradar.paper import clean_text
 from litradar.progress import Reporter, SilentReporter
 from litradar.sources import registry
@@ -80,6 +81,7 @@ def read_source(
                 for page in source.pages(start, until):
                     cut_notes.extend(note for p in page if (note := p.cut_note()))
                     result = store.upsert(page)
+                    faultpoint("source.page-committed")  # the mark not yet moved
                     report.pages += 1
                     report.fetched += len(page)
                     report.added += result.added
