@@ -93,6 +93,14 @@ MUTATIONS = [
         ("tests/test_index_repair.py", "-k", "kill"),
     ),
     Mutation(
+        "onnx-export-temporary",
+        "a kill mid-export leaves a folder the next index removes (named by its writer's pid)",
+        "src/litradar/query_encoder.py",
+        "    prefix, suffix = temporary_prefix(target.name)\n",
+        '    prefix, suffix = f".{target.name}.", ""\n',
+        ("tests/test_query_encoder.py", "-k", "kill"),
+    ),
+    Mutation(
         "stale-temporaries",
         "a killed writer's temporaries are removed by the next writer in that folder",
         "src/litradar/files.py",
@@ -161,6 +169,14 @@ MUTATIONS = [
         "src/litradar/paper.py",
         "    if text.isprintable() or not _UNSAFE.search(text):",
         "    if True:",
+        ("tests/test_paper.py",),
+    ),
+    Mutation(
+        "field-caps",
+        "a field beyond its cap is stored cut, and said in one line",
+        "src/litradar/paper.py",
+        "        if limit is None or len(value) <= limit:\n",
+        "        if True:\n",
         ("tests/test_paper.py",),
     ),
     Mutation(
