@@ -37,3 +37,13 @@ def test_remembered_secrets_are_masked_everywhere_and_short_values_are_not_secre
     assert redact("abc def") == "abc def"
     detail = {"error": ["remembered-secret-value"], "n": 3}
     assert json.dumps(redact_data(detail)) == json.dumps({"error": [MASK], "n": 3})
+
+
+def test_log_lines_are_redacted_once_a_secret_is_known(caplog):
+    import logging
+
+    remember_secret("logged-secret-value-42")
+    with caplog.at_level(logging.WARNING, logger="litradar.test"):
+        logging.getLogger("litradar.test").warning("s2 failed: %s", "key=logged-secret-value-42")
+    assert caplog.records[-1].getMessage() == f"s2 failed: key={MASK}"
+    assert "logged-secret-value-42" not in caplog.text

@@ -12,6 +12,7 @@ have inside a longer encoded value, such as `x-access-token:<token>` in a Basic 
 from __future__ import annotations
 
 import base64
+import logging
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
@@ -26,9 +27,31 @@ class LitradarError(Exception):
 
 
 def remember_secret(value: str | None) -> None:
-    """Redact `value` from every error text this process stores or prints from now on."""
+    """Redact `value` from every error text this process stores or prints from now on,
+    log lines included (litradar's and Prefect's: the record factory below)."""
     if value and len(value) >= MIN_SECRET_LENGTH:
+        if not _known:
+            _redact_log_records()
         _known.add(value)
+
+
+def _redact_log_records() -> None:
+    """Every log record made in this process from now on has its message redacted, whoever
+    logs it (a flow's log of a failed source goes to Prefect's server and the terminal)."""
+    make = logging.getLogRecordFactory()
+
+    def factory(*args: object, **kwargs: object) -> logging.LogRecord:
+        record = make(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's to report, not ours
+            return record
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return record
+
+    logging.setLogRecordFactory(factory)
 
 
 def _encoded_forms(secret: str) -> set[str]:
