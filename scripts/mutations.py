@@ -9,6 +9,7 @@ pass is a guarantee nothing checks: it is printed as SURVIVED and the exit code 
     .venv/bin/python scripts/mutations.py            # all of them
     .venv/bin/python scripts/mutations.py -k csrf    # those whose name holds "csrf"
     .venv/bin/python scripts/mutations.py --list
+    .venv/bin/python scripts/mutations.py --fast     # without the four slow ones (CI)
 
 The file is restored in a `finally`, and a backup beside it (`.<name>.mutation-backup`)
 lets the next run restore it should this process be killed mid-way.
@@ -35,6 +36,7 @@ class Mutation:
     old: str
     new: str
     tests: tuple[str, ...]  # pytest arguments: the tests that claim the guarantee
+    slow: bool = False  # its tests start Prefect, Dask, MiniLM or the trained page: not --fast
 
 
 MUTATIONS = [
@@ -67,6 +69,7 @@ MUTATIONS = [
         '            faultpoint("backfill.batch-stored")\n'
         "            result = store.upsert(batch.papers)",
         ("tests/test_faults.py", "-k", "backfill and batch"),
+        slow=True,
     ),
     Mutation(
         "digest-generation-link",
@@ -83,6 +86,7 @@ MUTATIONS = [
         '        generation = f"g{secrets.token_hex(6)}"\n',
         '        generation = "g000000000000"\n',
         ("tests/test_faults.py", "-k", "grows and before-meta and flat"),
+        slow=True,
     ),
     Mutation(
         "index-sweep",
@@ -99,6 +103,7 @@ MUTATIONS = [
         "    prefix, suffix = temporary_prefix(target.name)\n",
         '    prefix, suffix = f".{target.name}.", ""\n',
         ("tests/test_query_encoder.py", "-k", "kill"),
+        slow=True,
     ),
     Mutation(
         "stale-temporaries",
@@ -162,6 +167,7 @@ MUTATIONS = [
         "        )\n",
         '        review.decide(config, key, action, form.get("section"), form.get("short_name"))\n',
         ("tests/test_web.py", "-k", "write_lock"),
+        slow=True,
     ),
     Mutation(
         "control-and-bidi-stripping",
@@ -238,9 +244,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("-k", default="", help="only mutations whose name holds this")
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument("--fast", action="store_true", help="leave out the slow ones (for CI)")
     parser.add_argument("-v", "--verbose", action="store_true", help="show pytest's output")
     args = parser.parse_args()
-    chosen = [m for m in MUTATIONS if args.k in m.name]
+    chosen = [m for m in MUTATIONS if args.k in m.name and not (args.fast and m.slow)]
     if args.list:
         for m in chosen:
             print(f"{m.name}: {m.guarantee} ({m.path}; {' '.join(m.tests)})")
