@@ -39,6 +39,7 @@ from litradar.backfill import (  # noqa: E402
 )
 from litradar.config import load_config  # noqa: E402
 from litradar.embed import ChunkLog, format_duration  # noqa: E402
+from litradar.files import faultpoint  # noqa: E402
 from litradar.store import Store  # noqa: E402
 
 log = logging.getLogger("litradar.backfill")
@@ -64,6 +65,7 @@ def store_snapshot(config_path: str | None, snapshot: Path, keep: SnapshotFilter
             log.info(f"resuming {snapshot.name} at byte {start:,} of {size:,}")
         for batch in read_snapshot(snapshot, start, keep):
             result = store.upsert(batch.papers)
+            faultpoint("backfill.batch-stored")
             store.set_watermark(key, str(batch.end))  # after the papers are committed
             read, kept = read + batch.lines, kept + len(batch.papers)
             problems += len(batch.problems)
@@ -96,6 +98,7 @@ def embed_missing(config_path: str | None, threads: int | None, chunk_size: int)
         def write_oldest() -> int:
             shas, vectors = in_flight.popleft().result()
             store.put_embeddings(model, dict(zip(shas, vectors, strict=True)))
+            faultpoint("backfill.chunk-written")
             progress.advance(len(shas))
             return len(shas)
 

@@ -107,3 +107,17 @@ def test_backfill_runs_on_an_existing_dask_scheduler(tmp_path: Path, tmp_path_fa
     assert result.exit_code == 0, result.output
     assert f"{len(wanted)} embedded; index built: {len(wanted)} papers" in result.output
     assert any("embed_chunk" in name for name in ran_there), ran_there
+
+
+def test_a_scheduler_that_does_not_answer_is_one_line_before_anything_runs(tmp_path: Path):
+    """G8: checked first, so a wrong --address is one line and exit 1 (not 30 s and a
+    traceback; nor, with nothing left to embed, exit 0); nothing is stored."""
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path)
+    args = ["backfill", str(WEEK), "--categories", "cs.IR", "--config", str(config)]
+    for address in ("tcp://127.0.0.1:1", "not-an-address"):
+        result = CliRunner().invoke(app, [*args, "--address", address])
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"error: no Dask scheduler answers at {address}")
+        assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    assert not (tmp_path / "index" / "litradar.sqlite").exists()

@@ -26,6 +26,23 @@ def test_environment_overrides_the_file(tmp_path: Path):
     assert config.data_dir == Path("/srv/x")
 
 
+def test_environment_overrides_nested_tables(tmp_path: Path):
+    path = tmp_path / "litradar.toml"
+    path.write_text("[sources.arxiv]\ndelay_seconds = 3.0\nretries = 2\n")
+    config = load_config(
+        path,
+        environ={
+            "LITRADAR_SOURCES__ARXIV__DELAY_SECONDS": "0.5",
+            "LITRADAR_SOURCES__S2__API_KEY_ENV": "MY_S2_KEY",
+        },
+    )
+    assert config.sources.arxiv.delay_seconds == 0.5
+    assert config.sources.arxiv.retries == 2  # the file's other keys stay
+    assert config.sources.s2.api_key_env == "MY_S2_KEY"
+    with pytest.raises(LitradarError, match=r"unknown key 'sources\.arxiv\.colour'"):
+        load_config(path, environ={"LITRADAR_SOURCES__ARXIV__COLOUR": "red"})
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [

@@ -17,6 +17,7 @@ import pytest
 from litradar.awesome_list import load_list
 from litradar.digest import (
     build_digest,
+    commit_digest,
     load,
     render_json,
     render_markdown,
@@ -254,3 +255,19 @@ def test_a_window_beyond_the_calendar_is_a_user_error():
         digest_window(date(9999, 12, 31), None, today=date(2025, 3, 19))
     with pytest.raises(LitradarError, match="a week from 0001-01-02"):
         digest_window(None, date(1, 1, 2), today=date(2025, 3, 19))
+
+
+def test_a_secret_in_a_digest_is_redacted_in_both_files(tmp_path: Path, monkeypatch):
+    """A source's error echoed a key into the sources block: email and pull requests carry
+    the digest, so its files never hold the key."""
+    from litradar.config import load_config
+
+    secret = "ghp_canaryTOKEN0123456789abcdef"
+    monkeypatch.setenv("GITHUB_TOKEN", secret)
+    load_config(None, environ={"GITHUB_TOKEN": secret})  # reads the configured secrets
+    markdown = f"**s2 failed**: 400 echo x-api-key={secret}"
+    document = json.dumps({"proposed": 0, "papers": [], "sources": [{"error": secret}]})
+    md, js = commit_digest(tmp_path, "2025-W11", markdown, document)
+    for path in (md, js):
+        assert secret not in path.read_text(encoding="utf-8")
+        assert "***" in path.read_text(encoding="utf-8")

@@ -6,8 +6,8 @@ once each, an index of exactly the store's papers, the same models, the same dig
 no temporary left behind.
 
 Seeded and bounded: `LITRADAR_FAULT_SEED` (default 13) picks the moments, and
-`LITRADAR_FAULT_KILLS` (default 1) scales how many kills each step gets (5 ingest, 4
-index, 2 train, 4 digest at 1; the suite then takes about three minutes here). Half the
+`LITRADAR_FAULT_KILLS` (default 1) scales how many kills each step gets (3 ingest, 2
+index, 1 train, 2 digest at 1: the kills that matter most are the placed ones below). Half the
 moments fall anywhere in the command's work, half near its end, where it writes. The
 figures are printed at the end of each test (`pytest -s`).
 """
@@ -30,17 +30,20 @@ import faiss
 import pytest
 
 from litradar.awesome_list import parse_list
+from litradar.backfill import SnapshotFilter
 from litradar.digest import GENERATIONS, load
+from litradar.errors import LitradarError
 from litradar.index import PaperIndex, content_fingerprint
 from litradar.paper import Paper
 from litradar.ranking.model_files import load_models
 from litradar.sources.arxiv_jsonl import read_jsonl
 from litradar.store import Store
 from tests.conftest import DEMO, write_config
+from tests.faultpoints import hidden_leftovers, kill_at
 
 SEED = int(os.environ.get("LITRADAR_FAULT_SEED", "13"))
 SCALE = max(1, int(os.environ.get("LITRADAR_FAULT_KILLS", "1")))
-KILLS = {"ingest": 5 * SCALE, "index": 4 * SCALE, "train": 2 * SCALE, "digest": 4 * SCALE}
+KILLS = {"ingest": 3 * SCALE, "index": 2 * SCALE, "train": 1 * SCALE, "digest": 2 * SCALE}
 WEEK_LINES = 300  # of the bundled week: enough for a real train, small enough to be quick
 WINDOW = ["--since", "2025-03-10", "--until", "2025-03-17"]
 NAME = "2025-W11"
@@ -192,13 +195,27 @@ def assert_no_duplicates(project: Path, expected: int) -> None:
     assert provenance >= total
 
 
+def faiss_ids(index: faiss.Index) -> list[int]:
+    """The ids FAISS itself holds: the id map of a flat index, the inverted lists of an IVF."""
+    if hasattr(index, "id_map"):
+        return [int(i) for i in faiss.vector_to_array(index.id_map)]
+    ivf = faiss.extract_index_ivf(index)
+    lists = ivf.invlists
+    ids: list[int] = []
+    for number in range(ivf.nlist):
+        size = lists.list_size(number)
+        if size:
+            ids += faiss.rev_swig_ptr(lists.get_ids(number), size).tolist()
+    return ids
+
+
 def assert_index_is_the_store(project: Path) -> None:
     with Store.open(project / "index" / "litradar.sqlite") as store:
         papers = store.papers()
         cached = store.cached_embeddings("hashing", [p.text_sha for p in papers])
     index = PaperIndex.load(project / "index", "hashing")
     assert index is not None
-    ids = sorted(int(i) for i in faiss.vector_to_array(index.index.id_map))
+    ids = sorted(faiss_ids(index.index))
     assert ids == sorted(p.store_id for p in papers)
     expected = content_fingerprint([p.store_id for p in papers], [p.text_sha for p in papers])
     assert index.fingerprint == expected
@@ -220,7 +237,9 @@ def proposals_of_pair(project: Path) -> tuple[list[str], list[str]] | None:
 
 
 def assert_no_leftovers(folder: Path) -> None:
-    left = [p.name for p in folder.rglob("*") if p.name.endswith(".tmp")]
+    """Nothing a writer made aside, of any name (a dot-name or `.tmp`), and no digest
+    generation that no link names."""
+    left = hidden_leftovers(folder)
     assert left == [], left
     generations = folder / GENERATIONS
     if generations.is_dir():
@@ -229,6 +248,17 @@ def assert_no_leftovers(folder: Path) -> None:
             g.name for g in generations.iterdir() if f"{GENERATIONS}/{g.name}" not in linked
         ]
         assert unlinked == [], unlinked
+
+
+def assert_faiss_count_is_the_stored_embeddings(project: Path, model: str = "hashing") -> None:
+    with sqlite3.connect(project / "index" / "litradar.sqlite") as db:
+        embedded = db.execute(
+            "SELECT COUNT(*) FROM papers p JOIN embeddings e "
+            "ON e.model = ? AND e.text_sha = p.text_sha",
+            (model,),
+        ).fetchone()[0]
+    index = PaperIndex.load(project / "index", model)
+    assert index is not None and index.size == embedded
 
 
 def digest_document(project: Path) -> dict:
@@ -310,3 +340,149 @@ def test_kill_digest_then_rerun(stages: dict, tmp_path: Path):
         assert digest_document(project) == reference
         assert_no_leftovers(project / "digests")
     report("digest", stages, landed, states)
+
+
+# kills inside each step's critical window (litradar.files.faultpoint) -----------------------
+#
+# The seeded kills above land wherever the clock says; these land exactly between a write
+# and the commit that makes it count, where a broken guarantee shows. Each point pauses the
+# real command there (tests/faultpoints.py), its process group gets kill -9, and then:
+# SQLite's integrity check, rows equal to the distinct inputs with no duplicate, no leftover
+# of any name, a re-run that succeeds, and a FAISS index of exactly the stored embeddings.
+
+MORE_LINES = 120  # papers of the bundled week past WEEK_LINES: what the index grows by
+
+
+def whole_after_rerun(project: Path, stages: dict, *rerun: str, env: dict | None = None) -> None:
+    assert store_state(project)[0] in ("ok", "no store", "no tables yet")
+    if rerun:
+        run(project, *rerun, env=env)
+    assert store_state(project)[0] == "ok"
+
+
+@pytest.fixture(scope="module")
+def grown(stages: dict, tmp_path_factory) -> dict:
+    """The indexed project with MORE_LINES new papers ingested: the index must grow."""
+    root = tmp_path_factory.mktemp("grown")
+    project = root / "grown"
+    shutil.copytree(stages["copies"]["index"], project, symlinks=True)
+    week = (DEMO / "weeks" / "2025-03-10.jsonl").read_text(encoding="utf-8").splitlines()
+    more = project / "data" / "more.jsonl"
+    more.write_text("\n".join(week[WEEK_LINES : WEEK_LINES + MORE_LINES]) + "\n")
+    run(project, "ingest", str(more))
+    first, second = project_files(project)
+    papers = len(distinct_papers(first) | distinct_papers(second) | distinct_papers(more))
+    indexed = PaperIndex.load(stages["copies"]["index"] / "index", "hashing").size
+    return {"project": project, "papers": papers, "indexed_before": indexed}
+
+
+@pytest.mark.parametrize(
+    "point", ["store.upsert-before-commit"]
+)
+def test_a_kill_inside_the_ingest_transaction(stages: dict, tmp_path: Path, point: str):
+    project = tmp_path / "p"
+    shutil.copytree(stages["copies"]["fresh"], project, symlinks=True)
+    kill_at(project, point, "ingest", *stages["files"])
+    state, count = store_state(project)
+    assert count == 0, (state, count)  # killed inside the first file's transaction
+    run(project, "ingest", *stages["files"])
+    assert_no_duplicates(project, stages["papers"])
+    assert_no_leftovers(project)
+
+
+@pytest.mark.parametrize(
+    "point", ["embed.chunk-committed", "index.written", "index.before-meta", "index.after-meta"]
+)
+def test_a_kill_inside_the_first_index_build(stages: dict, tmp_path: Path, point: str):
+    project = tmp_path / "p"
+    shutil.copytree(stages["copies"]["ingest"], project, symlinks=True)
+    small_chunks = {"LITRADAR_EMBEDDING__CHUNK_SIZE": "200"}
+    kill_at(project, point, "index", env=small_chunks)
+    assert store_state(project) == ("ok", stages["papers"])
+    run(project, "index")
+    assert_no_duplicates(project, stages["papers"])
+    assert_index_is_the_store(project)
+    assert_faiss_count_is_the_stored_embeddings(project)
+    assert_no_leftovers(project)
+
+
+@pytest.mark.parametrize(
+    ("point", "kind"),
+    [
+        ("index.before-meta", "flat"),  # growth: new papers added to the flat index
+        ("index.after-meta", "flat"),  # G7: the superseded generation still on disk
+        ("index.before-meta", "ivf"),  # the growth crosses exact_up_to: rebuilt as an IVF
+        ("index.written", "ivf"),
+    ],
+)
+def test_a_kill_while_the_index_grows_or_crosses_into_ivf(
+    grown: dict, tmp_path: Path, point: str, kind: str
+):
+    project = tmp_path / "p"
+    shutil.copytree(grown["project"], project, symlinks=True)
+    env = {}
+    if kind == "ivf":  # the old index is within the exact size, the grown one is not
+        env = {"LITRADAR_INDEX__EXACT_UP_TO": str(grown["indexed_before"]),
+               "LITRADAR_INDEX__NLIST": "8"}  # fmt: skip
+    kill_at(project, point, "index", env=env)
+    assert store_state(project) == ("ok", grown["papers"])
+    # the metadata names whole files, the old generation's or the new one's: never damaged
+    assert PaperIndex.load(project / "index", "hashing") is not None
+    run(project, "index", env=env)
+    index = PaperIndex.load(project / "index", "hashing")
+    assert index is not None and index.kind == kind
+    assert_no_duplicates(project, grown["papers"])
+    assert_index_is_the_store(project)
+    assert_faiss_count_is_the_stored_embeddings(project)
+    assert_no_leftovers(project)
+
+
+def test_a_kill_between_the_model_files_moves(stages: dict, tmp_path: Path):
+    reference = json.loads((stages["copies"]["train"] / "classifiers" / "metrics.json").read_text())
+    project = tmp_path / "p"
+    shutil.copytree(stages["copies"]["train"], project, symlinks=True)
+    kill_at(project, "models.between-moves", "train", "--force")
+    with pytest.raises(LitradarError, match="of two trainings"):
+        load_models(project / "classifiers", "hashing")  # files of two trainings: refused
+    run(project, "train")
+    load_models(project / "classifiers", "hashing")
+    metrics = json.loads((project / "classifiers" / "metrics.json").read_text())
+    assert metrics["relevance"] == reference["relevance"]
+    assert_no_duplicates(project, stages["papers"])
+    assert_no_leftovers(project)
+
+
+def test_a_kill_before_the_digest_link_moves(stages: dict, tmp_path: Path):
+    reference = digest_document(stages["copies"]["digest"])
+    project = tmp_path / "p"
+    shutil.copytree(stages["copies"]["older-digest"], project, symlinks=True)
+    kill_at(project, "digest.before-link", "digest", *WINDOW)
+    in_markdown, in_json = proposals_of_pair(project)
+    assert in_markdown == in_json and len(in_json) == 1  # the older pair, whole
+    run(project, "digest", *WINDOW)
+    assert digest_document(project) == reference
+    assert_no_leftovers(project)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["backfill.batch-stored", "backfill.chunk-written"])
+def test_a_kill_inside_a_backfill_on_two_workers(
+    stages: dict, tmp_path: Path, tmp_path_factory, point: str
+):
+    """The watermark moves only after its batch is committed; vectors come back from two
+    Dask workers and are written by the flow's one process."""
+    project = tmp_path / "p"
+    shutil.copytree(stages["copies"]["fresh"], project, symlinks=True)
+    snapshot = project_files(project)[1]
+    args = ["backfill", str(snapshot), "--categories", "cs.CL", "--workers", "2"]
+    env = {"PREFECT_HOME": str(tmp_path_factory.getbasetemp() / "prefect-home"),
+           "LITRADAR_EMBEDDING__CHUNK_SIZE": "40"}  # fmt: skip
+    kill_at(project, point, *args, env=env)
+    keep = SnapshotFilter(frozenset({"cs.CL"}))
+    expected = len({p.arxiv_id for p in read_jsonl(snapshot) if isinstance(p, Paper) and keep.keeps(p)})
+    assert store_state(project)[0] in ("ok", "no store", "no tables yet")
+    run(project, *args, env=env)
+    assert_no_duplicates(project, expected)
+    assert_index_is_the_store(project)
+    assert_faiss_count_is_the_stored_embeddings(project)
+    assert_no_leftovers(project)

@@ -56,3 +56,43 @@ def test_the_weekly_index_step_rebuilds_a_damaged_index(indexed_project, tmp_pat
     damage(project, "truncated")
     report = update_index(load_config(project / "litradar.toml"))
     assert report.action == "built" and report.papers == report.added
+
+
+def test_a_kill_after_the_metadata_leaves_old_generations_that_the_next_run_removes(
+    indexed_project, tmp_path
+):
+    """G7: killed between writing the metadata and deleting the superseded generation, the
+    index keeps both pairs on disk; the next `litradar index`, though up to date, removes
+    the old pair (and any temporary), keeping the one the metadata names."""
+    from tests.faultpoints import hidden_leftovers, kill_at
+
+    project = tmp_path / "p"
+    shutil.copytree(indexed_project, project)
+    data = project / "index"
+    old = sorted(p.name for p in data.glob("papers.hashing.g*"))
+    assert cli(project, "ingest", str(make_week(tmp_path))).exit_code == 0  # something to add
+    kill_at(project, "index.after-meta", "index")
+    new_index, _ = PaperIndex.paths(data, "hashing")
+    assert new_index.name not in old and all((data / name).exists() for name in old)
+    again = cli(project, "index")
+    assert again.exit_code == 0 and "already up to date" in again.output, again.output
+    assert sorted(p.name for p in data.glob("papers.hashing.g*")) == sorted(
+        [new_index.name, new_index.name.replace(".faiss", ".entries.npy")]
+    )
+    assert hidden_leftovers(data) == []
+
+
+def make_week(folder: Path) -> Path:
+    """Three new papers in the bulk-metadata format."""
+    import json
+
+    lines = [
+        json.dumps({"id": f"2503.9990{n}", "title": f"New paper {n} on probing CLIP",
+                    "abstract": "We probe CLIP.", "authors": "A. Author", "categories": "cs.CV",
+                    "versions": [{"version": "v1", "created": "Tue, 11 Mar 2025 10:00:00 GMT"}],
+                    "update_date": "2025-03-11"})
+        for n in range(3)
+    ]
+    path = folder / "new.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -117,3 +117,16 @@ def test_dates_are_checked_by_type_not_by_lifetime():
     """Semantic Scholar knows papers from before arXiv; only arXiv's readers check that."""
     old = make_paper("Old journal paper", first_version_date=date(1850, 1, 1))
     assert old.first_version_date == date(1850, 1, 1)
+
+
+def test_fields_are_capped_at_sane_sizes_and_the_cut_is_said_in_one_line():
+    from litradar.paper import FIELD_LIMITS
+
+    huge = make_paper("T" * 5_000, abstract="a" * 1_000_000, authors=("x" * 900,) * 3_000)
+    assert len(huge.abstract) == FIELD_LIMITS["abstract"] and len(huge.title) == 2_000
+    assert len(huge.authors) == 2_000 and all(len(a) == 500 for a in huge.authors)
+    note = huge.cut_note()
+    assert note is not None and "\n" not in note
+    assert "abstract cut to 20,000 characters (was 1,000,000)" in note
+    assert "authors cut to the first 2,000 (of 3,000)" in note
+    assert make_paper("A title", abstract="short").cut_note() is None

@@ -2,6 +2,7 @@
 checked against the torch encoder, and a `find` process that never imports torch."""
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from litradar.embed import SentenceTransformerEncoder
 from litradar.query_encoder import MIN_COSINE, OnnxEncoder, export_dir
 from litradar.search import query_encoder
 from tests.conftest import DEMO, write_config
+from tests.faultpoints import hidden_leftovers, kill_at
 
 pytestmark = pytest.mark.slow
 MODEL = "all-MiniLM-L6-v2"
@@ -97,3 +99,21 @@ def test_a_damaged_export_falls_back_to_torch_and_index_exports_again(minilm_pro
     finally:
         if not json.loads(settings.read_text() or "{}"):
             settings.write_text(good)
+
+
+def test_a_kill_during_the_first_export_leaves_nothing_after_the_next_index(
+    minilm_project: Path, tmp_path: Path
+):
+    """G6: a kill -9 while the export is written leaves its ~90 MB folder aside; the next
+    `litradar index` removes it and exports again."""
+    project = tmp_path / "p"
+    shutil.copytree(minilm_project, project)
+    config = load_config(project / "litradar.toml")
+    shutil.rmtree(export_dir(config.data_dir, MODEL))
+    kill_at(project, "onnx.exported", "index")
+    left = hidden_leftovers(config.data_dir)
+    assert any(name.startswith(".query-encoder.") for name in left), left  # killed mid-export
+    again = CliRunner().invoke(app, ["index", "--config", str(project / "litradar.toml")])
+    assert again.exit_code == 0, again.output
+    assert hidden_leftovers(config.data_dir) == []
+    assert isinstance(query_encoder(config), OnnxEncoder)

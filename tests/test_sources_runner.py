@@ -3,10 +3,13 @@ and the `litradar ingest --source` command, against servers on 127.0.0.1."""
 
 from __future__ import annotations
 
+import base64
+import json
 import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from typer.testing import CliRunner
@@ -176,3 +179,51 @@ def test_an_explicit_window_that_ends_before_it_starts_is_one_line(project: Path
         "error: empty window: --since 2025-03-17 is not before --until 2025-03-10" in result.output
     )
     assert server.seen == []
+
+
+def test_an_error_that_echoes_the_s2_key_is_redacted_in_stderr_and_the_store(
+    project: Path, monkeypatch
+):
+    """A server (or a proxy) whose error body echoes the request's headers must not carry
+    the key into the terminal, the store's runs table or anything built from it."""
+    key = "S2-canary-key-0123456789abcdef"
+    monkeypatch.setenv("S2_API_KEY", key)
+
+    def echo(seen):  # the headers it was sent, as such a server lists them
+        sent = seen.headers.get("x-api-key", "")
+        basic = base64.b64encode(f"user:{sent}".encode()).decode()
+        text = f"bad request; x-api-key={sent} url={quote(sent)} auth=Basic {basic}"
+        return Reply(400, json.dumps({"error": text}).encode())
+
+    with ReplayServer() as server:
+        server.on("POST", "/graph/v1/paper/batch", echo)
+        server.on("GET", "/graph/v1/paper/search/bulk", echo)
+        config = project_config(project, server, live='["s2"]')
+        args = ["--config", str(project / "litradar.toml")]
+        bad = runner.invoke(app, ["ingest", "--source", "s2", "--until", "2025-03-17", *args])
+        assert server.seen and server.seen[0].headers["x-api-key"] == key  # it was sent
+    assert bad.exit_code == 1 and "s2: FAILED" in bad.output
+    assert "***" in bad.output
+    with Store.open(config.store_path) as store:
+        stored = json.dumps(store.runs())
+    basic_tail = base64.b64encode(f"user:{key}".encode()).decode()[12:-4]
+    for text in (bad.output, stored):
+        assert key not in text and quote(key) not in text
+        assert basic_tail not in text
+        assert key[3:-3] not in text
+
+
+def test_a_huge_abstract_is_stored_cut_with_one_line_that_says_so(project: Path):
+    """A 50 MB abstract (a broken or hostile source) is not stored whole."""
+    record = {"id": "2503.99123", "title": "Probing CLIP", "abstract": "word " * 10_000_000,
+              "authors": "A. Author", "categories": "cs.CV", "update_date": "2025-03-11",
+              "versions": [{"version": "v1", "created": "Tue, 11 Mar 2025 10:00:00 GMT"}]}  # fmt: skip
+    snapshot = project / "huge.jsonl"
+    snapshot.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    config = load_config(write_config(project), environ={})
+    result = runner.invoke(app, ["ingest", str(snapshot), "--config", str(config.base_dir / "litradar.toml")])
+    assert result.exit_code == 0, result.output[:2000]
+    said = [line for line in result.output.splitlines() if "cut to" in line]
+    assert len(said) == 1 and "abstract cut to 20,000 characters (was 49,999,999)" in said[0]
+    with Store.open(config.store_path) as store:
+        assert len(store.by_key("2503.99123").abstract) == 20_000

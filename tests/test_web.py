@@ -439,3 +439,112 @@ def test_what_counts_as_loopback_and_as_another_site():
     assert not guard.csrf_ok(None, guard.csrf_token(nonce)) and not guard.csrf_ok(nonce, "")
     check_binding("127.0.0.1", None)
     check_binding("0.0.0.0", "x" * 16)
+
+
+# slow work does not hold the server (issue 20, G2) --------------------------------------
+
+
+def test_a_decision_waiting_for_the_stores_write_lock_does_not_hold_other_requests(
+    project: Path,
+):
+    """`train` or `ingest` holds the store's write lock: a decision waits for it, in a
+    worker thread, while every other request of every browser is answered."""
+    import sqlite3
+    import threading
+
+    config = load_config(project / "litradar.toml", environ={})
+    form = {"digest": "2025-W11", "key": "2503.06287", "action": "reject"}
+    with serve(_app(project)) as base, httpx.Client(base_url=base, timeout=120) as browser:
+        token = _csrf(browser.get("/review").text)
+        holder = sqlite3.connect(config.store_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # what a long write of another command does
+        answers: list[int] = []
+        waiting = threading.Thread(
+            target=lambda: answers.append(
+                browser.post("/review/decide", data=form | {"csrf": token}).status_code
+            )
+        )
+        try:
+            waiting.start()
+            waiting.join(timeout=1.0)  # it has reached the lock and waits there
+            assert waiting.is_alive() and answers == []
+            other = httpx.get(f"{base}/login", timeout=10)  # another browser, meanwhile
+            found = httpx.get(f"{base}/api/find", params={"q": "clip"}, timeout=10)
+            assert other.status_code == 200 and found.status_code == 200
+            assert waiting.is_alive()  # the decision still waits: nothing was serialised
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        waiting.join(timeout=60)
+    assert answers == [303]  # and it went through once the lock was free
+    with Store.open(config.store_path) as store:
+        assert [x["key"] for x in store.labels()] == ["2503.06287"]
+
+
+def test_a_wrong_login_waits_without_holding_other_requests(project: Path, monkeypatch):
+    """A wrong token costs its sender time (an awaited sleep), not everyone else."""
+    import threading
+
+    from litradar.web import app as web_app
+
+    monkeypatch.setattr(web_app, "LOGIN_DELAY_SECONDS", 60.0)
+    web_token = "web-token-abcdefghijklmnop"
+    bearer = {"Authorization": f"Bearer {web_token}"}
+    app = _app(project, token=web_token, host="0.0.0.0")
+    with serve(app) as base, httpx.Client(base_url=base, timeout=120) as guesser:
+        token = _csrf(guesser.get("/login").text)
+        guess = threading.Thread(
+            target=guesser.post, args=("/login",), kwargs={"data": {"csrf": token, "token": "x"}}
+        )
+        guess.daemon = True
+        guess.start()
+        guess.join(timeout=1.0)
+        assert guess.is_alive()  # it is being delayed
+        found = httpx.get(f"{base}/api/find", params={"q": "clip"}, headers=bearer, timeout=10)
+        assert found.status_code == 200
+        assert guess.is_alive()  # still delayed, and the other request was answered
+
+
+# bad values are one answer, not a 500 (G3, G4, G5) ---------------------------------------
+
+
+def test_a_digest_named_with_its_suffix_is_that_digest(project: Path):
+    with serve(_app(project)) as base:
+        plain = httpx.get(f"{base}/review", params={"digest": "2025-W11"})
+        pages = [httpx.get(f"{base}/review", params={"digest": f"2025-W11.{s}"}) for s in ("md", "json")]
+        odd = httpx.get(f"{base}/review", params={"digest": "../2025-W11.md"})
+    assert plain.status_code == 200 and "Review digest 2025-W11" in plain.text
+    for page in pages:
+        assert page.status_code == 200 and "Review digest 2025-W11" in page.text
+    assert odd.status_code == 400 and "is not a digest name" in odd.text
+    sent = runner.invoke(
+        cli, ["send", "--digest", "2025-W11.md", "--config", str(project / "litradar.toml")]
+    )
+    assert "Not a directory" not in sent.output and "Traceback" not in sent.output
+
+
+def test_non_ascii_csrf_fields_and_session_cookies_are_refused_not_a_500(project: Path):
+    form = {"digest": "2025-W11", "key": "2503.06287", "action": "reject"}
+    with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
+        browser.get("/review")
+        forged = browser.post("/review/decide", data=form | {"csrf": "jeton-\u00e9t\u00e9-\u2603"})
+    assert forged.status_code == 403
+    web_token = "web-token-abcdefghijklmnop"
+    with serve(_app(project, token=web_token, host="0.0.0.0")) as base:
+        cookie = "litradar_session=s\u00e9ance".encode()
+        page = httpx.get(f"{base}/review", headers={"Cookie": cookie})
+        api = httpx.get(f"{base}/api/find", params={"q": "clip"}, headers={"Cookie": cookie})
+    assert page.status_code == 303 and page.headers["location"] == "/login"
+    assert api.status_code == 401
+
+
+def test_bidi_and_control_characters_are_stripped_from_a_short_name(project: Path):
+    config = load_config(project / "litradar.toml", environ={})
+    form = {"digest": "2025-W11", "key": "2503.06287", "action": "accept",
+            "section": "Logit Lens", "short_name": "Few\u202eHeads\u2066\u200f"}  # fmt: skip
+    with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
+        token = _csrf(browser.get("/review").text)
+        done = browser.post("/review/decide", data=form | {"csrf": token})
+    assert done.status_code == 303
+    with Store.open(config.store_path) as store:
+        assert store.short_names() == {"2503.06287": "FewHeads"}

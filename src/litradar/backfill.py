@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from litradar.errors import LitradarError
 from litradar.paper import Paper
 from litradar.sources.arxiv_jsonl import parse_line
 
@@ -100,3 +101,30 @@ def encode_on_worker(
                 torch.set_num_threads(threads)
         _ENCODERS[key] = encoder_for(model, batch_size=batch_size)
     return _ENCODERS[key].encode(list(texts))  # type: ignore[attr-defined]
+
+
+SCHEDULER_TIMEOUT_SECONDS = 5.0
+
+
+def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) -> None:
+    """Connect to the Dask scheduler at `address` before anything starts: a wrong address
+    is one line and exit 1 at once, not a flow that waits 30 s and ends in a traceback (or,
+    with nothing left to embed, never notices and exits 0)."""
+    import logging
+
+    from distributed import Client
+
+    quiet = logging.getLogger("distributed")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # its own retry lines would precede our one line
+    try:
+        with Client(address, timeout=timeout, set_as_default=False) as client:
+            client.scheduler_info()
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        why = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise LitradarError(
+            f"no Dask scheduler answers at {address} ({why}); start one with "
+            "'dask scheduler', or leave out --address for a local cluster"
+        ) from None
+    finally:
+        quiet.setLevel(level)

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from litradar.config import Config, load_config
-from litradar.errors import LitradarError
+from litradar.errors import LitradarError, redact
 from litradar.files import atomic_write_text
 from litradar.progress import RichReporter
 from litradar.sources.registry import live_names
@@ -26,8 +26,19 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class RedactingConsole(Console):
+    """A console that takes every configured secret out of what it prints (an error a
+    service echoed, a source's note), so no command shows one on a terminal or in a log."""
+
+    def print(self, *objects: object, **options: object) -> None:  # type: ignore[override]
+        cleaned = [redact(o) if isinstance(o, str) else o for o in objects]
+        super().print(*cleaned, **options)  # type: ignore[arg-type]
+
+
+out = RedactingConsole(highlight=False, soft_wrap=True)
+err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
 ConfigOption = Annotated[
@@ -187,6 +198,10 @@ def backfill(
         err.print(f"[red]error:[/red] no such file: {escape(str(snapshot))}")
         raise typer.Exit(1)
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    if address:
+        from litradar.backfill import check_scheduler
+
+        _guard(lambda: check_scheduler(address))
     from litradar.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()

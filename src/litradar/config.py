@@ -15,12 +15,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from litradar.errors import LitradarError
+from litradar.errors import LitradarError, remember_secret
 from litradar.files import read_text
 from litradar.sources.registry import live_names
 
 CONFIG_FILE_NAME = "litradar.toml"
 ENV_PREFIX = "LITRADAR_"
+# The page's token (litradar.web.security reads it; named here so that it is redacted too).
+WEB_TOKEN_ENV = "LITRADAR_WEB_TOKEN"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
@@ -247,6 +249,17 @@ class Config(_Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
+    def secret_env_names(self) -> list[str]:
+        """The environment variables that hold this config's secrets (the page's token too):
+        their values are redacted from every error text litradar stores or prints."""
+        return [
+            self.sources.s2.api_key_env,
+            self.email.password_env,
+            self.github.token_env,
+            self.llm.api_key_env,
+            WEB_TOKEN_ENV,
+        ]
+
     def resolve(self, path: Path) -> Path:
         """Relative paths in the file mean relative to the file, not to the shell's cwd."""
         return path if path.is_absolute() else (self.base_dir / path)
@@ -287,17 +300,25 @@ class Config(_Strict):
 
 
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
-    """`LITRADAR_DIGEST__SIZE=20` -> {"digest": {"size": 20}}; values are JSON when they parse."""
+    """`LITRADAR_DIGEST__SIZE=20` -> {"digest": {"size": 20}}, and nested tables the same way:
+    `LITRADAR_SOURCES__ARXIV__DELAY_SECONDS=1` -> {"sources": {"arxiv": {"delay_seconds": 1}}};
+    values are JSON when they parse."""
     overrides: dict[str, Any] = {}
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
             continue
-        table, _, key = name[len(ENV_PREFIX) :].lower().partition("__")
+        *tables, key = name[len(ENV_PREFIX) :].lower().split("__")
         try:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
-        overrides.setdefault(table, {})[key] = value
+        target = overrides
+        for table in tables:
+            nested = target.setdefault(table, {})
+            if not isinstance(nested, dict):  # LITRADAR_A__B=1 and LITRADAR_A__B__C=2 at once
+                raise LitradarError(f"{name}: {'.'.join(tables)} is a value, not a table")
+            target = nested
+        target[key] = value
     return overrides
 
 
@@ -352,8 +373,11 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     merged = _merge(raw, overrides)
     base_dir = config_file.resolve().parent if config_file else Path.cwd()
     try:
-        return Config(**merged, base_dir=base_dir)
+        config = Config(**merged, base_dir=base_dir)
     except ValidationError as exc:
         raise LitradarError(_one_line(exc, origin)) from None
     except TypeError as exc:  # e.g. a table where a value was expected
         raise LitradarError(f"{origin}: {exc}") from None
+    for name in config.secret_env_names():
+        remember_secret(environ.get(name))
+    return config

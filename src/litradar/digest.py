@@ -21,8 +21,9 @@ from litradar.awesome_list import (
     render_entry,
     safe_url,
 )
-from litradar.errors import LitradarError
+from litradar.errors import LitradarError, redact
 from litradar.files import (
+    faultpoint,
     fsync_directory,
     process_alive,
     remove_path,
@@ -420,6 +421,9 @@ def choose_digest(directory: Path, name: str | None) -> str:
     """A digest's name as given (checked: a name, not a path), or the one written last
     (by modification time: names of custom windows do not sort by date)."""
     if name is not None:
+        for suffix in (".md", ".json"):  # the name of one of its files names the digest
+            if name.endswith(suffix) and len(name) > len(suffix):
+                name = name[: -len(suffix)]
         if not _DIGEST_NAME.match(name) or name.startswith("."):
             raise LitradarError(f"--digest {name!r} is not a digest name (e.g. 2025-W11)")
         return name
@@ -445,7 +449,9 @@ def write_digest(digest: Digest, awesome: AwesomeList, directory: Path) -> tuple
 
 def commit_digest(directory: Path, name: str, markdown: str, document: str) -> tuple[Path, Path]:
     """Both files of one run become current together, or neither does; what a killed run
-    left (a generation never linked, a half-made link) the next one removes."""
+    left (a generation never linked, a half-made link) the next one removes. A secret a
+    source's error echoed is redacted here too: email and pull requests carry these files."""
+    markdown, document = redact(markdown), redact(document)
     generations = directory / GENERATIONS
     generations.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(directory)
@@ -456,6 +462,7 @@ def commit_digest(directory: Path, name: str, markdown: str, document: str) -> t
     )
     link = directory / name
     previous = os.readlink(link) if link.is_symlink() else None
+    faultpoint("digest.before-link")  # the new pair written, the old one still current
     _point(link, f"{GENERATIONS}/{generation.name}")  # the commit
     for suffix in ("md", "json"):
         _point(directory / f"{name}.{suffix}", f"{name}/{name}.{suffix}", only_if_other=True)

@@ -20,6 +20,7 @@ from typing import Protocol
 import numpy as np
 
 from litradar.errors import LitradarError
+from litradar.files import faultpoint
 from litradar.paper import Paper
 from litradar.progress import Reporter, SilentReporter
 from litradar.store import Store
@@ -196,6 +197,7 @@ def embed_stream(
             unique = dict(chunk)
             vectors = encoder.encode(list(unique.values()))
             store.put_embeddings(encoder.name, dict(zip(unique, vectors, strict=True)))
+            faultpoint("embed.chunk-committed")
             done += len(unique)
             advance(len(unique))
             progress.advance(len(unique))

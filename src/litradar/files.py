@@ -23,6 +23,25 @@ _OLD_TEMPORARY = re.compile(r"^\.(?:tmp-|(?P<target>.+)\.)[a-z0-9_]{8}$")
 _OLD_AGE_SECONDS = 3600
 
 
+FAULTPOINT_ENV = "LITRADAR_FAULTPOINT"
+FAULTPOINT_READY_ENV = "LITRADAR_FAULTPOINT_READY"
+
+
+def faultpoint(name: str) -> None:
+    """A named moment inside a step's critical window (between a write and the commit that
+    makes it count). Test-only: when $LITRADAR_FAULTPOINT names this point, the process
+    writes its pid to $LITRADAR_FAULTPOINT_READY and waits there for the test's kill -9, so
+    the kill lands exactly in the window instead of at a time that may fall after it.
+    Otherwise (always, outside tests) it does nothing but read one variable."""
+    if os.environ.get(FAULTPOINT_ENV) != name:
+        return
+    ready = os.environ.get(FAULTPOINT_READY_ENV)
+    if ready:
+        Path(ready).write_text(str(os.getpid()), encoding="utf-8")
+    while True:
+        time.sleep(60)
+
+
 def temporary_prefix(target: str) -> tuple[str, str]:
     """(prefix, suffix) for `tempfile.mkstemp` / `mkdtemp` / `TemporaryDirectory`."""
     return f".{target}.{os.getpid()}.", ".tmp"

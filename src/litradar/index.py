@@ -24,6 +24,7 @@ import json
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,12 @@ import faiss
 import numpy as np
 
 from litradar.errors import LitradarError
-from litradar.files import atomic_write_bytes
+from litradar.files import (
+    atomic_write_bytes,
+    faultpoint,
+    remove_stale_temporaries,
+    temporary_prefix,
+)
 
 FORMAT = 2
 # Memory-mapped loading: IVF lists with IO_FLAG_MMAP; a flat index's codes with
@@ -199,11 +205,16 @@ class PaperIndex:
         generation = f"g{secrets.token_hex(6)}"
         index_path = data_dir / f"papers.{slug}.{generation}.faiss"
         entries_path = data_dir / f"papers.{slug}.{generation}.entries.npy"
-        tmp = data_dir / f".{index_path.name}.tmp"
+        remove_stale_temporaries(data_dir)
+        prefix, suffix = temporary_prefix(index_path.name)
+        fd, name = tempfile.mkstemp(dir=data_dir, prefix=prefix, suffix=suffix)
+        os.close(fd)
+        tmp = Path(name)
         try:
             faiss.write_index(self.index, str(tmp))
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
+            faultpoint("index.written")
             os.replace(tmp, index_path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -224,13 +235,32 @@ class PaperIndex:
             "entries_file": entries_path.name,
             "entries_bytes": len(blob),
         }
+        faultpoint("index.before-meta")
         atomic_write_bytes(data_dir / f"papers.{slug}.json", json.dumps(meta, indent=2).encode())
-        keep = {index_path.name, entries_path.name}
+        faultpoint("index.after-meta")
+        self.sweep(data_dir, self.model)
+
+    @staticmethod
+    def sweep(data_dir: Path, model: str) -> list[Path]:
+        """Remove what a killed save left: temporaries of dead writers, and generations the
+        metadata no longer names (a kill between writing the JSON and deleting the old pair
+        would otherwise keep them, 1.5 GB at a million papers, through every "up to date"
+        run). Nothing is removed while the metadata is unreadable: the rebuild that follows
+        saves a new generation, and that save sweeps."""
+        removed = remove_stale_temporaries(data_dir)
+        slug = _slug(model)
+        try:
+            meta = json.loads((data_dir / f"papers.{slug}.json").read_text(encoding="utf-8"))
+            keep = {meta["index_file"], meta["entries_file"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return removed
         name = rf"^\.?papers\.{re.escape(slug)}\.(g[0-9a-f]{{12}}\.)?(faiss|entries\.npy)"
         stale = re.compile(name)
         for path in data_dir.iterdir():
             if stale.match(path.name) and path.name not in keep:
                 path.unlink(missing_ok=True)
+                removed.append(path)
+        return removed
 
     @classmethod
     def load(

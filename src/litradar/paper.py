@@ -143,6 +143,7 @@ class Paper:
         """A record of the wrong shape is refused where it is made (ValueError, which every
         source reports as a problem with the record), never stored coerced; control and bidi
         characters are taken out of its text here, whichever source it came from."""
+        cut: list[str] = []
         for name, expected in _FIELD_TYPES.items():
             value = getattr(self, name)
             if not isinstance(value, expected) or (isinstance(value, bool) and expected is int):
@@ -155,8 +156,17 @@ class Paper:
                 cleaned: str | tuple[str, ...] = tuple(clean_text(v) for v in value)
             else:
                 cleaned = clean_text(value)
+            cleaned = _capped(name, cleaned, cut)
             if cleaned != value:
                 object.__setattr__(self, name, cleaned)
+        object.__setattr__(self, "_cut", tuple(cut))
+
+    def cut_note(self) -> str | None:
+        """One line saying which fields were cut to their cap (FIELD_LIMITS), or None."""
+        cut: tuple[str, ...] = getattr(self, "_cut", ())
+        if not cut:
+            return None
+        return f"{self.key}: {'; '.join(cut)} (litradar keeps at most that much)"
 
     @property
     def text(self) -> str:
@@ -183,6 +193,36 @@ class Paper:
         if self.doi:
             return f"https://doi.org/{self.doi}"
         return f"https://www.semanticscholar.org/paper/{self.s2_id}"
+
+
+# Caps on what one record may hold (characters; for authors and categories, how many and
+# how long each). Real records are far below them (the longest abstract arXiv allows is
+# 1,920 characters); a hostile or broken source's 50 MB abstract is cut, and said so.
+FIELD_LIMITS = {
+    "arxiv_id": 64, "title": 2_000, "abstract": 20_000, "doi": 300, "comments": 2_000,
+    "s2_id": 100, "venue": 500, "code_url": 2_000, "authors": 2_000, "author": 500,
+    "categories": 100, "category": 50,
+}  # fmt: skip
+
+
+def _capped(name: str, value: str | tuple[str, ...], cut: list[str]) -> str | tuple[str, ...]:
+    """`value` within its cap; what was cut is added to `cut` as a phrase."""
+    if isinstance(value, str):
+        limit = FIELD_LIMITS.get(name)
+        if limit is None or len(value) <= limit:
+            return value
+        cut.append(f"{name} cut to {limit:,} characters (was {len(value):,})")
+        return value[:limit]
+    each = FIELD_LIMITS.get(name.rstrip("s") if name != "categories" else "category")
+    count = FIELD_LIMITS.get(name)
+    if count is None or each is None:
+        return value
+    capped = tuple(v[:each] for v in value[:count])
+    if len(value) > count:
+        cut.append(f"{name} cut to the first {count:,} (of {len(value):,})")
+    if any(len(v) > each for v in value[:count]):
+        cut.append(f"{name} cut to {each:,} characters each")
+    return capped
 
 
 _KIND = {str: "text", (str, type(None)): "text", tuple: "a tuple", date: "a date", int: "a number"}

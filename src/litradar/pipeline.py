@@ -106,6 +106,9 @@ def update_index(
         if store.count() == 0:
             raise LitradarError("the store is empty: run 'litradar ingest FILE' first")
         embedded_now = embed_store(store, encoder, reporter, config.embedding.chunk_size)
+        # What a killed run of this step left (index generations, a half export): removed
+        # here, even when the index turns out to be up to date.
+        PaperIndex.sweep(config.data_dir, encoder.name)
         ids, shas = store.index_entries(encoder.name)
         _ensure_query_encoder(config, encoder, store, ids, reporter)
         content = content_fingerprint(ids.tolist(), shas)

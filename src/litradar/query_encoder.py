@@ -22,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from litradar.files import faultpoint, remove_stale_temporaries, temporary_prefix
+
 FORMAT = 1
 # An export must give the torch encoder's vectors: cosine at least this on every text.
 MIN_COSINE = 0.999
@@ -175,7 +177,11 @@ def export_query_encoder(  # type: ignore[no-untyped-def]
     args = tuple(sample[k] for k in ("input_ids", "attention_mask", "token_type_ids"))
     target = export_dir(data_dir, name)
     data_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=data_dir, prefix=f".{target.name}."))
+    # Named after this process (files.temporary_prefix): a kill -9 mid-export leaves a
+    # folder of about 90 MB that the next export, or the next `litradar index`, removes.
+    remove_stale_temporaries(data_dir)
+    prefix, suffix = temporary_prefix(target.name)
+    tmp = Path(tempfile.mkdtemp(dir=data_dir, prefix=prefix, suffix=suffix))
     try:
         axes = {0: "batch", 1: "tokens"}
         with torch.no_grad(), warnings.catch_warnings():
@@ -196,6 +202,7 @@ def export_query_encoder(  # type: ignore[no-untyped-def]
                 opset_version=17,
                 dynamo=False,
             )
+        faultpoint("onnx.exported")
         shutil.copyfile(tokenizer_file, tmp / "tokenizer.json")
         tok = transformer.tokenizer
         dimension = getattr(model, "get_embedding_dimension", None) or (

@@ -23,8 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from litradar import lexical
-from litradar.errors import LitradarError
-from litradar.files import process_alive
+from litradar.errors import LitradarError, redact_data
+from litradar.files import faultpoint, process_alive
 from litradar.merge import can_be_same, merge_papers
 from litradar.paper import Paper, Provenance, normalise_doi, title_key
 
@@ -434,6 +434,7 @@ class Store:
                     "VALUES (?,?,?,?)",
                     [(paper_id, p.source, p.detail, now) for p in _provenance_of(paper)],
                 )
+            faultpoint("store.upsert-before-commit")  # every row written, none committed
         return result
 
     @staticmethod
@@ -667,7 +668,7 @@ class Store:
                 "INSERT INTO deliveries (channel, name, status, detail, updated_at) "
                 "VALUES (?,?,?,?,?) ON CONFLICT (channel, name) DO UPDATE SET "
                 "status=excluded.status, detail=excluded.detail, updated_at=excluded.updated_at",
-                (channel, name, status, json.dumps(detail), _now()),
+                (channel, name, status, json.dumps(redact_data(detail)), _now()),
             )
 
     def deliveries(self, channel: str) -> list[dict]:
@@ -752,7 +753,7 @@ class Store:
         with self._transaction() as db:
             cursor = db.execute(
                 "INSERT INTO runs (kind, started_at, status, detail) VALUES (?,?,?,?)",
-                (kind, _now(), "running", json.dumps(detail or {})),
+                (kind, _now(), "running", json.dumps(redact_data(detail or {}))),
             )
             return int(cursor.lastrowid or 0)
 
@@ -760,7 +761,7 @@ class Store:
         with self._transaction() as db:
             db.execute(
                 "UPDATE runs SET finished_at=?, status=?, detail=? WHERE id=?",
-                (_now(), status, json.dumps(detail or {}), run_id),
+                (_now(), status, json.dumps(redact_data(detail or {})), run_id),
             )
 
     def runs(self, kind: str | None = None) -> list[dict]:

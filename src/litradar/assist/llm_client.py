@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from litradar.config import LLMConfig
-from litradar.errors import LitradarError
+from litradar.errors import LitradarError, remember_secret
 from litradar.http_client import OwnsHttpClient
 from litradar.retrying import Retryable, with_retries
 
@@ -53,6 +53,7 @@ class ChatClient(OwnsHttpClient):
     def __init__(self, config: LLMConfig, api_key: str | None = None) -> None:
         self.config = config
         self.budget = Budget(config.max_calls, config.max_tokens)
+        remember_secret(api_key)  # redacted from any error text this process keeps
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self._http = httpx.Client(
             base_url=config.base_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds

@@ -12,7 +12,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from litradar.errors import LitradarError
+from litradar.errors import LitradarError, redact
 
 
 class GitError(LitradarError):
@@ -62,10 +62,7 @@ class ListRepo:
         )
         if check and done.returncode != 0:
             lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
-            message = lines[-1]
-            if self._token:
-                message = message.replace(self._token, "***")
-            raise GitError(f"git {args[0]} failed: {message}")
+            raise GitError(f"git {args[0]} failed: {redact(lines[-1], [self._token])}")
         return done
 
     def sync(self) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from litradar.errors import LitradarError
-from litradar.files import remove_stale_temporaries, temporary_prefix
+from litradar.files import faultpoint, remove_stale_temporaries, temporary_prefix
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.taxonomy_model import TaxonomyModel
@@ -77,8 +77,10 @@ def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
         else:
             for stale in ("taxonomy.npz", "taxonomy.json"):
                 (directory / stale).unlink(missing_ok=True)
-        for name in names:
+        for n, name in enumerate(names):
             os.replace(tmp / name, directory / name)
+            if n == 1:
+                faultpoint("models.between-moves")  # files of two trainings side by side
 
 
 def _load_npz(path: Path, generations: set[str]) -> dict[str, np.ndarray]:

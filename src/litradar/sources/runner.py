@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.files import faultpoint
 from litradar.paper import clean_text
 from litradar.progress import Reporter, SilentReporter
 from litradar.sources import registry
@@ -74,10 +75,13 @@ def read_source(
         report.watermark = store.watermark(source.name)
         run_id = store.start_run(f"ingest:{source.name}", report.as_dict())
         status = "crashed"
+        cut_notes: list[str] = []
         try:
             with reporter.track(f"reading {source.name}", None) as advance:
                 for page in source.pages(start, until):
+                    cut_notes.extend(note for p in page if (note := p.cut_note()))
                     result = store.upsert(page)
+                    faultpoint("source.page-committed")  # the mark not yet moved
                     report.pages += 1
                     report.fetched += len(page)
                     report.added += result.added
@@ -93,7 +97,7 @@ def read_source(
             status = "failed"
             reporter.warn(f"{source.name} failed: {exc}")
         finally:
-            report.notes = [clean_text(n) for n in getattr(source, "notes", [])]
+            report.notes = [clean_text(n) for n in getattr(source, "notes", [])] + cut_notes
             store.finish_run(run_id, status, report.as_dict())
     return report
 
@@ -115,6 +119,7 @@ def read_file(store: Store, source: Source, reporter: Reporter) -> tuple[UpsertR
     with reporter.track(f"reading {source.name}", None) as advance:
         for page in source.pages(date.min, date.max):
             papers += page
+            notes.extend(note for p in page if (note := p.cut_note()))
             advance(len(page) + report_new())
         advance(report_new())
     return store.upsert(papers), problems

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from litradar.config import Config, SemanticScholarConfig
+from litradar.errors import redact, remember_secret
 from litradar.http_client import OwnsHttpClient
 from litradar.paper import (
     Paper,
@@ -42,6 +43,7 @@ _ARXIV_DOI_PREFIX = "10.48550/arxiv."
 class S2Client(OwnsHttpClient):
     def __init__(self, config: SemanticScholarConfig, api_key: str | None = None) -> None:
         self.config = config
+        remember_secret(api_key)  # redacted from any error text this process keeps
         self.has_key = bool(api_key)
         headers = {"User-Agent": USER_AGENT}
         if api_key:
@@ -180,14 +182,15 @@ class S2Client(OwnsHttpClient):
 
 
 def _error_text(response: httpx.Response) -> str:
-    """S2's own errors say {"error": ...}; its API gateway says {"message": ...}."""
+    """S2's own errors say {"error": ...}; its API gateway says {"message": ...}. A server or
+    proxy that echoes the request's headers would echo the key: redacted before it is cut."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:200]
+        return redact(response.text)[:200]
     if isinstance(body, dict):
-        return str(body.get("error") or body.get("message") or body)
-    return str(body)[:200]
+        return redact(str(body.get("error") or body.get("message") or body))[:200]
+    return redact(str(body))[:200]
 
 
 def _object(page: Any, path: str) -> dict:

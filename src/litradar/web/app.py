@@ -10,7 +10,7 @@ first chart.
 
 from __future__ import annotations
 
-import time
+import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +20,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litradar.awesome_list import load_list
@@ -43,6 +44,8 @@ HERE = Path(__file__).resolve().parent
 # How deep find reads before the page's own filters (until, section, tag) thin it out.
 FILTER_DEPTH = 200
 MAX_K = 100
+# What a wrong token costs its sender (an awaited sleep: nobody else waits with it).
+LOGIN_DELAY_SECONDS = 0.5
 
 
 def safe_href(url: str | None) -> str:
@@ -190,7 +193,8 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         if not guard.needs_sign_in:
             return RedirectResponse("/", status_code=303)
         if not guard.token_matches(form.get("token", "")):
-            time.sleep(0.5)  # a guess costs time
+            # A guess costs its sender time, awaited: other requests go on meanwhile.
+            await asyncio.sleep(LOGIN_DELAY_SECONDS)
             return page(request, "login.html", status=403, needs_token=True, error="wrong token")
         response = RedirectResponse("/", status_code=303)
         response.set_cookie(
@@ -280,7 +284,11 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         form = await checked_form(request)
         name, key = form.get("digest", ""), form.get("key", "")
         action = form.get("action", "")
-        review.decide(config, key, action, form.get("section"), form.get("short_name"))
+        # Storing may wait for another command's write lock: in a worker thread, so that
+        # the event loop (every other request) does not wait with it.
+        await run_in_threadpool(
+            review.decide, config, key, action, form.get("section"), form.get("short_name")
+        )
         # Post/redirect/get: a reload does not decide twice; the page shows what is stored.
         params = {"digest": name} | ({} if action == "skip" else {"decided": key})
         target = f"/review?{urlencode(params)}"
@@ -293,7 +301,8 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
 
         form = await checked_form(request)
         name = form.get("digest") or None
-        report = propose(config, name)  # the code behind `litradar propose`
+        # the code behind `litradar propose` (git, GitHub, the store's lock): off the loop
+        report = await run_in_threadpool(propose, config, name)
         return page(request, "proposed.html", report=report)
 
     # charts -----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from litradar.digest import choose_digest, describe_signals, load
 from litradar.errors import LitradarError
 from litradar.extractive import fallback_short_name
 from litradar.labelling import record_label
+from litradar.paper import collapse_whitespace
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
 from litradar.store import Store
@@ -154,10 +155,10 @@ def load_queue(config: Config, name: str | None) -> Queue:
 
 
 def clean_short_name(text: str | None) -> str | None:
-    """One line, at most MAX_SHORT_NAME characters; empty means litradar's own."""
-    cleaned = " ".join((text or "").split())
-    if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in cleaned):
-        raise LitradarError("the short name holds control characters")
+    """One line, at most MAX_SHORT_NAME characters; empty means litradar's own. Control and
+    bidi characters are stripped as from paper text (a U+202E would make the entry read
+    backwards in the pull request)."""
+    cleaned = collapse_whitespace(text or "")
     if len(cleaned) > MAX_SHORT_NAME:
         raise LitradarError(f"the short name is longer than {MAX_SHORT_NAME} characters")
     return cleaned or None

@@ -22,9 +22,10 @@ import secrets
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from litradar.config import WEB_TOKEN_ENV
 from litradar.errors import LitradarError
 
-TOKEN_ENV = "LITRADAR_WEB_TOKEN"
+TOKEN_ENV = WEB_TOKEN_ENV
 MIN_TOKEN_LENGTH = 16
 CSRF_COOKIE = "litradar_csrf"
 SESSION_COOKIE = "litradar_session"
@@ -104,7 +105,7 @@ class Guard:
     def signed_in(self, cookie: str | None, authorization: str | None) -> bool:
         if self._session is None:
             return True
-        if cookie and hmac.compare_digest(cookie, self._session):
+        if cookie and _same(cookie, self._session):
             return True
         scheme, _, sent = (authorization or "").partition(" ")
         return scheme.lower() == "bearer" and self.token_matches(sent.strip())
@@ -121,7 +122,13 @@ class Guard:
     def csrf_ok(self, nonce: str | None, sent: str | None) -> bool:
         if not nonce or not sent:
             return False
-        return hmac.compare_digest(self.csrf_token(nonce), sent)
+        return _same(self.csrf_token(nonce), sent)
+
+
+def _same(sent: str, expected: str) -> bool:
+    """A constant-time comparison that any sent text can take: `hmac.compare_digest` raises
+    on a str holding non-ASCII characters (a 500), so both are compared as UTF-8 bytes."""
+    return hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode("utf-8"))
 
 
 def cross_site(headers: Mapping[str, str], host: str | None) -> bool:

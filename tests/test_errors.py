@@ -1,0 +1,49 @@
+"""The one redaction of secrets (litradar.errors.redact): every form a secret can take in an
+echoed request, raw, URL-encoded and base64 at any alignment, is masked."""
+
+from __future__ import annotations
+
+import base64
+import json
+from urllib.parse import quote
+
+from litradar.errors import MASK, redact, redact_data, remember_secret
+
+SECRET = "s2-k3y/with+odd=chars-0123456789"
+
+
+def test_a_secret_is_masked_raw_and_url_encoded():
+    text = f"echo: x-api-key: {SECRET}; url: ?key={quote(SECRET, safe='')}"
+    cleaned = redact(text, [SECRET])
+    assert SECRET not in cleaned and quote(SECRET, safe="") not in cleaned
+    assert cleaned.count(MASK) == 2
+
+
+def test_a_secret_is_masked_inside_base64_at_every_alignment():
+    for prefix in ("", "x", "xy", "x-access-token:"):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            encoded = encode(f"{prefix}{SECRET}".encode()).decode()
+            cleaned = redact(f"Authorization: Basic {encoded}", [SECRET])
+            assert MASK in cleaned, (prefix, encode)
+            # at most two bytes at each end of the secret can stay visible
+            leftover = cleaned.split("Basic ")[1].replace(MASK, "")
+            assert len(leftover) <= len(encode(prefix.encode()).decode()) + 8
+
+
+def test_remembered_secrets_are_masked_everywhere_and_short_values_are_not_secrets():
+    remember_secret("remembered-secret-value")
+    remember_secret("abc")  # too short to be a key: masking it would garble ordinary text
+    assert redact("it said remembered-secret-value") == f"it said {MASK}"
+    assert redact("abc def") == "abc def"
+    detail = {"error": ["remembered-secret-value"], "n": 3}
+    assert json.dumps(redact_data(detail)) == json.dumps({"error": [MASK], "n": 3})
+
+
+def test_log_lines_are_redacted_once_a_secret_is_known(caplog):
+    import logging
+
+    remember_secret("logged-secret-value-42")
+    with caplog.at_level(logging.WARNING, logger="litradar.test"):
+        logging.getLogger("litradar.test").warning("s2 failed: %s", "key=logged-secret-value-42")
+    assert caplog.records[-1].getMessage() == f"s2 failed: key={MASK}"
+    assert "logged-secret-value-42" not in caplog.text
