@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from litradar.config import load_config
-from litradar.evaluation import JudgedSet, _read_week, week_measures
+from litradar.evaluation import JudgedSet, _read_week
+from litradar.leave_week_out import ndcg, precision
 from litradar.loaders import default_encoder, load_configured_taxonomy, scope_terms, training_set
 from litradar.progress import SilentReporter
 from litradar.ranking.neighbours import NeighbourSet
@@ -87,8 +88,14 @@ def main() -> None:
             keys = [k for k in keys if k not in labels.on_list]
             order = np.argsort(-score[[index_of[k] for k in keys]], kind="stable")
             ranked = [keys[i] for i in order]
-            m = week_measures(ranked, ranked[:15], judged.weeks[name])
-            cells.append(f"{m['recall_at_10']:.2f} / {m['ndcg_at_15']:.2f} / {m['precision']:.2f}")
+            judgements = {k: int(r["judgement"]) for k, r in judged.weeks[name].items()}
+            belongs = [k for k in keys if judgements.get(k) == 2]
+            top = set(ranked[:10])
+            recall = sum(k in top for k in belongs) / len(belongs) if belongs else float("nan")
+            quality = ndcg(ranked, {k: j for k, j in judgements.items() if k in keys}, 15)
+            cells.append(
+                f"{recall:.2f} / {quality or 0:.2f} / {precision(ranked[:15], judgements):.2f}"
+            )
         print(f"| {label} | " + " | ".join(cells) + " |")
 
 

@@ -271,3 +271,33 @@ def test_a_secret_in_a_digest_is_redacted_in_both_files(tmp_path: Path, monkeypa
     for path in (md, js):
         assert secret not in path.read_text(encoding="utf-8")
         assert "***" in path.read_text(encoding="utf-8")
+
+
+def test_an_unsure_section_is_named_with_its_runner_up_instead_of_defaulting():
+    awesome = load_list(DEMO / "awesome_list.md")
+    unsure = scored(make_paper("Unsure", arxiv_id="2503.00001"))
+    unsure.section, unsure.section_probability = "Representation", 0.41
+    unsure.runner_up, unsure.runner_up_probability = "Neuron Analysis", 0.37
+    sure = scored(make_paper("Sure", arxiv_id="2503.00002"))
+    sure.runner_up, sure.runner_up_probability = "Tool", 0.1
+    digest = build_digest(
+        [unsure, sure], awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, "t"
+    )
+    markdown = render_markdown(digest, awesome)
+    assert markdown.count("section uncertain") == 1
+    assert "section uncertain: Representation or Neuron Analysis" in markdown
+    papers = {p["key"]: p for p in json.loads(render_json(digest))["papers"]}
+    assert papers["2503.00001"]["section_uncertain"] == ["Representation", "Neuron Analysis"]
+    assert papers["2503.00002"]["section_uncertain"] is None
+
+
+def test_the_digest_says_when_the_cap_cut_what_cleared_the_score():
+    awesome = load_list(DEMO / "awesome_list.md")
+    papers = [scored(make_paper(f"P{i}", arxiv_id=f"2503.0000{i}"), 0.9) for i in range(4)]
+    capped = build_digest(papers, awesome, date(2025, 3, 10), date(2025, 3, 17), 2, 0.5, "t")
+    markdown = render_markdown(capped, awesome)
+    assert "the cap of 2 was hit: 4 cleared the score" in markdown
+    assert json.loads(render_json(capped))["capped_from"] == 4
+    roomy = build_digest(papers, awesome, date(2025, 3, 10), date(2025, 3, 17), 10, 0.5, "t")
+    assert "cap" not in render_markdown(roomy, awesome).split("\n")[2]
+    assert json.loads(render_json(roomy))["capped_from"] is None

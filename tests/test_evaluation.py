@@ -15,7 +15,6 @@ from litradar.evaluation import (
     precision,
     query_measures,
     summarise,
-    week_measures,
 )
 from litradar.pipeline import ingest_files
 
@@ -64,21 +63,6 @@ def test_ndcg_uses_graded_gains_against_the_ideal_order():
     assert ndcg(["c"], {"c": 0}, 10) is None  # nothing relevant: no figure, not 0
 
 
-def test_week_measures_recall_precision_and_sections_by_hand():
-    ranked = ["c", "a", "x", "b", "y", "z", "w", "v", "u", "t", "s", "d"]
-    result = week_measures(ranked, ["c", "a", "x"], JUDGED, {"a": "Logit Lens", "d": "Tool"})
-    assert result["belongs"] == 2 and result["ranks"] == [2, 12]
-    assert result["recall_at_10"] == 0.5 and result["recall_at_15"] == 1.0
-    assert result["precision"] == pytest.approx(1 / 3, abs=1e-4)
-    assert result["section_right"] == 0.5
-    assert result["sections"] == {"a": ["Logit Lens", "Logit Lens"], "d": ["Tool", "Surveys"]}
-
-
-def test_a_judged_paper_outside_the_ranked_week_is_not_counted_against_it():
-    result = week_measures(["a", "c"], ["a"], JUDGED)
-    assert result["belongs"] == 1 and result["recall_at_10"] == 1.0
-
-
 def test_query_measures_condensed_drop_unjudged_papers_first():
     judgements = [{"id": "a", "judgement": 2}, {"id": "b", "judgement": 1}]
     result = query_measures(["x", "a", "y", "b", "z"], judgements)
@@ -89,14 +73,16 @@ def test_query_measures_condensed_drop_unjudged_papers_first():
     assert result["unjudged_in_top_5"] == 3
 
 
-def _judged_folder(tmp: Path, week: Path, ids: dict[str, int]) -> Path:
+def _judged_folder(tmp: Path, weeks: dict[str, dict[str, int]]) -> Path:
     folder = tmp / "judged"
     (folder / "weeks").mkdir(parents=True)
-    with (folder / "weeks" / f"{week.stem}.jsonl").open("w") as out:
-        for arxiv_id, judgement in ids.items():
-            section = "Sparse Autoencoder" if judgement else None
-            out.write(json.dumps({"id": arxiv_id, "judgement": judgement, "section": section}))
-            out.write("\n")
+    for name, ids in weeks.items():
+        with (folder / "weeks" / f"{name}.jsonl").open("w") as out:
+            for arxiv_id, judgement in ids.items():
+                section = "Sparse Autoencoder" if judgement else None
+                out.write(json.dumps({"id": arxiv_id, "judgement": judgement, "section": section}))
+                out.write("\n")
+    ids = {k: j for week in weeks.values() for k, j in week.items()}
     query = {
         "query": "sparse autoencoder diffusion",
         "judgements": [{"id": i, "judgement": j} for i, j in ids.items()],
@@ -105,29 +91,49 @@ def _judged_folder(tmp: Path, week: Path, ids: dict[str, int]) -> Path:
     return folder
 
 
-def test_judged_evaluation_measures_litradar_and_the_baselines_end_to_end(
+def test_judged_evaluation_leaves_each_week_out_for_litradar_and_the_baselines(
     indexed_project: Path, tmp_path: Path
 ):
     config = load_config(indexed_project / "litradar.toml", environ={})
-    week = indexed_project / "data" / "weeks" / "2025-03-10.jsonl"
-    # Two sparse-autoencoder papers of that week judged 2, a benchmark judged 0.
-    folder = _judged_folder(tmp_path, week, {"2503.07050": 2, "2503.09446": 2, "2503.06380": 0})
-    result = judged_evaluation(config, [week], folder)
-    measured = result["weeks"]["2025-03-10"]
-    assert set(measured) == set(WEEK_RANKERS)
+    weeks = indexed_project / "data" / "weeks"
+    # Sparse-autoencoder papers of each week judged 2, a benchmark judged 0.
+    folder = _judged_folder(
+        tmp_path,
+        {
+            "2025-03-10": {"2503.07050": 2, "2503.09446": 2, "2503.06380": 0},
+            "2025-02-24": {"2502.14888": 2, "2502.17422": 2},
+        },
+    )
+    result = judged_evaluation(
+        config, [weeks / "2025-03-10.jsonl", weeks / "2025-02-24.jsonl"], folder
+    )
+    assert set(result["rankers"]) == set(WEEK_RANKERS)
     for ranker in WEEK_RANKERS:
-        assert measured[ranker]["belongs"] == 2
-        assert len(measured[ranker]["ranks"]) == 2
-    assert measured["litradar"]["proposed"] <= config.digest.size
-    assert set(measured["litradar"]["sections"]) == {"2503.07050", "2503.09446"}
+        folds = result["rankers"][ranker]["folds"]
+        assert set(folds) == {"2025-03-10", "2025-02-24"}
+        assert folds["2025-03-10"]["belongs"] == 2 and len(folds["2025-03-10"]["ranks"]) == 2
+        assert all(f["proposed"] <= config.digest.size for f in folds.values())
+    litradar = result["rankers"]["litradar"]
+    assert set(litradar["folds"]["2025-03-10"]["sections"]) == {"2503.07050", "2503.09446"}
+    assert litradar["chosen_on_all"]["variant"].startswith("contribution x")
     assert 0 < result["threshold"] < 1
+    assert sum(row["papers"] for row in result["calibration"]) > 2000
     queries = result["queries"]["sparse autoencoder diffusion"]
     assert set(queries) == {"litradar", "dense", "lexical"}
-    # Both judged-2 papers name the query's words: lexical search puts one first.
+    # The judged-2 papers name the query's words: lexical search puts one first.
     assert queries["lexical"]["condensed_p_at_5"] > 0
     summary = summarise(result)
-    assert summary["weeks"]["litradar"]["recall_at_15"] is not None
+    assert summary["weeks"]["litradar"]["held_out"]["recall_at_10"] is not None
+    assert summary["weeks"]["tfidf_svm"]["in_sample"]["proposed"] is not None
     assert summary["queries"]["litradar"]["p_at_5"] is not None
+
+
+def test_one_judged_week_is_too_few_to_leave_one_out(indexed_project: Path, tmp_path: Path):
+    config = load_config(indexed_project / "litradar.toml", environ={})
+    week = indexed_project / "data" / "weeks" / "2025-03-10.jsonl"
+    folder = _judged_folder(tmp_path, {"2025-03-10": {"2503.07050": 2}})
+    with pytest.raises(LitradarError, match="at least two judged weeks"):
+        judged_evaluation(config, [week], folder)
 
 
 def test_a_missing_judged_folder_is_one_clear_error(tmp_path: Path):

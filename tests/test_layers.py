@@ -34,10 +34,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "components",
-        ("sources", "embed", "ranking", "assist", "selection", "quality"),
+        ("sources", "embed", "ranking", "assist", "selection", "quality", "leave_week_out"),
     ),
     ("what several commands share", ("loaders", "search", "digest", "labelling", "backfill")),
-    ("steps", ("pipeline", "evaluation", "backtest", "publish", "run_result")),
+    ("steps", ("pipeline", "evaluation", "replay", "backtest", "publish", "run_result")),
     ("entry points", ("flows", "web", "cli", "__main__")),
 ]  # fmt: skip
 

@@ -113,4 +113,59 @@ def test_relevance_is_calibrated_with_a_cut_off_and_survives_saving(tmp_path):
     assert np.allclose(again.predict_proba(texts, vectors), model.predict_proba(texts, vectors))
     assert again.threshold_ == pytest.approx(model.threshold_)
     signals = again.signals(texts[:2], vectors[:2])
-    assert signals.shape == (2, 3) and np.allclose(signals[:, 2], 1.0, atol=1e-5)
+    # model, internals, contribution (untrained without analysis terms: certain), list
+    assert signals.shape == (2, 4) and np.allclose(signals[:, 2], 1.0)
+    assert np.allclose(signals[:, 3], 1.0, atol=1e-5)
+
+
+ANALYSIS = ScopeTerms(
+    model=TERMS.model,
+    internals=TERMS.internals,
+    model_abstract_mentions=2,
+    internals_abstract_mentions=2,
+    analysis=["we find", "reveal", "analysis"],
+    method=["we propose", "training-free", "accelerate", "efficient"],
+    contribution_mentions=2,
+)
+
+
+def test_the_contribution_half_tells_findings_from_methods_that_use_internals():
+    findings = "We find that attention heads of LLaVA reveal where it looks; our analysis shows it."
+    method = "We propose a training-free method that prunes attention heads of LLaVA to accelerate it, efficient."
+    papers = [
+        make_paper("Where LLaVA looks", findings),
+        make_paper("Fast LLaVA", method),
+        make_paper("Mixed", "We find one thing. We propose a method, efficient and training-free."),
+    ]
+    positive, negative = ANALYSIS.weak_labels(papers)["contribution"]
+    assert positive.tolist() == [True, False, False]
+    assert negative.tolist() == [False, True, False]  # a finding keeps it out of negatives
+    assert "contribution" not in TERMS.weak_labels(papers)  # no analysis terms: no half
+
+
+def test_a_method_that_uses_internals_scores_below_an_analysis_of_them():
+    analyses = [
+        make_paper(f"Attention heads of LLaVA {i}", "We find that heads reveal grounding. Our analysis of neurons.")
+        for i in range(15)
+    ]
+    methods = [
+        make_paper(f"Pruning attention heads of LLaVA {i}", "We propose a training-free efficient method to accelerate LLaVA by pruning neurons.")
+        for i in range(15)
+    ]
+    others = [make_paper(f"Weather {i}", "Rain and wind forecasts.") for i in range(30)]
+    papers = analyses + methods + others
+    labels = ScopeLabels(np.zeros(len(papers), bool), np.zeros(len(papers), bool))
+    labels.on_list[:3] = labels.relevant[:3] = True
+    vectors = HashingEncoder().encode([p.text for p in papers])
+    texts = [p.text for p in papers]
+    weighted = ScopeModel(ANALYSIS).fit(papers, vectors, labels)
+    axes = weighted.axis_proba(texts, vectors)
+    assert axes[3:15, 2].min() > axes[15:30, 2].max()
+    score = weighted.score(texts, vectors)
+    assert score[3:15].min() > score[15:30].max()
+    # With the half weighed 0 the two kinds are alike on the other halves.
+    import dataclasses
+
+    unweighted = ScopeModel(dataclasses.replace(ANALYSIS, contribution_weight=0.0))
+    plain = unweighted.fit(papers, vectors, labels).score(texts, vectors)
+    assert (score[15:30] - plain[15:30]).max() < 0

@@ -364,13 +364,25 @@ def evaluate(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write every figure to this file.")
     ] = None,
+    replay_weeks: Annotated[
+        bool,
+        typer.Option(
+            "--replay",
+            help="With --judged: replay the weeks in date order, the maintainer's decisions "
+            "on each week's proposals feeding the next (in a copy of the store).",
+        ),
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Measure the proposals: leave-one-out on the list (in the first --week), and with
-    --judged, each judged week and query, against TF-IDF + linear SVM and MiniLM."""
+    --judged, each judged week held out in turn (what is tuned chosen on the others) and
+    each judged query, against TF-IDF + linear SVM and MiniLM."""
     from litradar.evaluation import judged_evaluation, leave_one_out, summarise
 
     cfg = _config(config)
+    if replay_weeks and judged is None:
+        err.print("[red]error:[/red] --replay needs --judged (the judgements are the decisions)")
+        raise typer.Exit(1)
     reporter = RichReporter(err)
     result = _guard(lambda: leave_one_out(cfg, week[0], reporter=reporter))
     _print_leave_one_out(result, week[0])
@@ -380,6 +392,8 @@ def evaluate(
         measured["summary"] = summarise(measured)
         _print_judged(measured)
         document["judged"] = measured
+    if replay_weeks and judged is not None:
+        document["replay"] = _guard(lambda: _replay(cfg, week, judged, reporter))
     if json_out is not None:
         _guard(lambda: atomic_write_text(json_out, json.dumps(document, indent=2) + "\n"))
         out.print(f"figures written to {json_out}")
@@ -400,7 +414,7 @@ def _print_leave_one_out(result: dict, week: Path) -> None:
             f"{stats['recall_at_25']:.2f}",
             str(stats["worst_rank"]),
         )
-    out.print(table)
+    out.print(table, width=WIDE)
     place, baseline = result["placement"], result["placement_baseline"]
     out.print(
         f"placement accuracy (leave-one-out): {place['accuracy']} "
@@ -419,27 +433,88 @@ def _figure(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
 
 
-def _print_judged(measured: dict) -> None:
-    table = Table(title=f"judged weeks (threshold {measured['threshold']:.2f})")
-    for column in ("week", "ranker", "judged 2", "ranks of 2s", "R@10", "R@15", "proposed",
-                   "precision", "nDCG@15", "section right"):  # fmt: skip
+def _replay(cfg: Config, weeks: list[Path], judged: Path, reporter: RichReporter) -> dict:
+    """Run the replay, print its table, keep it where the page's charts read it."""
+    from litradar.quality import REPLAY_FILE
+    from litradar.replay import replay
+    from litradar.web.charts import render_svg, replay_over_weeks
+
+    result = replay(cfg, weeks, judged, reporter)
+    table = Table(
+        title="the judged weeks replayed in date order: the maintainer's decisions on each "
+        "week's proposals train the next week (with), or not (without)"
+    )
+    for column in ("week", "run", "decided before", "bar", "proposed", "accepted", "rejected",
+                   "precision", "section right"):  # fmt: skip
         table.add_column(column)
-    for name, rankers in measured["weeks"].items():
-        for ranker, m in rankers.items():
+    for name, row in result["weeks"].items():
+        for run in ("with_decisions", "without"):
+            m = row[run]
             table.add_row(
-                name, ranker, str(m["belongs"]), " ".join(map(str, m["ranks"])),
-                _figure(m["recall_at_10"]), _figure(m["recall_at_15"]), str(m["proposed"]),
-                _figure(m["precision"]), _figure(m["ndcg_at_15"]),
-                _figure(m.get("section_right")),
+                name, run.replace("_", " "), str(m["decided_before"]), _figure(m["bar"]),
+                str(m["proposed"]), str(m["accepted"]), str(m["rejected"]),
+                _figure(m["precision"]), _figure(m["section_right"]),
             )  # fmt: skip
-    out.print(table)
+    out.print(table, width=WIDE)
+    folder = cfg.classifiers_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(folder / REPLAY_FILE, json.dumps(result, indent=2) + "\n")
+    svg = render_svg(replay_over_weeks(cfg), "replay").decode("utf-8")
+    atomic_write_text(folder / "replay.svg", svg)
+    out.print(f"replay written to {folder / REPLAY_FILE} and its chart to {folder / 'replay.svg'}")
+    return result
+
+
+WIDE = 160  # evaluate's tables are read in logs and CI output: never cut at 80 columns
+
+
+def _print_judged(measured: dict) -> None:
     summary = measured["summary"]
-    for ranker, m in summary["weeks"].items():
-        out.print(
-            f"{ranker}: over the weeks, R@10 {_figure(m['recall_at_10'])}, R@15 "
-            f"{_figure(m['recall_at_15'])}, precision {_figure(m['precision'])}, nDCG@15 "
-            f"{_figure(m['ndcg_at_15'])}, section right {_figure(m['section_right'])}"
-        )
+    weeks = ", ".join(measured["weeks"])
+    table = Table(
+        title=f"leave one week out over {weeks}: chosen on the other weeks, measured on "
+        "each held-out week (mean of the folds); in-sample: chosen and measured on all"
+    )
+    for column in ("ranker", "figures", "precision", "R@10", "nDCG@15", "section right",
+                   "proposed/week", "cap hit"):  # fmt: skip
+        table.add_column(column)
+    for ranker, both in summary["weeks"].items():
+        for kind in ("held_out", "in_sample"):
+            m = both[kind]
+            table.add_row(
+                ranker, kind.replace("_", "-"), _figure(m["precision"]),
+                _figure(m["recall_at_10"]), _figure(m["ndcg_at_15"]),
+                _figure(m["section_right"]), _figure(m["proposed"]), str(m["cap_hits"]),
+            )  # fmt: skip
+    out.print(table, width=WIDE)
+    table = Table(title="litradar, each week held out: what the other weeks chose, and how it did")
+    for column in ("week", "variant", "bar", "proposed", "precision", "ranks of 2s",
+                   "section right", "placement"):  # fmt: skip
+        table.add_column(column)
+    for name, m in measured["rankers"]["litradar"]["folds"].items():
+        table.add_row(
+            name, m["variant"], _figure(m["bar"]), str(m["proposed"]) + (" (cap)" if
+            m["cap_hit"] else ""), _figure(m["precision"]), " ".join(map(str, m["ranks"])),
+            _figure(m.get("section_right")), str(m.get("placement")),
+        )  # fmt: skip
+    out.print(table, width=WIDE)
+    calibration = measured.get("calibration")
+    if calibration:
+        table = Table(title="calibration: expected against judged precision per probability "
+                      "band (each week scored by the variant chosen without it)")  # fmt: skip
+        for column in ("band", "papers", "expected", "judged"):
+            table.add_column(column)
+        for row in calibration:
+            table.add_row(row["band"], str(row["papers"]), _figure(row["expected"]),
+                          _figure(row["judged"]))  # fmt: skip
+        out.print(table, width=WIDE)
+    for name, keys in measured.get("left_out", {}).items():
+        if keys:
+            out.print(
+                f"{name}: {len(keys)} judged paper(s) left out, already on the list or "
+                f"decided by the maintainer: {', '.join(keys)}",
+                width=WIDE,
+            )
     if measured["queries"]:
         table = Table(title="judged queries (condensed: unjudged papers dropped first)")
         for column in ("query", "ranker", "P@5", "nDCG@10", "cond. P@5", "cond. nDCG@10",
@@ -452,7 +527,7 @@ def _print_judged(measured: dict) -> None:
                     _figure(m["condensed_p_at_5"]), _figure(m["condensed_ndcg_at_10"]),
                     str(m["unjudged_in_top_5"]),
                 )  # fmt: skip
-        out.print(table)
+        out.print(table, width=WIDE)
         for ranker, m in summary["queries"].items():
             out.print(
                 f"{ranker}: mean P@5 {_figure(m['p_at_5'])}, nDCG@10 {_figure(m['ndcg_at_10'])}"

@@ -60,6 +60,7 @@ class Digest:
     # The best papers that did not clear it, best first: the "near the cut" block.
     near_cut_ids: list[str] = field(default_factory=list)
     held_back: int = 0  # of the `size` best candidates, how many the threshold held back
+    capped_from: int | None = None  # how many cleared the threshold when the cap cut them
     sources: list[dict] = field(default_factory=list)  # the last run of each live source
     outcomes: list[dict] = field(default_factory=list)  # how earlier pull requests fared
     # Short names, summaries and second opinions by key (see litradar.assist).
@@ -98,6 +99,7 @@ class Digest:
             threshold=selection.threshold,
             near_cut_ids=selection.near_cut_ids,
             held_back=selection.held_back,
+            capped_from=selection.capped_from,
             sources=sources or [],
             outcomes=[o for o in outcomes or [] if o.get("name") != name],
             assisted=assistance.assisted if assistance else {},
@@ -161,7 +163,8 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
                 "",
                 f"  score {item.relevance:.2f} (rank {rank_of[item.paper.key]} of "
                 f"{len(digest.ranked)}) · section {item.section_probability:.2f}"
-                f"{describe_named(item.section_named, escape_markdown)} · close to: {close}",
+                f"{describe_named(item.section_named, escape_markdown)}"
+                f"{_uncertain_text(item)} · close to: {close}",
                 f"  {describe_signals(item, escape_markdown)}",
                 f"  found by: {found_by or 'unknown'}{venue}",
                 *_tag_lines(item),
@@ -170,6 +173,13 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
             ]
     blocks = _near_the_cut_block(digest, rank_of) + _outcomes_block(digest)
     return "\n".join(lines + blocks + _sources_block(digest))
+
+
+def _uncertain_text(item: Scored) -> str:
+    pair = item.section_uncertain
+    if pair is None:
+        return ""
+    return f" · section uncertain: {escape_markdown(pair[0])} or {escape_markdown(pair[1])}"
 
 
 class _Placed(Protocol):
@@ -189,6 +199,11 @@ def by_section(items: Iterable[P], sections: Iterable[str]) -> list[tuple[str, l
 
 
 def _held_back_text(digest: Digest) -> str:
+    if digest.capped_from is not None:
+        return (
+            f"; the cap of {len(digest.proposed_ids)} was hit: {digest.capped_from} cleared "
+            "the score, the rest are near the cut"
+        )
     if not digest.held_back:
         return ""
     return f"; {digest.held_back} more of the week's best held back below it"
@@ -327,6 +342,7 @@ def render_json(digest: Digest) -> str:
                 "section": item.section,
                 "section_probability": round(item.section_probability, 6),
                 "section_named": list(item.section_named) if item.section_named else None,
+                "section_uncertain": list(item.section_uncertain or []) or None,
                 "proposed": item.paper.key in digest.proposed_ids,
                 "near_cut": item.paper.key in digest.near_cut_ids,
                 "on_list": item.paper.key in digest.on_list,
@@ -347,6 +363,7 @@ def render_json(digest: Digest) -> str:
         "proposed": len(digest.proposed_ids),
         "threshold": round(digest.threshold, 6),
         "held_back": digest.held_back,
+        "capped_from": digest.capped_from,
         "assist_model": digest.assist_model,
         "assist_notes": digest.assist_notes,
         "sources": digest.sources,

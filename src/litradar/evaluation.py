@@ -29,6 +29,15 @@ from sklearn.svm import LinearSVC
 from litradar import lexical
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.leave_week_out import (
+    Choice,
+    JudgedWeek,
+    Variant,
+    calibration,
+    leave_one_week_out,
+    ndcg,
+    precision,
+)
 from litradar.loaders import (
     default_encoder,
     load_configured_taxonomy,
@@ -42,6 +51,8 @@ from litradar.ranking.baselines import rank_of, similarity_scores, svm_scores
 from litradar.ranking.hybrid import fuse
 from litradar.ranking.labels import Labels
 from litradar.ranking.neighbours import NeighbourSet
+from litradar.ranking.relevance import RelevanceModel
+from litradar.ranking.scope import log_score
 from litradar.ranking.training import (
     TrainingSet,
     fit_placement,
@@ -52,7 +63,6 @@ from litradar.sources.arxiv_jsonl import read_jsonl
 
 WEEK_RANKERS = ("litradar", "tfidf_svm", "minilm_similarity")
 QUERY_RANKERS = ("litradar", "dense", "lexical")
-GAIN = {2: 1.0, 1: 0.5}  # precision: a borderline paper counts half
 
 
 def _summary(ranks: list[int]) -> dict:
@@ -185,53 +195,6 @@ def _jsonl(path: Path):
                 raise LitradarError(f"{path}:{number}: malformed JSON") from None
 
 
-def dcg(gains: Sequence[float]) -> float:
-    return float(sum(g / np.log2(i + 2) for i, g in enumerate(gains)))
-
-
-def ndcg(ranked: Sequence[str], judgements: dict[str, int], k: int) -> float | None:
-    """Graded gains (2, 1, 0); an unjudged paper gains 0. None when nothing is relevant."""
-    ideal = dcg(sorted(judgements.values(), reverse=True)[:k])
-    if ideal == 0:
-        return None
-    return dcg([judgements.get(key, 0) for key in ranked[:k]]) / ideal
-
-
-def precision(keys: Sequence[str], judgements: dict[str, int]) -> float | None:
-    """2 counts 1, 1 counts 0.5, 0 and unjudged count 0; None for nothing proposed."""
-    if not keys:
-        return None
-    return sum(GAIN.get(judgements.get(k, 0), 0.0) for k in keys) / len(keys)
-
-
-def week_measures(
-    ranked: Sequence[str],
-    proposed: Sequence[str],
-    judged: dict[str, dict],
-    sections: dict[str, str] | None = None,
-) -> dict:
-    """`ranked`: the week's candidates best first; `proposed`: what the digest would
-    propose; `sections`: the predicted section of each judged-2 paper."""
-    judgements = {k: int(r["judgement"]) for k, r in judged.items() if k in set(ranked)}
-    position = {k: i for i, k in enumerate(ranked, start=1)}
-    belongs = sorted((k for k, j in judgements.items() if j == 2), key=position.__getitem__)
-    ranks = [position[k] for k in belongs]
-    result = {
-        "belongs": len(belongs),
-        "ranks": ranks,
-        "recall_at_10": _share([r <= 10 for r in ranks]),
-        "recall_at_15": _share([r <= 15 for r in ranks]),
-        "proposed": len(proposed),
-        "precision": _round(precision(proposed, judgements)),
-        "ndcg_at_15": _round(ndcg(ranked, judgements, 15)),
-    }
-    if sections is not None:
-        right = [sections.get(k) == judged[k]["section"] for k in belongs]
-        result["section_right"] = _share(right)
-        result["sections"] = {k: [sections.get(k), judged[k]["section"]] for k in belongs}
-    return result
-
-
 def query_measures(ranked: Sequence[str], judgements: list[dict]) -> dict:
     """P@5 and nDCG@10, with unjudged papers counted 0, and condensed (unjudged papers
     dropped from the ranking first, Sakai 2007): the pools were built by other rankers,
@@ -247,10 +210,6 @@ def query_measures(ranked: Sequence[str], judgements: list[dict]) -> dict:
     }
 
 
-def _share(flags: Sequence[bool]) -> float | None:
-    return round(float(np.mean(flags)), 4) if len(flags) else None
-
-
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
 
@@ -260,15 +219,31 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return round(float(np.mean(known)), 4) if known else None
 
 
+# What leave-one-week-out chooses among: the contribution half's weight (the bar is chosen
+# with it), and placement's weight on a named technique.
+CONTRIBUTION_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
+PLACEMENT_TERMS_WEIGHTS = (0.5, 1.0, 2.0, 3.0)
+
+
+def _placed(proba: np.ndarray, classes: Sequence[str], keys: Sequence[str]) -> dict:
+    """key -> (section, runner-up, margin between their probabilities)."""
+    out = {}
+    for key, row in zip(keys, proba, strict=True):
+        first, second = np.argsort(-row, kind="stable")[:2]
+        out[key] = (classes[first], classes[second], float(row[first] - row[second]))
+    return out
+
+
 def judged_evaluation(
     config: Config,
     weeks: Sequence[Path],
     judged_dir: Path,
     reporter: Reporter | None = None,
 ) -> dict:
-    """Train as the weekly run would, with every given week in the store as unlabelled
-    papers; rank each judged week and run each judged query, for litradar and the
-    baselines."""
+    """Train once as the weekly run would (every given week in the store as unlabelled
+    papers; the judgements never reach a model), score each judged week with every
+    variant of what is tuned, then leave one week out to choose and measure; run each
+    judged query."""
     reporter = reporter or SilentReporter()
     judged = JudgedSet.load(judged_dir)
     week_papers = {path.stem: _read_week(path) for path in weeks}
@@ -279,65 +254,116 @@ def judged_evaluation(
     extra = [p for papers in week_papers.values() for p in papers]
     data, labels = training_set(config, encoder, reporter, extra=extra)
     taxonomy = load_configured_taxonomy(config)
-    scope = scope_terms(taxonomy)
+    scope, terms = scope_terms(taxonomy), section_terms(taxonomy)
     with reporter.track("training as the weekly run would", None):
         model = fit_relevance(data, scope)
-        placement = fit_placement(data, labels, section_terms(taxonomy))
         section_rows = [i for i, p in enumerate(data.papers) if p.key in labels.section]
+        placements = {
+            f"terms x{w:g}": fit_placement(data, labels, terms, terms_weight=w)
+            for w in (PLACEMENT_TERMS_WEIGHTS if terms is not None else (1.0,))
+        }
         section_svm = _section_svm(data, labels, section_rows)
-    scores = {
-        "litradar": model.score(data.texts, data.embeddings),
-        "tfidf_svm": svm_scores(data, range(len(data.papers))),
-        "minilm_similarity": similarity_scores(data, range(len(data.papers))),
+    weights = CONTRIBUTION_WEIGHTS if model.terms.has_contribution else (0.0,)
+    variants = {f"contribution x{w:g}": model.reweighted(w) for w in weights}
+    everyone = range(len(data.papers))
+    baselines = {
+        "tfidf_svm": svm_scores(data, everyone),
+        "minilm_similarity": similarity_scores(data, everyone),
     }
     index_of = {p.key: i for i, p in enumerate(data.papers)}
-    result: dict = {
-        "threshold": round(model.threshold_, 4),
-        "weeks": {},
-        "queries": {},
-        "size": config.digest.size,
-    }
+    decided = labels.accepted | labels.rejected
+    built: list[JudgedWeek] = []
+    left_out: dict[str, list[str]] = {}
     for name, papers in week_papers.items():
         if name not in judged.weeks:
             continue
         rows = [index_of[k] for k in dict.fromkeys(p.key for p in papers)]
-        rows = [i for i in rows if data.papers[i].key not in labels.on_list]
+        left_out[name] = [
+            data.papers[i].key
+            for i in rows
+            if data.papers[i].key in judged.weeks[name]
+            and (data.papers[i].key in labels.on_list or data.papers[i].key in decided)
+        ]
+        rows = [
+            i for i in rows if data.papers[i].key not in labels.on_list | decided
+        ]
         keys = [data.papers[i].key for i in rows]
-        belongs = [k for k in keys if judged.weeks[name].get(k, {}).get("judgement") == 2]
-        judged_rows = [index_of[k] for k in belongs]
-        placed = {
-            "litradar": placement.predict(
-                data.embeddings[judged_rows], [data.papers[i] for i in judged_rows]
-            ),
-            "tfidf_svm": section_svm.predict([data.papers[i].text for i in judged_rows])
-            if belongs
-            else [],
-        }
-        sections = {r: dict(zip(belongs, placed[r], strict=True)) for r in placed}
-        result["weeks"][name] = {}
-        for ranker, score in scores.items():
-            order = np.argsort(-score[rows], kind="stable")
-            ranked = [keys[i] for i in order]
-            if ranker == "litradar":
-                proba = model.proba_from_score(score[rows][order])
-                threshold = model.threshold_ if config.digest.min_score is None else (
-                    config.digest.min_score
-                )
-                proposed = [k for k, p in zip(ranked, proba, strict=True) if p >= threshold]
-            else:  # no threshold of their own: the week's best `size`, as the digest did
-                proposed = ranked
-            result["weeks"][name][ranker] = week_measures(
-                ranked, proposed[: config.digest.size], judged.weeks[name], sections.get(ranker)
+        records = judged.weeks[name]
+        week = JudgedWeek(
+            name,
+            keys,
+            judgements={k: int(records[k]["judgement"]) for k in keys if k in records},
+            judged_sections={
+                k: records[k]["section"]
+                for k in keys
+                if k in records and int(records[k]["judgement"]) == 2
+            },
+        )
+        axes = model.scope_.axis_proba([data.papers[i].text for i in rows], data.embeddings[rows])
+        week.rankers["litradar"] = {}
+        for variant, relevance in variants.items():
+            score = log_score(axes, relevance.weights)
+            week.rankers["litradar"][variant] = Variant(score, relevance.proba_from_score(score))
+        for ranker, score in baselines.items():
+            week.rankers[ranker] = {"": Variant(score[rows], score[rows])}
+        belongs = week.belongs
+        brows = [index_of[k] for k in belongs]
+        bpapers = [data.papers[i] for i in brows]
+        week.placements["litradar"] = {
+            variant: _placed(placement.predict_proba(data.embeddings[brows], bpapers),
+                             placement.classes_, belongs)
+            for variant, placement in placements.items()
+        }  # fmt: skip
+        if belongs:
+            svm = section_svm.decision_function([p.text for p in bpapers])
+            week.placements["tfidf_svm"] = {"": _placed(svm, list(section_svm.classes_), belongs)}
+        else:
+            week.placements["tfidf_svm"] = {"": {}}
+        built.append(week)
+    size = config.digest.size
+    result: dict = {
+        "threshold": round(model.threshold_, 4),
+        "size": size,
+        "weeks": [w.name for w in built],
+        "left_out": left_out,
+        "rankers": {},
+        "queries": {},
+    }
+    if len(built) >= 2:
+        for ranker in WEEK_RANKERS:
+            result["rankers"][ranker] = leave_one_week_out(
+                built, ranker, size, place=ranker != "minilm_similarity"
             )
+        folds = result["rankers"]["litradar"]["folds"]
+        result["calibration"] = calibration(
+            built,
+            "litradar",
+            {name: Choice(f["variant"], f["bar"] or float("inf")) for name, f in folds.items()},
+        )
+    elif built:
+        raise LitradarError(
+            "leave one week out needs at least two judged weeks; give more --week files"
+        )
     if judged.queries:
-        result["queries"] = _query_evaluation(data, labels, scores["litradar"], encoder, judged)
+        result["queries"] = _query_evaluation(data, labels, variants, encoder, judged, result)
     return result
 
 
 def _query_evaluation(
-    data: TrainingSet, labels: Labels, prior: np.ndarray, encoder, judged: JudgedSet
+    data: TrainingSet,
+    labels: Labels,
+    variants: dict[str, RelevanceModel],
+    encoder,
+    judged: JudgedSet,
+    result: dict,
 ) -> dict:
+    """Search weighted by the scope's prior, with the variant leave-one-week-out chose on
+    all the weeks (the one `train` would ship), or the configured one without weeks."""
     from litradar.embed import embed_query
+
+    chosen = result.get("rankers", {}).get("litradar", {}).get("chosen_on_all", {})
+    relevance = variants.get(chosen.get("variant", ""), next(iter(variants.values())))
+    prior = relevance.score(data.texts, data.embeddings)
 
     corpus = NeighbourSet(data.embeddings)
     words = lexical.memory_index(
@@ -367,29 +393,12 @@ def _query_evaluation(
 
 
 def summarise(result: dict) -> dict:
-    """Means over weeks (and pooled recall) and over queries, per ranker."""
-    weeks = result["weeks"]
-    by_ranker: dict[str, dict] = {}
-    for ranker in WEEK_RANKERS:
-        measures = [w[ranker] for w in weeks.values() if ranker in w]
-        if not measures:
-            continue
-        ranks = [r for m in measures for r in m["ranks"]]
-        by_ranker[ranker] = {
-            "recall_at_10": _share([r <= 10 for r in ranks]),
-            "recall_at_15": _share([r <= 15 for r in ranks]),
-            "precision": _mean([m["precision"] for m in measures]),
-            "ndcg_at_15": _mean([m["ndcg_at_15"] for m in measures]),
-            "section_right": _share(
-                [
-                    pair[0] == pair[1]
-                    for m in measures
-                    for pair in m.get("sections", {}).values()
-                ]
-            )
-            if any("sections" in m for m in measures)
-            else None,
-        }
+    """The held-out means per ranker (the figures that predict a new week), the in-sample
+    ones beside them, and the queries' means."""
+    weeks = {
+        ranker: {"held_out": r["held_out"], "in_sample": r["in_sample"]}
+        for ranker, r in result.get("rankers", {}).items()
+    }
     queries: dict[str, dict] = {}
     for ranker in QUERY_RANKERS:
         rows = [q[ranker] for q in result["queries"].values()]
@@ -398,5 +407,4 @@ def summarise(result: dict) -> dict:
                 key: _mean([r[key] for r in rows])
                 for key in ("p_at_5", "ndcg_at_10", "condensed_p_at_5", "condensed_ndcg_at_10")
             }
-    return {"weeks": by_ranker, "queries": queries}
-
+    return {"weeks": weeks, "queries": queries}

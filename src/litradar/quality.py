@@ -10,6 +10,9 @@ from litradar.config import Config
 from litradar.store import Store
 
 QUALITY_RUN = "train"
+# What the last `litradar evaluate --replay` measured, in the classifiers folder: the
+# page's charts read it.
+REPLAY_FILE = "replay.json"
 
 
 def quality_figures(metrics: dict) -> dict[str, float | None]:

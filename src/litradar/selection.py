@@ -20,6 +20,9 @@ class Selection:
     # The best papers that did not clear it, best first: the "near the cut" block.
     near_cut_ids: list[str] = field(default_factory=list)
     held_back: int = 0  # of the `size` best candidates, how many the threshold held back
+    # How many cleared the threshold, when more did than the cap lets through: the cap is
+    # a safety net, and a digest that hit it says so.
+    capped_from: int | None = None
 
     def near_the_last_proposal(self, margin: int) -> list[str]:
         """Keys ranked within `margin` places of the last proposal, on either side of it:
@@ -46,7 +49,8 @@ def select(
     ranked = sorted(scored, key=lambda s: (-s.relevance, s.paper.key))
     skip = set(on_list) | (decided or set())
     candidates = [s for s in ranked if s.paper.key not in skip]
-    proposed = [s.paper.key for s in candidates if s.relevance >= threshold][:size]
+    cleared = [s.paper.key for s in candidates if s.relevance >= threshold]
+    proposed = cleared[:size]
     rest = [s.paper.key for s in candidates if s.paper.key not in set(proposed)]
     return Selection(
         ranked=ranked,
@@ -55,4 +59,5 @@ def select(
         threshold=threshold,
         near_cut_ids=rest[:near_cut],
         held_back=max(0, min(size, len(candidates)) - len(proposed)),
+        capped_from=len(cleared) if len(cleared) > size else None,
     )

@@ -681,6 +681,16 @@ class Store:
 
     # labels (a maintainer's decisions: merged, rejected, or set by hand) -----------------
 
+    def backup_to(self, target: Path) -> None:
+        """A consistent copy of the whole store at `target` (SQLite's online backup), for
+        work that must not touch the real one (the replay of judged weeks)."""
+        copy = sqlite3.connect(target)
+        try:
+            with copy:
+                self._db.backup(copy)
+        finally:
+            copy.close()
+
     def set_label(self, key: str, relevant: bool, section: str | None, origin: str) -> None:
         """The latest decision about a paper wins."""
         with self._transaction() as db:

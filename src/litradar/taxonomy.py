@@ -49,6 +49,14 @@ class Scope(BaseModel):
     internals_terms: list[str] = Field(default_factory=list)
     model_abstract_mentions: int = Field(2, ge=1)
     internals_abstract_mentions: int = Field(3, ge=1)
+    # How an abstract states its contribution: as findings, or as a method (the third
+    # half, "the contribution is an analysis"; untrained without analysis_terms).
+    analysis_terms: list[str] = Field(default_factory=list)
+    method_terms: list[str] = Field(default_factory=list)
+    contribution_mentions: int = Field(2, ge=1)
+    # Chosen leave-one-week-out by `litradar evaluate` (README, "Quality").
+    contribution_weight: float = Field(1.0, ge=0.0, le=10.0)
+    decision_weight: float = Field(1.0, ge=1.0, le=1000.0)
 
     def terms(self) -> ScopeTerms:
         return ScopeTerms(
@@ -56,6 +64,11 @@ class Scope(BaseModel):
             internals=tuple(self.internals_terms),
             model_abstract_mentions=self.model_abstract_mentions,
             internals_abstract_mentions=self.internals_abstract_mentions,
+            analysis=tuple(self.analysis_terms),
+            method=tuple(self.method_terms),
+            contribution_mentions=self.contribution_mentions,
+            contribution_weight=self.contribution_weight,
+            decision_weight=self.decision_weight,
         )
 
 

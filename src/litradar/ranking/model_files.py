@@ -21,7 +21,7 @@ from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.taxonomy_model import TaxonomyModel
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the scope has a third axis (contribution)
 GENERATION = "generation"  # one stamp per save, in every model file
 _FILES = ("relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json")
 

@@ -1,7 +1,8 @@
 """Relevance: does a paper belong on the list? The score, its probability and its cut-off.
 
 The score is the scope model's (`litradar.ranking.scope`): log p(about a multimodal
-foundation model) + log p(analyses model internals). Similarity to the list's own papers
+foundation model) + log p(analyses model internals) + w log p(the contribution is an
+analysis, not a method that uses internals). Similarity to the list's own papers
 is kept as a signal that explains a score ("close to") but does not make it: it ranked
 papers like the list's old ones first and missed new topics on later weeks (README,
 "Quality", what was tried).
@@ -14,6 +15,8 @@ proposes what clears it, so a week with four good papers proposes about four.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
@@ -48,6 +51,7 @@ def _closest_list_paper(
 SIGNALS = (
     Signal("model", "about a multimodal model", True),
     Signal("internals", "analyses internals", True),
+    Signal("contribution", "an analysis, not a method", True),
     Signal("list", "similarity to the closest list paper", False, _closest_list_paper),
 )
 assert tuple(s.name for s in SIGNALS if s.in_score) == AXES
@@ -55,11 +59,21 @@ assert tuple(s.name for s in SIGNALS if s.in_score) == AXES
 
 class RelevanceModel:
     def __init__(
-        self, terms: ScopeTerms | None = None, cv_folds: int = 5, random_state: int = 0
+        self,
+        terms: ScopeTerms | None = None,
+        cv_folds: int = 5,
+        random_state: int = 0,
     ) -> None:
         self.terms = terms or ScopeTerms()
         self.cv_folds = cv_folds
         self.random_state = random_state
+
+    def _scope_model(self) -> ScopeModel:
+        return ScopeModel(self.terms)
+
+    @property
+    def weights(self) -> list[float]:
+        return self._scope_model().weight_vector
 
     # fitting ----------------------------------------------------------------------------
 
@@ -72,7 +86,7 @@ class RelevanceModel:
     def fit_uncalibrated(
         self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
     ) -> RelevanceModel:
-        self.scope_ = ScopeModel(self.terms).fit(papers, embeddings, labels)
+        self.scope_ = self._scope_model().fit(papers, embeddings, labels)
         self.list_ = NeighbourSet(embeddings[labels.on_list & ~labels.rejected])
         return self
 
@@ -84,14 +98,24 @@ class RelevanceModel:
             raise ValueError("relevance needs at least two papers in scope and two others")
         folds = max(2, min(self.cv_folds, int(y.sum())))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
-        oof = np.zeros(len(y), dtype=np.float64)
+        oof = np.ones((len(y), len(AXES)), dtype=np.float64)
         texts = [p.text for p in papers]
         for train, test in splitter.split(np.zeros(len(y)), y):
-            fold = ScopeModel(self.terms).fit(
-                [papers[i] for i in train], embeddings[train], _subset(labels, train)
+            fold = self._scope_model().fit(
+                [papers[i] for i in train], embeddings[train], labels.subset(train)
             )
-            oof[test] = fold.score([texts[i] for i in test], embeddings[test])
-        self.oof_scores_, self.in_scope_ = oof, y
+            oof[test] = fold.axis_proba([texts[i] for i in test], embeddings[test])
+        self.oof_axes_, self.in_scope_ = oof, y
+        self.fit_uncalibrated(papers, embeddings, labels)
+        self.calibrate()
+        return self
+
+    def calibrate(self) -> None:
+        """The probability and the cut-off from the out-of-fold axes under the current
+        weights: a re-weighting (as `evaluate`'s tuning tries) needs no refit."""
+        y = self.in_scope_
+        oof = log_score(self.oof_axes_, self.weights)
+        self.oof_scores_ = oof
         calibrator = LogisticRegression(C=1.0).fit(oof[:, None], y)
         self.calib_a_ = float(calibrator.coef_[0, 0])
         self.calib_b_ = float(calibrator.intercept_[0])
@@ -101,12 +125,21 @@ class RelevanceModel:
         self.threshold_ = float(self.proba_from_score(cuts[best]))
         self.threshold_precision_ = float(precision[best])
         self.threshold_recall_ = float(recall[best])
-        return self.fit_uncalibrated(papers, embeddings, labels)
+
+    def reweighted(self, contribution_weight: float) -> RelevanceModel:
+        """The same fitted halves with another weight on the contribution axis,
+        recalibrated: what leave-one-week-out tuning compares."""
+        model = copy.copy(self)
+        model.terms = dataclasses.replace(self.terms, contribution_weight=contribution_weight)
+        model.scope_ = copy.copy(self.scope_)
+        model.scope_.terms = model.terms
+        model.calibrate()
+        return model
 
     # scoring ----------------------------------------------------------------------------
 
     def signals(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, len(SIGNALS)): p(model), p(internals), similarity to the closest list paper.
+        """(n, len(SIGNALS)): the axes' probabilities, similarity to the closest list paper.
         What a maintainer reads to see why a paper scored as it did."""
         return self._signal_columns(self.scope_.axis_proba(texts, embeddings), texts, embeddings)
 
@@ -119,7 +152,7 @@ class RelevanceModel:
         """Everything the digest shows of a window, in one pass over its texts: the
         relevance probability, the signals (SIGNALS order) and the words behind each half."""
         axes, why = self.scope_.explain(texts, embeddings)
-        proba = self.proba_from_score(log_score(axes))
+        proba = self.proba_from_score(log_score(axes, self.weights))
         return proba, self._signal_columns(axes, texts, embeddings), why
 
     def _signal_columns(
@@ -170,7 +203,3 @@ class RelevanceModel:
         model.threshold_precision_ = float(meta["threshold_precision"])
         model.threshold_recall_ = float(meta["threshold_recall"])
         return model
-
-
-def _subset(labels: ScopeLabels, rows: np.ndarray) -> ScopeLabels:
-    return ScopeLabels(labels.relevant[rows], labels.on_list[rows], labels.rejected[rows])

@@ -19,8 +19,19 @@ Both are logistic regressions on TF-IDF words plus the MiniLM embedding: the wor
 the technique names, the embedding the papers that use other words for them. The terms
 give weak labels over the whole store, thousands of examples instead of 75; the
 classifiers generalise past the exact words. A paper's score is log p(model) + log
-p(internals): both halves must hold. The maintainer's decisions override the terms: an
-accepted paper is a positive of both, a rejected one a negative of both.
+p(internals) + w log p(contribution): every half must hold. The maintainer's decisions
+override the terms (an accepted paper is a positive of every half, a rejected one a
+negative) and weigh `decision_weight` weak labels each.
+
+- `contribution`: is the contribution an analysis (or an interpretability method), not
+  a method that merely uses attention or layers? On busy cs.CV weeks most look-alikes are
+  efficiency, editing and hallucination-mitigation methods that name heads and layers, so
+  the internals half believes them. Positives: abstracts that state findings ("we find",
+  "reveal", "we show that"; `[scope] analysis_terms`) and every known-relevant paper;
+  negatives: abstracts that state a method ("we propose", "training-free",
+  "accelerates"; `method_terms`) and never a finding. Its weight in the score is tuned
+  leave-one-week-out (`litradar evaluate`); without `analysis_terms` it is not trained
+  and counts as certain.
 
 On the judged weeks this beat the single classifier it replaced and TF-IDF + linear SVM
 (README, "Quality").
@@ -39,7 +50,9 @@ from sklearn.linear_model import LogisticRegression
 from litradar.paper import Paper
 from litradar.terms import ScopeTerms
 
-AXES = ("model", "internals")
+AXES = ("model", "internals", "contribution")
+# An axis without weak labels is not trained: its intercept makes it certain (p = 1).
+_UNTRAINED_INTERCEPT = 40.0
 
 _VECTORIZER_PARAMS = {
     "ngram_range": (1, 2),
@@ -55,44 +68,65 @@ _EMBEDDING_WEIGHT = 0.5
 FEATURES = ("words+embedding", "words", "embedding")
 
 
-def log_score(axis_proba: np.ndarray) -> np.ndarray:
-    """log p(model) + log p(internals) from the (n, 2) probabilities."""
-    return np.log(np.clip(axis_proba, 1e-12, 1.0)).sum(axis=1)
+def log_score(axis_proba: np.ndarray, weights: Sequence[float] | None = None) -> np.ndarray:
+    """The weighted sum of log p over the axes, from the (n, len(AXES)) probabilities."""
+    logs = np.log(np.clip(axis_proba, 1e-12, 1.0))
+    return logs.sum(axis=1) if weights is None else logs @ np.asarray(weights, dtype=np.float64)
 
 
 @dataclass
 class ScopeLabels:
     """What is known beyond the terms: `relevant` (list, survey, accepted), `on_list` (list
-    and accepted), `rejected` (the maintainer said no)."""
+    and accepted), `rejected` and `accepted` (the maintainer's own decisions, which weigh
+    `decision_weight` times a weak label)."""
 
     relevant: np.ndarray
     on_list: np.ndarray
     rejected: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    accepted: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def __post_init__(self) -> None:
         if len(self.rejected) != len(self.relevant):
             self.rejected = np.zeros(len(self.relevant), dtype=bool)
+        if len(self.accepted) != len(self.relevant):
+            self.accepted = np.zeros(len(self.relevant), dtype=bool)
+
+    def subset(self, rows: np.ndarray) -> ScopeLabels:
+        return ScopeLabels(
+            self.relevant[rows], self.on_list[rows], self.rejected[rows], self.accepted[rows]
+        )
 
 
 class ScopeModel:
     """fit(papers, embeddings, labels) / axis_proba(texts, embeddings); state after fit."""
 
     def __init__(self, terms: ScopeTerms | None = None, C_model: float = 1.0,
-                 C_internals: float = 3.0, features: str = "words+embedding") -> None:  # fmt: skip
+                 C_internals: float = 3.0, features: str = "words+embedding",
+                 C_contribution: float = 1.0) -> None:  # fmt: skip
         if features not in FEATURES:
             raise ValueError(f"features must be one of {FEATURES}")
         self.terms = terms or ScopeTerms()
-        self.C = {"model": C_model, "internals": C_internals}
+        self.C = {"model": C_model, "internals": C_internals, "contribution": C_contribution}
         self.features = features
+
+    @property
+    def weight_vector(self) -> list[float]:
+        return [1.0, 1.0, float(self.terms.contribution_weight)]
 
     def training_targets(
         self, papers: Sequence[Paper], labels: ScopeLabels
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """axis -> (positives, negatives), the terms overridden by what is known."""
         weak = self.terms.weak_labels(papers)
-        known_positive = {"model": labels.on_list, "internals": labels.relevant}
+        known_positive = {
+            "model": labels.on_list,
+            "internals": labels.relevant,
+            "contribution": labels.relevant,
+        }
         targets = {}
         for axis in AXES:
+            if axis not in weak:
+                continue
             positive, negative = weak[axis]
             positive = (positive | known_positive[axis]) & ~labels.rejected
             negative = (negative & ~labels.relevant) | labels.rejected
@@ -108,7 +142,14 @@ class ScopeModel:
         features = self._features(texts, embeddings)
         self.coef_: dict[str, np.ndarray] = {}
         self.intercept_: dict[str, float] = {}
-        for axis, (positive, negative) in self.training_targets(papers, labels).items():
+        decided = labels.accepted | labels.rejected
+        targets = self.training_targets(papers, labels)
+        for axis in AXES:
+            if axis not in targets:
+                self.coef_[axis] = np.zeros(features.shape[1], dtype=np.float32)
+                self.intercept_[axis] = _UNTRAINED_INTERCEPT
+                continue
+            positive, negative = targets[axis]
             rows = np.flatnonzero(positive | negative)
             y = positive[rows].astype(int)
             if y.min() == y.max():
@@ -116,7 +157,8 @@ class ScopeModel:
             model = LogisticRegression(
                 C=self.C[axis], class_weight="balanced", max_iter=3000, random_state=0
             )
-            model.fit(features[rows], y)
+            weight = np.where(decided[rows], float(self.terms.decision_weight), 1.0)
+            model.fit(features[rows], y, sample_weight=weight)
             self.coef_[axis] = model.coef_.ravel().astype(np.float32)
             self.intercept_[axis] = float(model.intercept_[0])
         return self
@@ -138,17 +180,17 @@ class ScopeModel:
         return 1.0 / (1.0 + np.exp(-logits.astype(np.float64)))
 
     def axis_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, 2): p(model), p(internals), in AXES order."""
+        """(n, len(AXES)): p(model), p(internals), p(contribution), in AXES order."""
         return self._proba(self._features(texts, embeddings))
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        """log p(model) + log p(internals): a conjunction, both halves must hold."""
-        return log_score(self.axis_proba(texts, embeddings))
+        """The weighted sum of log p over the axes: a conjunction, every half must hold."""
+        return log_score(self.axis_proba(texts, embeddings), self.weight_vector)
 
     def explain(
         self, texts: Sequence[str], embeddings: np.ndarray, n: int = 3
     ) -> tuple[np.ndarray, list[dict[str, list[str]]]]:
-        """p(model), p(internals), and per paper and axis the words that pushed it up, from
+        """The axes' probabilities, and per paper and axis the words that pushed it up, from
         one pass over the texts: the digest explains every paper of the week."""
         words = self.vectorizer_.transform(texts).tocsr()
         proba = self._proba(self._stack(words, embeddings))
@@ -196,6 +238,7 @@ class ScopeModel:
             C_model=float(meta["scope_C"]["model"]),
             C_internals=float(meta["scope_C"]["internals"]),
             features=meta.get("scope_features", "words+embedding"),
+            C_contribution=float(meta["scope_C"]["contribution"]),
         )
         vocabulary = {term: i for i, term in enumerate(meta["scope_vocabulary"])}
         fitted_only = ("max_features", "min_df")

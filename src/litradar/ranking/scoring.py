@@ -11,6 +11,9 @@ from litradar.paper import Paper
 from litradar.ranking.model_files import TrainedModels
 from litradar.ranking.relevance import SIGNALS
 
+# Placement's two best sections closer than this (in probability) are named together.
+UNCERTAIN_MARGIN = 0.2
+
 
 @dataclass
 class Scored:
@@ -27,6 +30,16 @@ class Scored:
     tags: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
     # Where the paper names its section's technique: ("title", "probing"), or None.
     section_named: tuple[str, str] | None = None
+    # The second most probable section and its probability.
+    runner_up: str | None = None
+    runner_up_probability: float = 0.0
+
+    @property
+    def section_uncertain(self) -> tuple[str, str] | None:
+        """(section, runner-up) when placement could not tell them apart: the digest says
+        so instead of defaulting to the first."""
+        close = self.section_probability - self.runner_up_probability < UNCERTAIN_MARGIN
+        return (self.section, self.runner_up) if self.runner_up and close else None
 
 
 def score_papers(
@@ -43,7 +56,7 @@ def score_papers(
     terms = models.placement.terms
     scored = []
     for i, paper in enumerate(papers):
-        best = int(placement[i].argmax())
+        best, second = np.argsort(-placement[i], kind="stable")[:2]
         section = models.placement.classes_[best]
         scored.append(
             Scored(
@@ -62,6 +75,8 @@ def score_papers(
                 top_terms=why[i],
                 tags=tags[i],
                 section_named=terms.named(paper, section) if terms else None,
+                runner_up=models.placement.classes_[second],
+                runner_up_probability=float(placement[i, second]),
             )
         )
     return scored

@@ -65,12 +65,14 @@ class SectionTerms:
         return out
 
     def allowed(self, papers: Sequence[Paper], sections: Sequence[str]) -> np.ndarray:
-        """(papers x sections): 0 where a section is named-only and the paper does not
-        name it, else 1."""
+        """(papers x sections): 0 where a section is named-only and the paper's title does
+        not name it, else 1. The title, because abstracts say "tool" and "survey" of the
+        work they build on: a steering paper that calls its method a tool is not a tool."""
         out = np.ones((len(papers), len(sections)), dtype=np.float64)
         for col, section in enumerate(sections):
             if section in self.named_only:
-                out[:, col] = [self.named(p, section) is not None for p in papers]
+                found = [self.named(p, section) for p in papers]
+                out[:, col] = [f is not None and f[0] == "title" for f in found]
         return out
 
     def to_meta(self) -> dict:

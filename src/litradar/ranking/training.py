@@ -32,13 +32,18 @@ class TrainingSet:
     y: np.ndarray
     on_list: np.ndarray
     rejected: np.ndarray
+    accepted: np.ndarray
 
     @classmethod
     def build(cls, papers: list[Paper], embeddings: np.ndarray, labels: Labels) -> TrainingSet:
-        y = np.array([p.key in labels.relevant for p in papers], dtype=int)
-        on_list = np.array([p.key in labels.on_list for p in papers], dtype=bool)
-        rejected = np.array([p.key in labels.rejected for p in papers], dtype=bool)
-        return cls(papers, embeddings, y, on_list, rejected)
+        def known(keys: set[str]) -> np.ndarray:
+            return np.array([p.key in keys for p in papers], dtype=bool)
+
+        y = known(labels.relevant).astype(int)
+        return cls(
+            papers, embeddings, y, known(labels.on_list), known(labels.rejected),
+            known(labels.accepted),
+        )  # fmt: skip
 
     @property
     def texts(self) -> list[str]:
@@ -46,7 +51,7 @@ class TrainingSet:
 
     @property
     def scope_labels(self) -> ScopeLabels:
-        return ScopeLabels(self.y == 1, self.on_list, self.rejected)
+        return ScopeLabels(self.y == 1, self.on_list, self.rejected, self.accepted)
 
 
 def fit_relevance(
@@ -67,9 +72,10 @@ def fit_placement(
     labels: Labels,
     terms: SectionTerms | None = None,
     exclude: int | None = None,
+    terms_weight: float = 1.0,
 ) -> PlacementModel:
     rows = [i for i in _placement_rows(data, labels) if i != exclude]
-    return PlacementModel(terms=terms).fit(
+    return PlacementModel(terms=terms, terms_weight=terms_weight).fit(
         data.embeddings[rows],
         [labels.section[data.papers[i].key] for i in rows],
         classes=labels.list_sections,

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from litradar.config import Config
 from litradar.digest import digest_names, load
 from litradar.errors import LitradarError
-from litradar.quality import QUALITY_RUN, quality_figures
+from litradar.quality import QUALITY_RUN, REPLAY_FILE, quality_figures
 from litradar.store import Store
 
 # The figures of `train`'s metrics kept over time, and how the chart names them.
@@ -103,11 +103,43 @@ def quality_over_time(config: Config) -> Series:
     return series
 
 
+REPLAY_FIGURES = {
+    "precision with decisions": ("with_decisions", "precision"),
+    "precision without": ("without", "precision"),
+    "section right with decisions": ("with_decisions", "section_right"),
+    "section right without": ("without", "section_right"),
+}
+
+
+def replay_over_weeks(config: Config) -> Series:
+    """The last `litradar evaluate --replay`: each judged week's proposals with the
+    maintainer's decisions on the weeks before it, and without."""
+    series = Series(
+        "Learning from the maintainer: the judged weeks replayed",
+        values={name: [] for name in REPLAY_FIGURES},
+    )
+    path = config.classifiers_dir / REPLAY_FILE
+    try:
+        weeks = json.loads(path.read_text(encoding="utf-8"))["weeks"] if path.is_file() else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        weeks, series.note = {}, f"{REPLAY_FILE} is unreadable: run litradar evaluate --replay"
+    if not path.is_file():
+        series.note = "run litradar evaluate --replay with judged weeks"
+    for week, row in weeks.items():
+        series.labels.append(str(week))
+        for name, (run, figure) in REPLAY_FIGURES.items():
+            value = (row.get(run) or {}).get(figure)
+            series.values[name].append(float(value) if isinstance(value, int | float) else None)
+    return series
+
+
 CHARTS = {
     "papers": papers_per_week,
     "decisions": decisions_per_week,
     "quality": quality_over_time,
+    "replay": replay_over_weeks,
 }
+LINE_CHARTS = ("quality", "replay")
 
 _COLOURS = ["#3b6ea8", "#e07b39", "#4c9a5b", "#a5488f"]
 
@@ -129,11 +161,13 @@ def render_svg(series: Series, kind: str) -> bytes:
         axes.text(0.5, 0.5, "nothing yet", ha="center", va="center", transform=axes.transAxes)
         axes.set_xticks([])
         axes.set_yticks([])
-    elif kind == "quality":
+    elif kind in LINE_CHARTS:
         for colour, (name, values) in zip(_COLOURS, series.values.items(), strict=False):
             xs = [i for i, v in enumerate(values) if v is not None]
             ys = [v for v in values if v is not None]
-            axes.plot(xs, ys, marker="o", color=colour, label=QUALITY_FIGURES[name])
+            style = "--" if name.endswith("without") else "-"
+            axes.plot(xs, ys, style, marker="o", color=colour,
+                      label=QUALITY_FIGURES.get(name, name))  # fmt: skip
         axes.set_ylim(0, 1.05)
         axes.set_xlim(-0.5, len(series.labels) - 0.5)
         axes.legend(fontsize=8, frameon=False, loc="lower left", ncols=2)
@@ -156,7 +190,7 @@ def render_svg(series: Series, kind: str) -> bytes:
         axes.legend(fontsize=8, frameon=False)
     if not series.empty:
         grid[-1].set_xticks(ticks, series.labels, fontsize=8)
-        if kind != "quality":  # a first week's bar is a bar, not the whole width
+        if kind not in LINE_CHARTS:  # a first week's bar is a bar, not the whole width
             grid[-1].set_xlim(-0.6, max(len(series.labels), 6) - 0.4)
         if len(series.labels) > 6:
             figure.autofmt_xdate(rotation=30)
