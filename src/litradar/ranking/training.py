@@ -16,7 +16,7 @@ from sklearn.metrics import average_precision_score
 from litradar.paper import Paper
 from litradar.ranking.labels import Labels
 from litradar.ranking.model_files import TrainedModels
-from litradar.ranking.placement import PlacementModel
+from litradar.ranking.placement import TERMS_WEIGHT, PlacementModel
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.scope import ScopeLabels
 from litradar.ranking.section_terms import SectionTerms
@@ -72,7 +72,7 @@ def fit_placement(
     labels: Labels,
     terms: SectionTerms | None = None,
     exclude: int | None = None,
-    terms_weight: float = 1.0,
+    terms_weight: float = TERMS_WEIGHT,
 ) -> PlacementModel:
     rows = [i for i in _placement_rows(data, labels) if i != exclude]
     return PlacementModel(terms=terms, terms_weight=terms_weight).fit(
