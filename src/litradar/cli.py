@@ -465,7 +465,7 @@ def _replay(cfg: Config, weeks: list[Path], judged: Path, reporter: RichReporter
     return result
 
 
-WIDE = 160  # evaluate's tables are read in logs and CI output: never cut at 80 columns
+WIDE = 240  # evaluate's tables are read in logs and CI output: never cut at 80 columns
 
 
 def _print_judged(measured: dict) -> None:
