@@ -36,6 +36,8 @@ TINY = {
         ["| variant |", "two halves, TF-IDF + MiniLM (kept)"],
     ),
 }
+# The scripts whose runs are Prefect flows.
+FLOWS = {"bench.py", "bench_backfill.py"}
 
 
 def test_every_benchmark_script_has_a_tiny_run():
@@ -43,9 +45,11 @@ def test_every_benchmark_script_has_a_tiny_run():
 
 
 @pytest.mark.parametrize("script", sorted(TINY))
-def test_benchmark_runs_on_tiny_input(script: str, tmp_path: Path):
+def test_benchmark_runs_on_tiny_input(script: str, tmp_path: Path, request):
     args, expected = TINY[script]
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
+    if script in FLOWS:  # their `litradar run` / `backfill` use the session's Prefect server
+        env["PREFECT_API_URL"] = request.getfixturevalue("prefect_api")
     if script == "backtest_history.py":
         env["LITRADAR_EMBEDDING__MODEL"] = "hashing"
     if script == "relevance_variants.py" and not SHARED_DATA.is_dir():

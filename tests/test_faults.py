@@ -38,6 +38,9 @@ from litradar.sources.arxiv_jsonl import read_jsonl
 from litradar.store import Store
 from tests.conftest import DEMO, write_config
 
+# Its module-scoped fixture is built once: all its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_faults")
+
 SEED = int(os.environ.get("LITRADAR_FAULT_SEED", "13"))
 SCALE = max(1, int(os.environ.get("LITRADAR_FAULT_KILLS", "1")))
 KILLS = {"ingest": 5 * SCALE, "index": 4 * SCALE, "train": 2 * SCALE, "digest": 4 * SCALE}
