@@ -23,6 +23,7 @@ TINY = {
         ["2,000 papers (flat)", "8,000 papers (ivf)", "recall@10"],
     ),
     "bench_query_encoder.py": (["--texts", "12"], ["target >= 0.999: met"]),
+    "bench_encoders.py": (["--texts", "12", "--rounds", "1"], ["onnx-int8", "x torch"]),
     "bench_backfill.py": (["--papers", "60", "--model", "hashing"], ["2 workers / 1 worker"]),
     "backtest_history.py": (["--out", "{tmp}"], ["backtest:"]),
     # A store of the bundled data (hashing encoder), searched through the page's app.

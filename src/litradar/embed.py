@@ -25,6 +25,24 @@ from litradar.progress import Reporter, SilentReporter
 from litradar.store import Store
 
 _DEFAULT_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+# How a sentence-transformers model is run (`[embedding] backend`): torch itself, its ONNX
+# export (the same vectors), or that export optimised and quantised to int8 (litradar.
+# query_encoder), which is faster and its own vector space.
+BACKENDS = ("torch", "onnx", "onnx-int8")
+_INT8_SUFFIX = "+int8"
+
+
+def vector_space(model: str, backend: str) -> str:
+    """The name the vectors of `model` run by `backend` are cached and indexed under.
+
+    torch and the fp32 export give the same vectors (cosine >= 0.999, checked at export),
+    so they share the model's name, and an index built by one is searched with the other;
+    int8 vectors differ slightly, so they get their own name: a store embedded by one is
+    re-embedded for the other (in committed chunks, with progress), never mixed, and an
+    index is always searched by the encoder that built it."""
+    if model == "hashing":
+        return model
+    return f"{model}{_INT8_SUFFIX}" if backend == "onnx-int8" else model
 # Texts per committed chunk: about 15-20 s of MiniLM on 2 cores, large enough that the
 # commits and the shorter length-sorted batches cost well under 5% of the encoder's time.
 CHUNK_SIZE = 512
@@ -110,14 +128,22 @@ class SentenceTransformerEncoder:
         return vectors
 
     def export_for_queries(
-        self, data_dir: Path, check_texts: Sequence[str], reference: np.ndarray | None = None
+        self,
+        data_dir: Path,
+        check_texts: Sequence[str],
+        reference: np.ndarray | None = None,
+        name: str | None = None,
+        variant: str = "fp32",
     ) -> float:
-        """Export the model to ONNX beside the index so `find` needs no torch; returns the
-        smallest cosine to this encoder on `check_texts`, whose vectors by this encoder are
-        `reference` if known (see litradar.query_encoder)."""
+        """Export the model to ONNX beside the index (under `name`, default its own) so
+        `find` needs no torch; returns the smallest cosine to this encoder on
+        `check_texts`, whose vectors by this encoder are `reference` if known (see
+        litradar.query_encoder)."""
         from litradar.query_encoder import export_query_encoder
 
-        return export_query_encoder(self._load(), self.name, data_dir, check_texts, reference)
+        return export_query_encoder(
+            self._load(), name or self.name, data_dir, check_texts, reference, variant
+        )
 
 
 class HashingEncoder:
@@ -142,10 +168,77 @@ class HashingEncoder:
         return vectors
 
 
-def encoder_for(name: str, device: str = "cpu", batch_size: int = 32) -> TextEncoder:
+class ExportedEncoder:
+    """The model run by onnxruntime from its export beside the index (fp32 or int8), with
+    no torch once the export exists. The export is made on first use (torch is imported
+    that once: `litradar index` does it as its first step) and kept."""
+
+    def __init__(
+        self,
+        model: str,
+        backend: str,
+        data_dir: Path,
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        self.model, self.backend, self.data_dir = model, backend, data_dir
+        self.name = vector_space(model, backend)
+        self.batch_size, self.threads = batch_size, threads
+        self._onnx = None
+
+    @property
+    def variant(self) -> str:
+        return "int8" if self.backend == "onnx-int8" else "fp32"
+
+    def ensure_export(self, check_texts: Sequence[str] = ()) -> None:
+        """Load the export, making it first if there is none (checked against torch on
+        `check_texts` and a few queries; a failed check is a LitradarError)."""
+        from litradar.query_encoder import OnnxEncoder
+
+        if self._onnx is not None:
+            return
+        onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+        if onnx is None:
+            torch_encoder = SentenceTransformerEncoder(self.model, batch_size=self.batch_size)
+            log.info(f"exporting {self.model} to ONNX ({self.variant}) for {self.name}")
+            try:
+                torch_encoder.export_for_queries(
+                    self.data_dir, check_texts, name=self.name, variant=self.variant
+                )
+            except ValueError as exc:
+                raise LitradarError(f"cannot export {self.model} to ONNX: {exc}") from None
+            onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+            if onnx is None:
+                raise LitradarError(f"the ONNX export of {self.model} does not load")
+        self._onnx = onnx
+
+    @property
+    def dim(self) -> int:
+        self.ensure_export()
+        return int(self._onnx.dim)  # type: ignore[attr-defined]
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        self.ensure_export()
+        return self._onnx.encode(texts, progress)  # type: ignore[attr-defined]
+
+
+def encoder_for(
+    name: str,
+    device: str = "cpu",
+    batch_size: int = 32,
+    backend: str = "torch",
+    data_dir: Path | None = None,
+    threads: int | None = None,
+) -> TextEncoder:
+    """The encoder of `name` run by `backend`; the ONNX backends keep their export in
+    `data_dir` (beside the index)."""
     if name == HashingEncoder.name:
         return HashingEncoder()
-    return SentenceTransformerEncoder(name, device=device, batch_size=batch_size)
+    if backend == "torch" or device != "cpu":  # onnxruntime here is the CPU build
+        return SentenceTransformerEncoder(name, device=device, batch_size=batch_size)
+    if data_dir is None:
+        raise ValueError(f"the {backend} backend needs the data folder for its export")
+    return ExportedEncoder(name, backend, data_dir, batch_size=batch_size, threads=threads)
 
 
 class ChunkLog:
