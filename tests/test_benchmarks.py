@@ -24,7 +24,7 @@ TINY = {
     ),
     "bench_query_encoder.py": (["--texts", "12"], ["target >= 0.999: met"]),
     "bench_encoders.py": (["--texts", "12", "--rounds", "1"], ["onnx-int8", "x torch"]),
-    "bench_backfill.py": (["--papers", "60", "--model", "hashing"], ["2 workers / 1 worker"]),
+    "bench_backfill.py": (["--papers", "60", "--model", "hashing"], ["2 workers / 1 worker", "projection, a year of", "projection, arXiv's full"]),
     "backtest_history.py": (["--out", "{tmp}"], ["backtest:"]),
     # A store of the bundled data (hashing encoder), searched through the page's app.
     "bench_web_search.py": (
