@@ -108,6 +108,21 @@ def _cli(project: Path, *args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _machine_cache(tmp_path_factory, worker_id: str) -> Iterator[None]:
+    """The machine's encoder cache (litradar.embed.ExportedEncoder) for this run: shared by
+    the workers (the first ONNX export is copied by the others), never the user's ~/.cache."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if worker_id != "master" else base
+    before = os.environ.get("LITRADAR_CACHE_DIR")
+    os.environ["LITRADAR_CACHE_DIR"] = str(root / "litradar-cache")
+    yield
+    if before is None:
+        os.environ.pop("LITRADAR_CACHE_DIR", None)
+    else:
+        os.environ["LITRADAR_CACHE_DIR"] = before
+
+
 def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Path], None]) -> Path:
     """A folder built by `build` once per test run, shared by every xdist worker: the first
     worker to ask builds it under a file lock in the run's common temporary folder, the

@@ -4,6 +4,7 @@ int8 backend (issue 22, the default): its own vector space, built and searched b
 encoder, and a store embedded by torch re-embedded for it, never mixed."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -116,7 +117,7 @@ def backend_of(project: Path, backend: str) -> None:
 
 
 def test_the_int8_backend_reembeds_a_torch_store_in_its_own_space_never_mixed(
-    minilm_project: Path, tmp_path: Path
+    minilm_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     """The torch store switched to the default backend: `find` refuses in one line until
     `index` has re-embedded every paper for int8 (with progress); the torch vectors and
@@ -151,12 +152,18 @@ def test_the_int8_backend_reembeds_a_torch_store_in_its_own_space_never_mixed(
     assert cosines.min() >= MIN_COSINE_INT8 and cosines.mean() >= 0.99
     assert cosines.min() < 0.9999  # int8 is not torch: that is why it is its own space
 
-    # A damaged export is made again, and gives the very vectors the index was built with.
+    # The machine keeps the export: another store copies it instead of exporting.
+    cache = tmp_path / "machine-cache"
+    assert list(Path(os.environ["LITRADAR_CACHE_DIR"]).glob(f"encoders/*/{export_dir(data, INT8).name}"))
+    # A damaged export is made again (not copied: an empty machine cache), and gives the
+    # very vectors the index was built with: that is what makes the machine's copy safe.
+    monkeypatch.setenv("LITRADAR_CACHE_DIR", str(cache))
     settings = export_dir(data, INT8) / "encoder.json"
     settings.write_text("{broken")
     again = query_encoder(load_config(project / "litradar.toml"))
     assert isinstance(again, ExportedEncoder)
     assert np.array_equal(again.encode(texts), ours)
+    assert list(cache.glob(f"encoders/*/{export_dir(data, INT8).name}/model.onnx"))
 
 
 def test_find_refuses_an_index_of_another_encoder(minilm_project: Path, tmp_path: Path):
