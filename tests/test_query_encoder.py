@@ -119,7 +119,7 @@ def backend_of(project: Path, backend: str) -> None:
 def test_the_int8_backend_reembeds_a_torch_store_in_its_own_space_never_mixed(
     minilm_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
-    """The torch store switched to the default backend: `find` refuses in one line until
+    """The torch store switched to the int8 backend: `find` refuses in one line until
     `index` has re-embedded every paper for int8 (with progress); the torch vectors and
     index stay as they were; the int8 index is searched by the int8 encoder."""
     import shutil
