@@ -1,6 +1,6 @@
 """find without torch (issue 10, item 1): the MiniLM exported to ONNX by `litradar index`,
 checked against the torch encoder, and a `find` process that never imports torch. The
-int8 backend (issue 22, the default): its own vector space, built and searched by the same
+int8 backend (issue 22, opt-in): its own vector space, built and searched by the same
 encoder, and a store embedded by torch re-embedded for it, never mixed."""
 
 import json
