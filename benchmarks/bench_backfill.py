@@ -91,7 +91,8 @@ def main() -> None:
         rates = {}
         for workers in (0,) if args.address else (1, 2):
             elapsed, rate, papers = backfill(folder, source, workers, args.model, args.address)
-            rates[workers] = rate
+            # One chunk only (tiny input): no steady rate, the whole run's rate instead.
+            rates[workers] = rate or papers / max(elapsed, 1e-9)
             print(
                 f"{args.address or f'{workers} local worker(s)'}: {papers} papers stored, "
                 f"embedded and indexed in {elapsed:.1f} s; steady embedding rate "
