@@ -38,8 +38,9 @@ from litradar.backfill import (  # noqa: E402
     watermark_key,
 )
 from litradar.config import load_config  # noqa: E402
-from litradar.embed import ChunkLog, format_duration  # noqa: E402
+from litradar.embed import ChunkLog, ExportedEncoder, format_duration  # noqa: E402
 from litradar.files import faultpoint  # noqa: E402
+from litradar.loaders import default_encoder  # noqa: E402
 from litradar.store import Store  # noqa: E402
 
 log = logging.getLogger("litradar.backfill")
@@ -47,10 +48,16 @@ log = logging.getLogger("litradar.backfill")
 
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=5, persist_result=False)
 def embed_chunk(
-    model: str, batch_size: int, threads: int | None, shas: list[str], texts: list[str]
+    model: str,
+    batch_size: int,
+    threads: int | None,
+    shas: list[str],
+    texts: list[str],
+    backend: str = "torch",
+    data_dir: str | None = None,
 ) -> tuple[list[str], np.ndarray]:
     """On a Dask worker: encode, hand the vectors back; never touches the store."""
-    return shas, encode_on_worker(model, batch_size, threads, texts)
+    return shas, encode_on_worker(model, batch_size, threads, texts, backend, data_dir)
 
 
 def store_snapshot(config_path: str | None, snapshot: Path, keep: SnapshotFilter) -> dict:
@@ -85,32 +92,41 @@ def embed_missing(config_path: str | None, threads: int | None, chunk_size: int)
     """Submit every stored paper without a vector, a chunk per task; write results in
     order as they come back, keeping a few chunks per worker in flight."""
     cfg = load_config(Path(config_path) if config_path else None)
-    model, batch_size = cfg.embedding.model, cfg.embedding.batch_size
+    model, batch_size, backend = cfg.embedding.model, cfg.embedding.batch_size, "torch"
+    space, data_dir = model, str(cfg.data_dir)
     in_flight: deque = deque()
     done = 0
     with Store.open(cfg.store_path) as store:
-        total = store.count_missing_embeddings(model)
+        encoder = default_encoder(cfg)
+        if isinstance(encoder, ExportedEncoder):
+            space, backend = encoder.name, encoder.backend
+        total = store.count_missing_embeddings(space)
         if total == 0:
             return 0
+        if isinstance(encoder, ExportedEncoder):  # once, here: the workers only load it
+            encoder.ensure_export([p.text for p in store.by_store_ids(range(1, 17)).values()])
         log.info(f"embedding {total:,} papers")
         progress = ChunkLog(total)
 
         def write_oldest() -> int:
             shas, vectors = in_flight.popleft().result()
-            store.put_embeddings(model, dict(zip(shas, vectors, strict=True)))
+            store.put_embeddings(space, dict(zip(shas, vectors, strict=True)))
             faultpoint("backfill.chunk-written")
             progress.advance(len(shas))
             return len(shas)
 
         after = 0
         while True:
-            papers = store.papers_missing_embeddings(model, after, chunk_size)
+            papers = store.papers_missing_embeddings(space, after, chunk_size)
             if not papers:
                 break
             after = papers[-1].store_id or after
             texts = {p.text_sha: p.text for p in papers}
             in_flight.append(
-                embed_chunk.submit(model, batch_size, threads, list(texts), list(texts.values()))
+                embed_chunk.submit(
+                    model, batch_size, threads, list(texts), list(texts.values()), backend,
+                    data_dir,
+                )
             )
             if len(in_flight) >= _MAX_IN_FLIGHT:
                 done += write_oldest()

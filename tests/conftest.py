@@ -1,9 +1,20 @@
-"""Shared fixtures: the bundled demo data, ../shared where CI has it, and a project folder
-with a litradar.toml that uses the hashing encoder (no torch) unless a test asks for MiniLM."""
+"""Shared fixtures: the bundled demo data, ../shared where CI has it, a project folder with a
+litradar.toml that uses the hashing encoder (no torch) unless a test asks for MiniLM, and one
+Prefect server per test process for the tests whose subprocesses run flows.
+
+The suite runs in parallel (pytest-xdist, `--dist loadgroup`, pyproject.toml): session
+fixtures are built once per worker process, and tests marked with the same
+`xdist_group` run one after another on one worker."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,6 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "data"
 SHARED = ROOT.parent / "shared"
 SHARED_DATA = SHARED / "data"
+
+# Tests that run flows in this process (`litradar run`, `litradar backfill` through the
+# CliRunner) share the one temporary Prefect server `litradar.prefect_env` starts per
+# process; in one group they all run on one worker, so the session starts it once.
+in_prefect_group = pytest.mark.xdist_group("prefect")
 
 needs_shared = pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="../shared/data is absent")
 
@@ -92,10 +108,44 @@ def _cli(project: Path, *args: str) -> None:
     assert result.exit_code == 0, result.output
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _machine_cache(tmp_path_factory, worker_id: str) -> Iterator[None]:
+    """The machine's encoder cache (litradar.embed.ExportedEncoder) for this run: shared by
+    the workers (the first ONNX export is copied by the others), never the user's ~/.cache."""
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if worker_id != "master" else base
+    before = os.environ.get("LITRADAR_CACHE_DIR")
+    os.environ["LITRADAR_CACHE_DIR"] = str(root / "litradar-cache")
+    yield
+    if before is None:
+        os.environ.pop("LITRADAR_CACHE_DIR", None)
+    else:
+        os.environ["LITRADAR_CACHE_DIR"] = before
+
+
+def built_once(tmp_path_factory, worker_id: str, name: str, build: Callable[[Path], None]) -> Path:
+    """A folder built by `build` once per test run, shared by every xdist worker: the first
+    worker to ask builds it under a file lock in the run's common temporary folder, the
+    others wait and reuse it. Read-only for tests: copy it before changing anything."""
+    from filelock import FileLock
+
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if worker_id != "master" else base
+    folder, done = root / name, root / f"{name}.done"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir()
+            build(folder)
+            done.touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def indexed_project(tmp_path_factory) -> Path:
-    """The demo data ingested and indexed (hashing encoder) once per test session.
-    Shared: copy it (`shutil.copytree`) before changing anything in it."""
+    """The demo data ingested and indexed (hashing encoder) once per test process (a few
+    tests use it in place, so it is not shared between processes). Shared: copy it
+    (`shutil.copytree`) before changing anything in it."""
     project = tmp_path_factory.mktemp("indexed")
     shutil.copytree(DEMO, project / "data")
     write_config(project)
@@ -108,9 +158,57 @@ def indexed_project(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def trained_project(indexed_project: Path, tmp_path_factory) -> Path:
-    """`indexed_project` plus `litradar train`; shared like it, so copy before changing."""
-    project = tmp_path_factory.mktemp("trained") / "project"
-    shutil.copytree(indexed_project, project)
-    _cli(project, "train")
-    return project
+def trained_project(indexed_project: Path, tmp_path_factory, worker_id: str) -> Path:
+    """`indexed_project` plus `litradar train`, once per test run for all workers (training
+    is the expensive part); copy it before changing anything in it."""
+
+    def build(folder: Path) -> None:
+        project = folder / "project"
+        shutil.copytree(indexed_project, project)
+        _cli(project, "train")
+
+    return built_once(tmp_path_factory, worker_id, "trained", build) / "project"
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory) -> Iterator[str]:
+    """The API URL of one Prefect server for this test process, for tests whose subprocesses
+    run flows (pass it as PREFECT_API_URL): each such subprocess would otherwise start a
+    temporary server of its own, 7-18 s each on 2 cores (../shared/TOOLCHAIN.md). It is
+    the server `litradar run` starts for itself (Prefect's app under uvicorn, no UI)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-server-home")),
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        import httpx
+
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, f"the Prefect server exited ({server.returncode})"
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the Prefect server did not start in 120 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -16,7 +16,7 @@ from litradar.cli import app
 from litradar.index import PaperIndex
 from litradar.paper import Paper
 from litradar.sources.arxiv_jsonl import read_jsonl
-from tests.conftest import DEMO, write_config
+from tests.conftest import DEMO, in_prefect_group, write_config
 
 WEEK = DEMO / "weeks" / "2025-03-10.jsonl"
 
@@ -57,6 +57,7 @@ def test_a_hostile_line_is_a_problem_not_a_traceback(tmp_path: Path):
 
 
 @pytest.mark.slow
+@in_prefect_group
 def test_backfill_on_a_local_dask_cluster_stores_embeds_indexes_once(
     tmp_path: Path, tmp_path_factory, monkeypatch
 ):
@@ -88,6 +89,7 @@ def test_backfill_on_a_local_dask_cluster_stores_embeds_indexes_once(
 
 
 @pytest.mark.slow
+@in_prefect_group
 def test_backfill_runs_on_an_existing_dask_scheduler(tmp_path: Path, tmp_path_factory, monkeypatch):
     from distributed import LocalCluster
 

@@ -23,7 +23,8 @@ TINY = {
         ["2,000 papers (flat)", "8,000 papers (ivf)", "recall@10"],
     ),
     "bench_query_encoder.py": (["--texts", "12"], ["target >= 0.999: met"]),
-    "bench_backfill.py": (["--papers", "60", "--model", "hashing"], ["2 workers / 1 worker"]),
+    "bench_encoders.py": (["--texts", "12", "--rounds", "1"], ["onnx-int8", "x torch"]),
+    "bench_backfill.py": (["--papers", "60", "--model", "hashing"], ["2 workers / 1 worker", "projection, a year of", "projection, arXiv's full"]),
     "backtest_history.py": (["--out", "{tmp}"], ["backtest:"]),
     # A store of the bundled data (hashing encoder), searched through the page's app.
     "bench_web_search.py": (
@@ -36,6 +37,8 @@ TINY = {
         ["| variant |", "two halves, TF-IDF + MiniLM (kept)"],
     ),
 }
+# The scripts whose runs are Prefect flows.
+FLOWS = {"bench.py", "bench_backfill.py"}
 
 
 def test_every_benchmark_script_has_a_tiny_run():
@@ -43,9 +46,11 @@ def test_every_benchmark_script_has_a_tiny_run():
 
 
 @pytest.mark.parametrize("script", sorted(TINY))
-def test_benchmark_runs_on_tiny_input(script: str, tmp_path: Path):
+def test_benchmark_runs_on_tiny_input(script: str, tmp_path: Path, request):
     args, expected = TINY[script]
     env = os.environ | {"HF_HUB_OFFLINE": "1"}
+    if script in FLOWS:  # their `litradar run` / `backfill` use the session's Prefect server
+        env["PREFECT_API_URL"] = request.getfixturevalue("prefect_api")
     if script == "backtest_history.py":
         env["LITRADAR_EMBEDDING__MODEL"] = "hashing"
     if script == "relevance_variants.py" and not SHARED_DATA.is_dir():

@@ -10,7 +10,7 @@ from litradar.embed import HashingEncoder, SentenceTransformerEncoder, embed_pap
 from litradar.paper import Paper
 from litradar.store import Store
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_embed")]
 
 
 @pytest.fixture(scope="module")

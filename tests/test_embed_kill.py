@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from litradar.config import load_config
+from litradar.embed import vector_space
 from litradar.index import PaperIndex
 from tests.conftest import DEMO, write_config
 from tests.test_query_encoder import first_lines
@@ -66,5 +67,7 @@ def test_a_killed_index_run_loses_at_most_one_chunk_and_the_rerun_finishes(tmp_p
     assert f"{120 - kept} embedded now" in rerun.stdout, rerun.stdout
     with sqlite3.connect(store) as db:
         papers = db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
-    index = PaperIndex.load(store.parent, "all-MiniLM-L6-v2")
+    # The vectors of the default backend, under the name of their space.
+    backend = load_config(config).embedding.backend
+    index = PaperIndex.load(store.parent, vector_space("all-MiniLM-L6-v2", backend))
     assert papers == 120 == embedded(store) == index.size

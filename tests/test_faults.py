@@ -41,6 +41,9 @@ from litradar.store import Store
 from tests.conftest import DEMO, write_config
 from tests.faultpoints import hidden_leftovers, kill_at
 
+# Its module-scoped fixture is built once: all its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_faults")
+
 SEED = int(os.environ.get("LITRADAR_FAULT_SEED", "13"))
 SCALE = max(1, int(os.environ.get("LITRADAR_FAULT_KILLS", "1")))
 KILLS = {"ingest": 3 * SCALE, "index": 2 * SCALE, "train": 1 * SCALE, "digest": 2 * SCALE}

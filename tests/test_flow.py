@@ -8,9 +8,9 @@ import pytest
 from typer.testing import CliRunner
 
 from litradar.cli import app
-from tests.conftest import write_config
+from tests.conftest import in_prefect_group, write_config
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, in_prefect_group]
 runner = CliRunner()
 
 

@@ -1,8 +1,12 @@
 """find without torch (issue 10, item 1): the MiniLM exported to ONNX by `litradar index`,
-checked against the torch encoder, and a `find` process that never imports torch."""
+checked against the torch encoder, and a `find` process that never imports torch. The
+int8 backend (issue 22, opt-in): its own vector space, built and searched by the same
+encoder, and a store embedded by torch re-embedded for it, never mixed."""
 
 import json
+import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,13 +17,14 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.embed import SentenceTransformerEncoder
-from litradar.query_encoder import MIN_COSINE, OnnxEncoder, export_dir
+from litradar.embed import ExportedEncoder, SentenceTransformerEncoder, vector_space
+from litradar.index import PaperIndex
+from litradar.query_encoder import MIN_COSINE, MIN_COSINE_INT8, OnnxEncoder, export_dir
 from litradar.search import query_encoder
 from tests.conftest import DEMO, write_config
 from tests.faultpoints import hidden_leftovers, kill_at
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_query_encoder")]
 MODEL = "all-MiniLM-L6-v2"
 
 
@@ -31,13 +36,16 @@ def first_lines(source: Path, target: Path, n: int) -> Path:
 
 @pytest.fixture(scope="module")
 def minilm_project(tmp_path_factory) -> Path:
-    """60 papers of the bundled week, embedded and indexed with the real MiniLM."""
+    """60 papers of the bundled week, embedded and indexed with the real MiniLM run by torch
+    (`find` then queries it through the fp32 export)."""
     project = tmp_path_factory.mktemp("minilm")
     (project / "data").mkdir()
     for name in ("awesome_list.md", "survey_bibliography.jsonl"):
         (project / "data" / name).write_bytes((DEMO / name).read_bytes())
     week = first_lines(DEMO / "weeks" / "2025-03-10.jsonl", project / "week.jsonl", 60)
-    write_config(project, model=MODEL)
+    config_file = write_config(project, model=MODEL)
+    text = config_file.read_text().replace(f'model = "{MODEL}"', f'model = "{MODEL}"\nbackend = "torch"')
+    config_file.write_text(text)
     runner = CliRunner()
     config = ["--config", str(project / "litradar.toml")]
     assert runner.invoke(app, ["ingest", str(week), *config]).exit_code == 0
@@ -117,3 +125,83 @@ def test_a_kill_during_the_first_export_leaves_nothing_after_the_next_index(
     assert again.exit_code == 0, again.output
     assert hidden_leftovers(config.data_dir) == []
     assert isinstance(query_encoder(config), OnnxEncoder)
+
+
+INT8 = vector_space(MODEL, "onnx-int8")
+
+
+def backend_of(project: Path, backend: str) -> None:
+    config = project / "litradar.toml"
+    text = config.read_text()
+    config.write_text(text.replace('backend = "torch"', f'backend = "{backend}"'))
+
+
+def test_the_int8_backend_reembeds_a_torch_store_in_its_own_space_never_mixed(
+    minilm_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The torch store switched to the int8 backend: `find` refuses in one line until
+    `index` has re-embedded every paper for int8 (with progress); the torch vectors and
+    index stay as they were; the int8 index is searched by the int8 encoder."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(minilm_project, project)
+    backend_of(project, "onnx-int8")
+    config = ["--config", str(project / "litradar.toml")]
+    before = CliRunner().invoke(app, ["find", "sparse autoencoders", *config])
+    assert before.exit_code == 1 and before.output.count("\n") == 1
+    assert "'litradar index'" in before.output
+    indexed = CliRunner().invoke(app, ["index", *config])
+    assert indexed.exit_code == 0, indexed.output
+    assert "60 embedded now" in indexed.output and "embedded 60/60 papers" in indexed.output
+    data = project / "index"
+    torch_index, int8_index = PaperIndex.load(data, MODEL), PaperIndex.load(data, INT8)
+    assert torch_index.size == int8_index.size == 60 and int8_index.model == INT8
+    with sqlite3.connect(data / "litradar.sqlite") as db:
+        counts = dict(db.execute("SELECT model, COUNT(*) FROM embeddings GROUP BY model"))
+    assert counts == {MODEL: 60, INT8: 60}
+    encoder = query_encoder(load_config(project / "litradar.toml"))
+    assert isinstance(encoder, OnnxEncoder) and encoder.name == INT8 and encoder.variant == "int8"
+    found = CliRunner().invoke(app, ["find", "sparse autoencoders", "-k", "3", *config])
+    assert found.exit_code == 0, found.output
+
+    texts = [*abstracts(20), "attention heads hallucination in LLaVA"]
+    ours = encoder.encode(texts)
+    reference = SentenceTransformerEncoder(MODEL).encode(texts)
+    cosines = np.sum(ours * reference, axis=1)
+    assert cosines.min() >= MIN_COSINE_INT8 and cosines.mean() >= 0.99
+    assert cosines.min() < 0.9999  # int8 is not torch: that is why it is its own space
+
+    # The machine keeps the export: another store copies it instead of exporting.
+    cache = tmp_path / "machine-cache"
+    assert list(Path(os.environ["LITRADAR_CACHE_DIR"]).glob(f"encoders/*/{export_dir(data, INT8).name}"))
+    # A damaged export is made again (not copied: an empty machine cache), and gives the
+    # very vectors the index was built with: that is what makes the machine's copy safe.
+    monkeypatch.setenv("LITRADAR_CACHE_DIR", str(cache))
+    settings = export_dir(data, INT8) / "encoder.json"
+    settings.write_text("{broken")
+    again = query_encoder(load_config(project / "litradar.toml"))
+    assert isinstance(again, ExportedEncoder)
+    assert np.array_equal(again.encode(texts), ours)
+    assert list(cache.glob(f"encoders/*/{export_dir(data, INT8).name}/model.onnx"))
+
+
+def test_find_refuses_an_index_of_another_encoder(minilm_project: Path, tmp_path: Path):
+    """An index whose vectors another encoder made is never searched."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(minilm_project, project)
+    data = project / "index"
+    meta = data / f"papers.{MODEL}.json"
+    (data / f"papers.{INT8.replace('+', '_')}.json").write_text(meta.read_text())
+    backend_of(project, "onnx-int8")
+    shutil.copytree(export_dir(data, MODEL), export_dir(data, INT8))
+    settings = export_dir(data, INT8) / "encoder.json"
+    settings.write_text(settings.read_text().replace(f'"{MODEL}"', f'"{INT8}"'))
+    result = CliRunner().invoke(
+        app, ["find", "sparse autoencoders", "--config", str(project / "litradar.toml")]
+    )
+    assert result.exit_code == 1 and result.output.count("\n") == 1
+    assert f"it holds {MODEL} vectors, not {INT8}" in result.output
+    assert "run 'litradar index' to rebuild it" in result.output

@@ -18,6 +18,9 @@ from litradar.ranking.training import TrainingSet, train_models
 from litradar.sources.arxiv_jsonl import read_jsonl
 from tests.conftest import DEMO
 
+# Its module-scoped fixture is built once: all its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_ranking")
+
 SECTIONS = {"4.1": "Linear Probing", "4.6": "Sparse Autoencoder", "7": "Tool"}
 
 

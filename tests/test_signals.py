@@ -3,6 +3,7 @@ markdown and JSON and the web page's reasons, with nothing else to change."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -39,8 +40,10 @@ def four_signals(monkeypatch: pytest.MonkeyPatch) -> tuple[Signal, ...]:
 def test_a_fourth_signal_reaches_the_digest_and_the_review_page(
     four_signals: tuple[Signal, ...], trained_project: Path, tmp_path: Path
 ):
-    config = load_config(trained_project / "litradar.toml", environ={})
-    config.paths.digests_dir = tmp_path / "digests"  # the shared project stays as it was
+    project = tmp_path / "project"  # the shared project stays as it was
+    shutil.copytree(trained_project, project)
+    config = load_config(project / "litradar.toml", environ={})
+    config.paths.digests_dir = tmp_path / "digests"
     report = pipeline.make_digest(config, date(2025, 3, 10), date(2025, 3, 17))
     assert report.papers > 0 and report.proposed > 0
     digest = load(config.digests_dir, report.name)

@@ -33,6 +33,9 @@ from tests.replay import ReplayServer
 from tests.test_digest import scored
 from tests.test_propose import LIST_TEXT, TOKEN, github_config
 
+# Its module-scoped fixture is built once: all its tests on one xdist worker.
+pytestmark = pytest.mark.xdist_group("test_web")
+
 runner = CliRunner()
 SCRIPT_TITLE = 'Heads <script>alert("xss")</script> & <img src=x onerror=alert(1)> in CLIP'
 SVG_TITLE = "\"><svg onload=alert(2)> Steering ' OR 1=1 -- vectors in diffusion"

@@ -81,25 +81,38 @@ def read_snapshot(
 
 
 # On a Dask worker: one encoder per process, loaded by the first chunk it is given.
-_ENCODERS: dict[tuple[str, int], object] = {}
+_ENCODERS: dict[tuple[str, int, str], object] = {}
 
 
 def encode_on_worker(
-    model: str, batch_size: int, threads: int | None, texts: Sequence[str]
+    model: str,
+    batch_size: int,
+    threads: int | None,
+    texts: Sequence[str],
+    backend: str = "torch",
+    data_dir: str | None = None,
 ) -> np.ndarray:
     """Vectors for `texts` with this process's copy of the model; `threads` caps torch's
-    threads so that several workers on one machine do not oversubscribe its cores."""
+    (or onnxruntime's) threads so that several workers on one machine do not oversubscribe
+    its cores. The ONNX backends read the export the flow made in `data_dir` (on a remote
+    cluster, a folder the workers see at the same path)."""
     from litradar.embed import encoder_for
 
-    key = (model, batch_size)
+    key = (model, batch_size, backend)
     if key not in _ENCODERS:
         if threads:
             os.environ["OMP_NUM_THREADS"] = str(threads)
-            if model != "hashing":
+            if model != "hashing" and backend == "torch":
                 import torch
 
                 torch.set_num_threads(threads)
-        _ENCODERS[key] = encoder_for(model, batch_size=batch_size)
+        _ENCODERS[key] = encoder_for(
+            model,
+            batch_size=batch_size,
+            backend=backend,
+            data_dir=Path(data_dir) if data_dir else None,
+            threads=threads,
+        )
     return _ENCODERS[key].encode(list(texts))  # type: ignore[attr-defined]
 
 

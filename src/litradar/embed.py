@@ -26,6 +26,24 @@ from litradar.progress import Reporter, SilentReporter
 from litradar.store import Store
 
 _DEFAULT_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+# How a sentence-transformers model is run (`[embedding] backend`): torch itself, its ONNX
+# export (the same vectors), or that export optimised and quantised to int8 (litradar.
+# query_encoder), which is faster and its own vector space.
+BACKENDS = ("torch", "onnx", "onnx-int8")
+_INT8_SUFFIX = "+int8"
+
+
+def vector_space(model: str, backend: str) -> str:
+    """The name the vectors of `model` run by `backend` are cached and indexed under.
+
+    torch and the fp32 export give the same vectors (cosine >= 0.999, checked at export),
+    so they share the model's name, and an index built by one is searched with the other;
+    int8 vectors differ slightly, so they get their own name: a store embedded by one is
+    re-embedded for the other (in committed chunks, with progress), never mixed, and an
+    index is always searched by the encoder that built it."""
+    if model == "hashing":
+        return model
+    return f"{model}{_INT8_SUFFIX}" if backend == "onnx-int8" else model
 # Texts per committed chunk: about 15-20 s of MiniLM on 2 cores, large enough that the
 # commits and the shorter length-sorted batches cost well under 5% of the encoder's time.
 CHUNK_SIZE = 512
@@ -111,14 +129,22 @@ class SentenceTransformerEncoder:
         return vectors
 
     def export_for_queries(
-        self, data_dir: Path, check_texts: Sequence[str], reference: np.ndarray | None = None
+        self,
+        data_dir: Path,
+        check_texts: Sequence[str],
+        reference: np.ndarray | None = None,
+        name: str | None = None,
+        variant: str = "fp32",
     ) -> float:
-        """Export the model to ONNX beside the index so `find` needs no torch; returns the
-        smallest cosine to this encoder on `check_texts`, whose vectors by this encoder are
-        `reference` if known (see litradar.query_encoder)."""
+        """Export the model to ONNX beside the index (under `name`, default its own) so
+        `find` needs no torch; returns the smallest cosine to this encoder on
+        `check_texts`, whose vectors by this encoder are `reference` if known (see
+        litradar.query_encoder)."""
         from litradar.query_encoder import export_query_encoder
 
-        return export_query_encoder(self._load(), self.name, data_dir, check_texts, reference)
+        return export_query_encoder(
+            self._load(), name or self.name, data_dir, check_texts, reference, variant
+        )
 
 
 class HashingEncoder:
@@ -143,10 +169,132 @@ class HashingEncoder:
         return vectors
 
 
-def encoder_for(name: str, device: str = "cpu", batch_size: int = 32) -> TextEncoder:
+class ExportedEncoder:
+    """The model run by onnxruntime from its export beside the index (fp32 or int8), with
+    no torch once the export exists. The export is made on first use (torch is imported
+    that once: `litradar index` does it as its first step) and kept."""
+
+    def __init__(
+        self,
+        model: str,
+        backend: str,
+        data_dir: Path,
+        batch_size: int = 32,
+        threads: int | None = None,
+    ) -> None:
+        self.model, self.backend, self.data_dir = model, backend, data_dir
+        self.name = vector_space(model, backend)
+        self.batch_size, self.threads = batch_size, threads
+        self._onnx = None
+
+    @property
+    def variant(self) -> str:
+        return "int8" if self.backend == "onnx-int8" else "fp32"
+
+    def ensure_export(self, check_texts: Sequence[str] = ()) -> None:
+        """Load the export, making it first if there is none (checked against torch on
+        `check_texts` and a few queries; a failed check is a LitradarError)."""
+        from litradar.query_encoder import OnnxEncoder
+
+        if self._onnx is not None:
+            return
+        onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+        if onnx is None and self._from_machine_cache():
+            onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+        if onnx is None:
+            torch_encoder = SentenceTransformerEncoder(self.model, batch_size=self.batch_size)
+            log.info(f"exporting {self.model} to ONNX ({self.variant}) for {self.name}")
+            try:
+                torch_encoder.export_for_queries(
+                    self.data_dir, check_texts, name=self.name, variant=self.variant
+                )
+            except ValueError as exc:
+                raise LitradarError(f"cannot export {self.model} to ONNX: {exc}") from None
+            onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+            if onnx is None:
+                raise LitradarError(f"the ONNX export of {self.model} does not load")
+            self._to_machine_cache()
+        self._onnx = onnx
+
+    def _machine_cache(self) -> Path:
+        """Where this machine keeps the export for every store: the export is the same for
+        the same model files and library versions (tests/test_query_encoder.py checks that a
+        second export gives the very same vectors), so a new store copies it (about 0.1 s)
+        instead of importing torch and exporting (20-30 s on 2 cores)."""
+        import hashlib
+        import importlib.metadata as metadata
+        import os
+
+        from litradar.query_encoder import FORMAT
+
+        versions = [metadata.version(p) for p in ("onnxruntime", "torch", "onnx")]
+        path = resolve_model_path(self.model)
+        key = hashlib.sha256(repr((self.name, path, versions, FORMAT)).encode()).hexdigest()
+        root = os.environ.get("LITRADAR_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "litradar"
+        )
+        return Path(root) / "encoders" / key[:16]
+
+    def _from_machine_cache(self) -> bool:
+        """Copy the machine's export beside the index, if it has one."""
+        from litradar.query_encoder import export_dir, export_ready
+
+        return export_ready(self._machine_cache(), self.name) and _copy_dir(
+            export_dir(self._machine_cache(), self.name), export_dir(self.data_dir, self.name)
+        )
+
+    def _to_machine_cache(self) -> None:
+        """Best effort: where the cache cannot be written, the next store exports again."""
+        from litradar.query_encoder import export_dir
+
+        cached = export_dir(self._machine_cache(), self.name)
+        _copy_dir(export_dir(self.data_dir, self.name), cached)
+
+    @property
+    def dim(self) -> int:
+        self.ensure_export()
+        return int(self._onnx.dim)  # type: ignore[attr-defined]
+
+    def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
+        self.ensure_export()
+        return self._onnx.encode(texts, progress)  # type: ignore[attr-defined]
+
+
+def _copy_dir(source: Path, target: Path) -> bool:
+    """Copy a folder whole or not at all (a temporary name, then one rename)."""
+    import os
+    import shutil
+
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(source, tmp)
+        shutil.rmtree(target, ignore_errors=True)
+        os.replace(tmp, target)
+        return True
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        return False
+
+
+def encoder_for(
+    name: str,
+    device: str = "cpu",
+    batch_size: int = 32,
+    backend: str = "torch",
+    data_dir: Path | None = None,
+    threads: int | None = None,
+) -> TextEncoder:
+    """The encoder of `name` run by `backend`; the ONNX backends keep their export in
+    `data_dir` (beside the index)."""
     if name == HashingEncoder.name:
         return HashingEncoder()
-    return SentenceTransformerEncoder(name, device=device, batch_size=batch_size)
+    if backend == "torch" or device != "cpu":  # onnxruntime here is the CPU build
+        return SentenceTransformerEncoder(name, device=device, batch_size=batch_size)
+    if data_dir is None:
+        raise ValueError(f"the {backend} backend needs the data folder for its export")
+    return ExportedEncoder(name, backend, data_dir, batch_size=batch_size, threads=threads)
 
 
 class ChunkLog:

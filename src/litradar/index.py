@@ -282,6 +282,8 @@ class PaperIndex:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
             if not isinstance(meta, dict) or meta.get("format") != FORMAT:
                 raise damaged("written by another litradar version")
+            if meta.get("model", model) != model:  # one vector space per index, checked here
+                raise damaged(f"it holds {meta['model']} vectors, not {model}")
             index_path = data_dir / meta["index_file"]
             entries_path = data_dir / meta["entries_file"]
             sizes = ((index_path, meta["index_bytes"]), (entries_path, meta["entries_bytes"]))
@@ -297,7 +299,7 @@ class PaperIndex:
             why = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
             raise damaged(why) from None
         loaded = cls(
-            model=model,
+            model=meta.get("model", model),
             index=index,
             fingerprint=meta["fingerprint"],
             kind=meta["kind"],

@@ -34,7 +34,13 @@ if TYPE_CHECKING:
 
 def default_encoder(config: Config) -> TextEncoder:
     embedding = config.embedding
-    return encoder_for(embedding.model, device=embedding.device, batch_size=embedding.batch_size)
+    return encoder_for(
+        embedding.model,
+        device=embedding.device,
+        batch_size=embedding.batch_size,
+        backend=embedding.backend,
+        data_dir=config.data_dir,
+    )
 
 
 def load_configured_taxonomy(config: Config) -> Taxonomy | None:

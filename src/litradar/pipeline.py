@@ -21,6 +21,7 @@ import numpy as np
 from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.embed import (
+    ExportedEncoder,
     SentenceTransformerEncoder,
     TextEncoder,
     embed_papers,
@@ -105,6 +106,9 @@ def update_index(
     with Store.open(config.store_path) as store:
         if store.count() == 0:
             raise LitradarError("the store is empty: run 'litradar ingest FILE' first")
+        if isinstance(encoder, ExportedEncoder):  # export first, checked on stored papers
+            with reporter.track(f"loading the {encoder.backend} encoder", None):
+                encoder.ensure_export([p.text for p in store.by_store_ids(range(1, 17)).values()])
         embedded_now = embed_store(store, encoder, reporter, config.embedding.chunk_size)
         # What a killed run of this step left (index generations, a half export): removed
         # here, even when the index turns out to be up to date.

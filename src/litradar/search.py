@@ -12,7 +12,7 @@ from datetime import date
 
 from litradar.awesome_list import load_list
 from litradar.config import Config
-from litradar.embed import HashingEncoder, TextEncoder, embed_query
+from litradar.embed import HashingEncoder, TextEncoder, embed_query, vector_space
 from litradar.errors import LitradarError
 from litradar.index import PaperIndex
 from litradar.loaders import default_encoder
@@ -22,13 +22,16 @@ from litradar.store import Store
 
 
 def query_encoder(config: Config) -> TextEncoder:
-    """For one query: the model's ONNX export beside the index (no torch, see
-    litradar.query_encoder) when `litradar index` made one, else the model itself."""
-    if config.embedding.model == HashingEncoder.name:
+    """For one query: the ONNX export of the index's own vector space beside the index (no
+    torch, see litradar.query_encoder) when `litradar index` made one, else the configured
+    encoder (which exports it, or for the torch backend is the model itself)."""
+    embedding = config.embedding
+    if embedding.model == HashingEncoder.name:
         return HashingEncoder()
     from litradar.query_encoder import OnnxEncoder
 
-    return OnnxEncoder.load(config.data_dir, config.embedding.model) or default_encoder(config)
+    space = vector_space(embedding.model, embedding.backend)
+    return OnnxEncoder.load(config.data_dir, space) or default_encoder(config)
 
 
 @dataclass
@@ -82,6 +85,11 @@ def find(
     if index is None or index.size == 0:
         raise LitradarError(
             "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"
+        )
+    if index.model != encoder.name:  # one vector space: never search with another encoder
+        raise LitradarError(
+            f"the index holds {index.model} vectors, the query encoder makes {encoder.name}: "
+            "run 'litradar index'"
         )
     depth = max(_CANDIDATES, 5 * k)
     with Store.open(config.store_path) as store:
