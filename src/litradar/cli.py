@@ -17,7 +17,7 @@ from rich.table import Table
 from litradar.config import Config, load_config
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
-from litradar.progress import RichReporter
+from litradar.progress import RichReporter, print_log_lines
 from litradar.sources.registry import live_names
 
 app = typer.Typer(
@@ -38,6 +38,16 @@ DigestOption = Annotated[
     str | None,
     typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest)."),
 ]
+
+
+@app.callback()
+def _start_run() -> None:
+    # Each command is one run: the list's repository is fetched once in it, and the line
+    # saying which list was used goes to stderr (stdout stays clean for --json).
+    from litradar.list_source import new_run
+
+    new_run()
+    print_log_lines(err, "litradar.list")
 
 
 def _guard(action: Callable[[], T]) -> T:

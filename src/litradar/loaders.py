@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from litradar.awesome_list import AwesomeList, load_list
+from litradar.awesome_list import AwesomeList
 from litradar.config import Config
 from litradar.embed import TextEncoder, embed_papers, encoder_for
+from litradar.list_source import read_list
 from litradar.paper import Paper
 from litradar.progress import Reporter
 from litradar.ranking.labels import (
@@ -68,9 +69,12 @@ class Curation:
 
 
 def load_curation(config: Config) -> Curation:
+    """The list as its repository holds it now (changes since the last read recorded as
+    decisions first, so that they are among the decisions read below), the survey, and
+    the stored decisions."""
     bib = config.survey_bibliography_path
     curation = Curation(
-        awesome=load_list(config.list_path),
+        awesome=read_list(config, record=True).awesome,
         survey=load_survey_citations(bib) if bib is not None else None,
     )
     if config.store_path.is_file():
@@ -90,7 +94,7 @@ def load_labels(
     apply_decisions(labels, curation.decisions)
     if reporter:
         for warning in awesome.warnings:
-            reporter.warn(f"{config.list_path.name} {warning}")
+            reporter.warn(f"the list: {warning}")
     return labels, awesome.warnings
 
 

@@ -24,6 +24,7 @@ from litradar.config import Config
 from litradar.digest import StoredDigest, by_section
 from litradar.errors import LitradarError
 from litradar.list_edit import insert_entries
+from litradar.list_source import fetched_clone
 from litradar.paper import Paper
 from litradar.publish.channels import Delivery, deliver
 from litradar.publish.git_repo import ListRepo
@@ -194,16 +195,13 @@ def _in_other_pulls(repo: ListRepo, pulls: list[dict], branch: str, list_file: s
 
 
 def connect(config: Config) -> tuple[GitHub, ListRepo]:
-    """The API client (which checks `[github] repository` first) and a fresh fetch of the
-    list's repository, both with the token from the environment."""
+    """The API client (which checks `[github] repository` first) and the list's repository,
+    fetched once per run (the fetch the list was read from, if it was), both with the token
+    from the environment."""
     gh = config.github
-    token = os.environ.get(gh.token_env) or None
-    api = GitHub(gh, token)
-    repo = ListRepo(
-        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
-    )
+    api = GitHub(gh, os.environ.get(gh.token_env) or None)
     try:
-        repo.sync()
+        repo = fetched_clone(config)
         if not repo.has_branch(gh.base):
             raise LitradarError(f"the list repository has no branch '{gh.base}' ([github] base)")
     except LitradarError:

@@ -22,9 +22,9 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.list_source import new_run, read_list, refresh_every
 from litradar.loaders import load_configured_taxonomy
 from litradar.search import FindHit, WarmSearch
 from litradar.store import Store
@@ -71,6 +71,18 @@ def _taxonomy_classes(config: Config) -> list[tuple[str, str]]:
     if taxonomy is None:
         return []
     return [(d.name, c.name) for d in taxonomy.dimensions for c in d.classes]
+
+
+def _sections(config: Config) -> list[str]:
+    """The list's sections for the filter; none when the list cannot be read."""
+    try:
+        return read_list(config).awesome.section_names()
+    except LitradarError:
+        return []
+
+
+# The page runs for days: it reads the list's repository again once its copy is this old.
+LIST_REFRESH_SECONDS = 60.0
 
 
 def _date(value: str | None, what: str) -> date | None:
@@ -121,6 +133,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
     )
     app.state.config = config
     searcher = WarmSearch(config)  # the query encoder, loaded once for the page's life
+    refresh_every(LIST_REFRESH_SECONDS)
     app.state.guard = guard
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -225,7 +238,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
                 hits = search(searcher, q, k, start, end, section or None, tag or None)
         except LitradarError as exc:
             error = str(exc)
-        sections = load_list(config.list_path).section_names() if config.list_path.is_file() else []
+        sections = _sections(config)
         return page(
             request,
             "search.html",
@@ -293,6 +306,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
 
         form = await checked_form(request)
         name = form.get("digest") or None
+        new_run()  # a pull request is built on the base as it is now, not as first fetched
         report = propose(config, name)  # the code behind `litradar propose`
         return page(request, "proposed.html", report=report)
 
