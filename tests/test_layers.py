@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "configuration, storage and formats",
         (
             "config", "retrying", "merge", "store", "index", "awesome_list", "taxonomy",
-            "list_edit", "sources.registry", "list_source", "publish.git_repo",
+            "list_edit", "sources.registry", "list_source", "list_match", "publish.git_repo",
         ),
     ),
     (

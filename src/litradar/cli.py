@@ -161,6 +161,26 @@ def sources(config: ConfigOption = None) -> None:
             out.print(f"  last run: {escape(describe_source_run(runs[name]))}")
 
 
+@app.command("list")
+def list_report(config: ConfigOption = None) -> None:
+    """How the list's entries match the store's papers: how many by which key (arXiv id,
+    DOI, ACL Anthology, Semantic Scholar id, title), and the entries that match nothing."""
+    from litradar.list_match import MatchReport
+    from litradar.list_source import read_list
+    from litradar.store import Store
+
+    cfg = _config(config)
+    read = _guard(lambda: read_list(cfg))
+    if cfg.store_path.is_file():
+        with _guard(lambda: Store.open(cfg.store_path)) as store:
+            report = MatchReport.of(read.awesome, store)
+    else:
+        report = MatchReport.of(read.awesome, None)
+        out.print("no store yet: only arXiv links can be matched ('litradar ingest' first)")
+    for line in report.lines():
+        out.print(escape(line))
+
+
 @app.command()
 def index(config: ConfigOption = None) -> None:
     """Embed papers that have no embedding yet and rebuild the FAISS index if needed."""

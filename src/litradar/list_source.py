@@ -20,8 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -29,6 +28,7 @@ from litradar.awesome_list import AwesomeList, load_list, parse_list
 from litradar.config import Config
 from litradar.errors import LitradarError
 from litradar.files import read_text
+from litradar.list_match import match_entries
 from litradar.publish.git_repo import ListRepo
 from litradar.store import Store
 
@@ -36,10 +36,6 @@ log = logging.getLogger("litradar.list")
 
 CLONE_FOLDER = "list-repo"
 WATERMARK = "list"  # the store's watermark: the list commit whose changes were last recorded
-
-# Keys of the papers a list holds, with each one's section (see litradar.matching for keys
-# beyond arXiv ids).
-KeysOf = Callable[[AwesomeList], dict[str, str]]
 
 _lock = threading.Lock()
 _fetched: dict[Path, float] = {}  # clone folder -> when this run fetched it (monotonic)
@@ -116,16 +112,12 @@ def fetched_clone(config: Config, max_age: float | None = None) -> ListRepo:
     return repo
 
 
-def read_list(
-    config: Config,
-    max_age: float | None = None,
-    record: bool = False,
-    keys_of: KeysOf | None = None,
-) -> ListRead:
-    """The list every command uses. With `record`, the changes since the commit read last
-    are stored as the maintainer's decisions first (train and digest do; find does not
-    write). An unreadable repository falls back to the clone's last fetch, then to the
-    local file; a list without paper entries is an error either way."""
+def read_list(config: Config, max_age: float | None = None, record: bool = False) -> ListRead:
+    """The list every command uses, each entry matched to its stored paper (see
+    litradar.list_match). With `record`, the changes since the commit read last are stored
+    as the maintainer's decisions first (train and digest do; find does not write). An
+    unreadable repository falls back to the clone's last fetch, then to the local file; a
+    list without arXiv entries is an error either way."""
     key = (config.data_dir, config.github.clone_url, config.github.base,
            config.github.list_file, config.list_path, repository_configured(config))  # fmt: skip
     max_age = _max_age[0] if max_age is None else max_age
@@ -137,14 +129,17 @@ def read_list(
         read = _read(config, max_age)
         with _lock:
             _reads[key] = (time.monotonic(), read)
-    with _lock:
-        first = read.describe() not in _announced
+    with _lock:  # the line only where there is a choice: a repository is configured
+        first = repository_configured(config) and read.describe() not in _announced
         _announced.add(read.describe())
     if first:
         log.info(read.describe())
-    if record and read.commit and config.store_path.is_file():
-        record_changes(config, read, keys_of or arxiv_keys)
-    return read
+    if not config.store_path.is_file():
+        return read
+    if record and read.commit:
+        record_changes(config, read)
+    with Store.open(config.store_path) as store:
+        return replace(read, awesome=match_entries(read.awesome, store))
 
 
 def _read(config: Config, max_age: float | None) -> ListRead:
@@ -189,12 +184,12 @@ def _from_file(config: Config, note: str | None) -> ListRead:
     return ListRead(awesome, read_text(config.list_path), "file", str(config.list_path), note=note)
 
 
-def arxiv_keys(awesome: AwesomeList) -> dict[str, str]:
-    """Paper key -> section, for the entries with an arXiv id."""
-    return {e.arxiv_id: e.section_name for e in awesome.papers if e.arxiv_id}
+def _keys(awesome: AwesomeList, store: Store) -> dict[str, str]:
+    """Paper key -> section, for every entry matched to a paper."""
+    return {e.key: e.section_name for e in match_entries(awesome, store).papers if e.key}
 
 
-def record_changes(config: Config, read: ListRead, keys_of: KeysOf) -> dict[str, str]:
+def record_changes(config: Config, read: ListRead) -> dict[str, str]:
     """Store what changed on the list since the commit last recorded: a deleted entry is a
     rejection; an entry whose stored decision the list now contradicts (re-added after a
     rejection, moved to another section) takes the list's section. The first commit read
@@ -209,11 +204,12 @@ def record_changes(config: Config, read: ListRead, keys_of: KeysOf) -> dict[str,
         old: dict[str, str] | None = None
         if previous:
             try:
-                old = keys_of(parse_list(clone_of(config).read_commit(previous, gh.list_file)))
+                old_text = clone_of(config).read_commit(previous, gh.list_file)
+                old = _keys(parse_list(old_text), store)
             except LitradarError as exc:  # the old commit was force-pushed away
                 log.info(f"list: cannot compare with {previous[:10]} ({exc}); starting afresh")
         if old is not None:
-            new = keys_of(read.awesome)
+            new = _keys(read.awesome, store)
             decisions = {d["key"]: d for d in store.labels()}
             at = f"the list at {read.commit[:10]}"
             for key in sorted(set(old) - set(new)):

@@ -104,7 +104,7 @@ def taxonomy_labels(
     """What is known of each paper's classes: the survey's citing sections, the list's
     sections (and the maintainer's decisions) through the mapping, the maintainer's tags."""
     curation = curation or load_curation(config)
-    list_sections = {e.arxiv_id: e.section_name for e in curation.awesome.papers if e.arxiv_id}
+    list_sections = {e.key: e.section_name for e in curation.awesome.papers if e.key}
     return collect_taxonomy_labels(
         taxonomy, curation.survey, list_sections, curation.decisions, curation.tag_corrections
     )

@@ -339,7 +339,7 @@ def make_digest(
         ]
         scored = score_papers(models, papers, vectors, close_to=settings.close_to)
         chosen = select(
-            scored, awesome.arxiv_ids, settings.size, threshold, decided, settings.near_cut
+            scored, awesome.keys, settings.size, threshold, decided, settings.near_cut
         )
         with reporter.track("short names and summaries", None):
             assistance = assist_selection(config.llm, chosen, awesome.section_names(), store)

@@ -94,7 +94,7 @@ def find(
         candidates = store.by_store_ids([*dense, *lexical])
         scored = store.scores(candidates)
     try:
-        on_list = read_list(config).awesome.arxiv_ids
+        on_list = read_list(config).awesome.keys
     except LitradarError:  # no list to compare with: nothing is marked as on it
         on_list = set()
     listed = {i for i, p in candidates.items() if p.key in on_list}
