@@ -304,3 +304,17 @@ def test_a_paper_listed_under_a_publisher_link_is_not_added_again(project: Path,
     branch = parse_list(git(remote, "show", "litradar/2025-W11:README.md"))
     assert "2311.12092" not in {e.arxiv_id for e in branch.entries}
     assert [e.arxiv_id for e in branch.entries].count("2503.04242") == 1
+
+
+def test_a_missing_token_is_warned_about_before_anything_is_sent(setup):
+    project, _remote, server, fake = setup
+    result = runner.invoke(
+        app, ["propose", "--config", str(project / "litradar.toml")], env={"GITHUB_TOKEN": None}
+    )
+    assert result.exit_code == 0, result.output  # the fake GitHub asks for no token
+    warning = "warning: $GITHUB_TOKEN is not set: the pull request goes to"
+    assert warning in result.stderr
+    assert result.output.index(warning) < result.output.index("pull request #1 opened")
+    assert all("Authorization" not in s.headers for s in server.seen)
+    with_token = propose(project)
+    assert "GITHUB_TOKEN is not set" not in with_token.output and len(fake.pulls) == 1

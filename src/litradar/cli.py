@@ -25,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help texts name config tables ("[email] recipients"): plain text, not rich markup,
+    # which would swallow every "[table]" as a style tag.
+    rich_markup_mode=None,
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -48,6 +51,7 @@ def _start_run() -> None:
 
     new_run()
     print_log_lines(err, "litradar.list")
+    print_log_lines(err, "litradar.publish")
 
 
 def _guard(action: Callable[[], T]) -> T:

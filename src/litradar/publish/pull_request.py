@@ -8,6 +8,7 @@ on the list, or waits in another open litradar pull request, is not proposed aga
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 
@@ -33,6 +34,8 @@ from litradar.publish.git_repo import ListRepo
 from litradar.publish.github_api import GitHub, GitHubError
 from litradar.ranking.section_terms import describe_named
 from litradar.store import MIN_TITLE_KEY, Store
+
+log = logging.getLogger("litradar.publish")
 
 CHANNEL = "github"
 BRANCH_PREFIX = "litradar/"
@@ -70,6 +73,22 @@ class ProposeReport:
     def summary(self) -> str:
         number = f"#{self.number} " if self.number else ""
         return self.error or f"{number}{self.status}"
+
+
+def recorded_report(config: Config, name: str) -> ProposeReport | None:
+    """What the store records of digest `name`'s pull request, as a report ("recorded"),
+    or None when none was opened."""
+    if not config.store_path.is_file():
+        return None
+    with Store.open(config.store_path) as store:
+        delivery = store.delivery(CHANNEL, name)
+    if delivery is None or "number" not in delivery["detail"]:
+        return None
+    detail = delivery["detail"]
+    return ProposeReport(
+        name, detail.get("branch", f"{BRANCH_PREFIX}{name}"), "recorded",
+        number=detail["number"], url=detail.get("url"), entries=list(detail.get("entries", {})),
+    )  # fmt: skip
 
 
 def inert(text: str) -> str:
@@ -240,7 +259,15 @@ class PullRequestChannel:
         return config.github.enabled
 
     def check(self, config: Config) -> None:
-        """What it needs (the token, the clone) is checked when it connects."""
+        """A missing token is said before anything is sent (a local remote and an API that
+        asks for none still work, so it is a warning); the clone is checked when it
+        connects."""
+        gh = config.github
+        if not os.environ.get(gh.token_env):
+            log.warning(
+                f"warning: ${gh.token_env} is not set: the pull request goes to {gh.api_url} "
+                "without a token, which GitHub refuses ([github] token_env names the variable)"
+            )
 
     def failed(self, digest: str, error: str) -> ProposeReport:
         return ProposeReport.failed(digest, error)

@@ -300,14 +300,30 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         following = form.get("next") or key
         return RedirectResponse(f"{target}#paper-{quote(following)}", status_code=303)
 
-    @app.post("/review/propose", response_class=HTMLResponse)
-    async def review_propose(request: Request) -> HTMLResponse:
+    proposed: dict[str, Any] = {}  # digest -> this page's last ProposeReport for it
+
+    @app.post("/review/propose")
+    async def review_propose(request: Request) -> Response:
         from litradar.publish.pull_request import propose
 
         form = await checked_form(request)
         name = form.get("digest") or None
         new_run()  # a pull request is built on the base as it is now, not as first fetched
         report = propose(config, name)  # the code behind `litradar propose`
+        proposed[report.name] = report
+        # Post/redirect/get: a reload shows the outcome again, it does not propose again.
+        target = f"/review/proposed?{urlencode({'digest': report.name})}"
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/review/proposed", response_class=HTMLResponse)
+    def review_proposed(request: Request, digest: str = "") -> HTMLResponse:
+        """The outcome of the last "open pull request" of this page, or after a restart
+        the pull request the store records for the digest."""
+        from litradar.publish.pull_request import recorded_report
+
+        report = proposed.get(digest) or recorded_report(config, digest)
+        if report is None:
+            raise LitradarError(f"no pull request has been opened for digest {digest!r}")
         return page(request, "proposed.html", report=report)
 
     # charts -----------------------------------------------------------------------------
