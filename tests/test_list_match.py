@@ -45,8 +45,12 @@ def test_an_arxiv_id_in_any_link_form(url: str):
 
 
 def test_links_that_are_not_arxiv_papers():
-    for url in ("https://huggingface.co/papers", "https://doi.org/10.1007/978-3-031-73661-2_10",
-                "https://www.alphaxiv.org/abs/not-an-id", "https://example.org/2311.12092"):
+    for url in (
+        "https://huggingface.co/papers",
+        "https://doi.org/10.1007/978-3-031-73661-2_10",
+        "https://www.alphaxiv.org/abs/not-an-id",
+        "https://example.org/2311.12092",
+    ):
         assert arxiv_id_from_url(url) is None, url
 
 
@@ -125,7 +129,9 @@ def test_entries_match_stored_papers_by_doi_acl_s2_and_title(tmp_path: Path):
         "6 entries: 5 matched to a paper (arxiv 1, doi 1, acl anthology 1, s2 1, title 1), "
         "1 matched nothing"
     )
-    assert "  not matched: line 15: A Paper the Store Has Never Seen Anywhere (ojs.aaai.org)" in lines
+    assert (
+        "  not matched: line 15: A Paper the Store Has Never Seen Anywhere (ojs.aaai.org)" in lines
+    )
     assert "1 arXiv entries are not in the store" in lines[-1] and "2411.19187" in lines[-1]
 
 

@@ -231,6 +231,12 @@ def backfill(
     result = _guard(
         lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
     )
+    if result.get("interrupted"):
+        err.print(
+            f"interrupted: {result['kept']} papers stored and {result['embedded']} embedded in "
+            "this run are kept; the same command goes on from there"
+        )
+        raise typer.Exit(130)
     out.print(
         f"backfill done: {result['kept']} papers kept of {result['lines']} lines read, "
         f"{result['problems']} bad line(s), {result['embedded']} embedded; "
