@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ("sources", "embed", "ranking", "assist", "selection", "quality"),
     ),
     ("what several commands share", ("loaders", "search", "digest", "labelling", "backfill")),
-    ("steps", ("pipeline", "evaluation", "backtest", "publish", "run_result")),
+    ("steps", ("pipeline", "evaluation", "backtest", "publish", "run_result", "scaffold")),
     ("entry points", ("flows", "web", "cli", "__main__")),
 ]  # fmt: skip
 

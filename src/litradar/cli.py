@@ -712,6 +712,44 @@ def web(
     )
 
 
+@app.command()
+def init(
+    github_actions: Annotated[
+        bool,
+        typer.Option(
+            "--github-actions",
+            help="Write .github/workflows/litradar.yml: the weekly run on GitHub Actions, "
+            "its store kept on the branch litradar-data.",
+        ),
+    ] = False,
+    repo: Annotated[
+        Path, typer.Option(help="The list repository's clone (default: here).")
+    ] = Path("."),
+    force: Annotated[bool, typer.Option(help="Replace an existing workflow.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Set litradar up where the list lives."""
+    from litradar.config import find_config_file
+    from litradar.scaffold import workflow_for, write_workflow
+
+    if not github_actions:
+        err.print("[red]error:[/red] say what to set up: --github-actions")
+        raise typer.Exit(1)
+    found = _guard(lambda: find_config_file(config))
+    if found is None:
+        err.print("[red]error:[/red] no litradar.toml here: give --config (inside the repository)")
+        raise typer.Exit(1)
+    cfg = _config(found)
+    path = _guard(lambda: write_workflow(repo, workflow_for(cfg, found, repo), force))
+    out.print(
+        escape(
+            f"wrote {path}: the weekly run on cron \"{cfg.schedule.cron}\" (UTC), its store on "
+            "the branch litradar-data; commit and push it, and add the secrets "
+            "LITRADAR_SMTP_PASSWORD and S2_API_KEY if [email] or the s2 source is used"
+        )
+    )
+
+
 def cfg_path(cfg: Config, explicit: Path | None) -> str | None:
     from litradar.config import find_config_file
 
