@@ -10,12 +10,19 @@
 
 Progress, one line per batch and per chunk with rate and time left, goes to the flow
 run's log (the Prefect UI) and the console.
+
+Ctrl-C stops it between batches and chunks: what was committed stays (the watermark and
+every written chunk), the chunks in flight are dropped, the flow returns `interrupted`,
+and the same command resumes. A KeyboardInterrupt raised mid-flow instead landed
+anywhere, inside Prefect's or pydantic's code, and came out as a traceback or a hang; a
+second Ctrl-C still interrupts at once.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import signal
 import time
 from collections import deque
 from datetime import date
@@ -46,6 +53,33 @@ from litradar.store import Store  # noqa: E402
 log = logging.getLogger("litradar.backfill")
 
 
+class _StopFlag:
+    """Set by the first Ctrl-C; the loops below look at it. A plain flag, not a
+    threading.Event: its lock cannot be pickled, and Dask pickles this module's task."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def set(self) -> None:
+        self.stopping = True
+
+    def clear(self) -> None:
+        self.stopping = False
+
+    def is_set(self) -> bool:
+        return self.stopping
+
+
+_stop = _StopFlag()
+_POLL_SECONDS = 0.2  # how often a wait for a chunk looks whether Ctrl-C was pressed
+
+
+def _request_stop(signum: int, frame: object) -> None:
+    _stop.set()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # a second Ctrl-C: at once
+    log.warning("stopping: Ctrl-C (what is committed is kept; run it again to resume)")
+
+
 @task(cache_policy=NONE, retries=2, retry_delay_seconds=5, persist_result=False)
 def embed_chunk(
     model: str,
@@ -71,6 +105,8 @@ def store_snapshot(config_path: str | None, snapshot: Path, keep: SnapshotFilter
         if start:
             log.info(f"resuming {snapshot.name} at byte {start:,} of {size:,}")
         for batch in read_snapshot(snapshot, start, keep):
+            if _stop.is_set():
+                break
             result = store.upsert(batch.papers)
             faultpoint("backfill.batch-stored")
             store.set_watermark(key, str(batch.end))  # after the papers are committed
@@ -109,6 +145,11 @@ def embed_missing(config_path: str | None, threads: int | None, chunk_size: int)
         progress = ChunkLog(total)
 
         def write_oldest() -> int:
+            oldest = in_flight[0].wrapped_future  # Dask's: its wait can time out
+            while not _stop.is_set() and not oldest.done():
+                time.sleep(_POLL_SECONDS)
+            if _stop.is_set():
+                return 0
             shas, vectors = in_flight.popleft().result()
             store.put_embeddings(space, dict(zip(shas, vectors, strict=True)))
             faultpoint("backfill.chunk-written")
@@ -116,7 +157,7 @@ def embed_missing(config_path: str | None, threads: int | None, chunk_size: int)
             return len(shas)
 
         after = 0
-        while True:
+        while not _stop.is_set():
             papers = store.papers_missing_embeddings(space, after, chunk_size)
             if not papers:
                 break
@@ -130,7 +171,7 @@ def embed_missing(config_path: str | None, threads: int | None, chunk_size: int)
             )
             if len(in_flight) >= _MAX_IN_FLIGHT:
                 done += write_oldest()
-        while in_flight:
+        while in_flight and not _stop.is_set():
             done += write_oldest()
     return done
 
@@ -152,6 +193,9 @@ def backfill(
     keep = SnapshotFilter(frozenset(wanted), since)
     stored = store_snapshot(config_path, Path(snapshot), keep)
     embedded = embed_missing(config_path, threads, cfg.embedding.chunk_size)
+    if _stop.is_set():  # the index is brought up to date by the run that finishes
+        return {**stored, "embedded": embedded, "indexed": 0, "index": "not updated",
+                "interrupted": True}  # fmt: skip
     with Store.open(cfg.store_path) as store:
         empty = store.count() == 0
     if empty:  # nothing passed the filter, and nothing was there before
@@ -187,10 +231,15 @@ def run_backfill(
                 "dashboard_address": None,
             }
         )
-    return backfill.with_options(task_runner=runner)(
-        config_path=config_path,
-        snapshot=str(snapshot),
-        categories=categories,
-        since=since,
-        threads=threads,
-    )
+    _stop.clear()
+    previous = signal.signal(signal.SIGINT, _request_stop)
+    try:
+        return backfill.with_options(task_runner=runner)(
+            config_path=config_path,
+            snapshot=str(snapshot),
+            categories=categories,
+            since=since,
+            threads=threads,
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)

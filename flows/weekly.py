@@ -143,8 +143,10 @@ def weekly(
     the others run, then the flow run ends Failed, naming it, with the RunResult as its
     data: the Prefect UI shows the run failed, `litradar run` still prints every step. It
     is Failed by type and by name, so automations on `prefect.flow-run.Failed` see it."""
+    from litradar.list_source import new_run
     from litradar.publish.channels import channel, enabled_channels
 
+    new_run()  # one fetch of the list's repository per run, also when served for weeks
     since, until = digest_window(since, until, date.today())
     config = _config(config_path)  # which steps run; each task reads the file itself
     files = ingest.submit(config_path)

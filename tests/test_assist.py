@@ -71,8 +71,14 @@ def test_fallback_rules():
     assert fallback_short_name("Interpreting CLIP with TextSpan decompositions") == "TextSpan"
     assert (
         fallback_short_name("Devils in Middle Layers of Large Models")
-        == "Devils in Middle Layers ..."
+        == "Devils in Middle Layers"
     )
+    # Whole words, never "...", and not ending on a small word.
+    assert fallback_short_name("Understanding the Role of Attention Heads") == (
+        "Understanding the Role"
+    )
+    assert fallback_short_name("On the Internals, of Vision Models") == "On the Internals"
+    assert "..." not in fallback_short_name("A very long title that goes on and on and on")
     long = "We show " + "very " * 60 + "long things."
     assert extractive_summary(long).endswith("…") and len(extractive_summary(long)) <= 200
 

@@ -140,7 +140,7 @@ def test_small_helpers():
     assert format_date(date(2024, 6, 6)) == "Jun. 6, 2024"
     assert fallback_short_name("LangBridge: Interpreting Image") == "LangBridge"
     assert fallback_short_name("What Makes Multimodal In-Context Learning Work?") == (
-        "What Makes Multimodal In-Context ..."
+        "What Makes Multimodal In-Context"
     )
     assert github_repo_in("see https://github.com/a-b/c.d.git for code") == "a-b/c.d"
     assert github_repo_in("no code") is None

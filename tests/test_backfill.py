@@ -4,7 +4,11 @@ Prefect's Dask task runner, indexed; a re-run reads nothing and changes nothing.
 
 import json
 import logging
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -123,3 +127,61 @@ def test_a_scheduler_that_does_not_answer_is_one_line_before_anything_runs(tmp_p
         assert result.output.startswith(f"error: no Dask scheduler answers at {address}")
         assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert not (tmp_path / "index" / "litradar.sqlite").exists()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_backfill_keeps_what_was_committed_and_the_next_run_resumes(
+    tmp_path: Path, tmp_path_factory
+):
+    """Ctrl-C in a terminal signals litradar's whole process group (its Dask workers too).
+    The temporary Prefect server used to be in that group: it died first, and the
+    interrupted flow retried its "Crashed" state against it for minutes."""
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path)
+    snapshot = tmp_path / "snapshot.jsonl"
+    snapshot.write_bytes((DEMO / "arxiv_seed.jsonl").read_bytes() + WEEK.read_bytes())
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(tmp_path_factory.getbasetemp() / "prefect-home"),
+        "LITRADAR_EMBEDDING__CHUNK_SIZE": "1",  # a task per paper: long enough to interrupt
+    }
+    env.pop("PREFECT_API_URL", None)
+    args = ["backfill", str(snapshot), "--workers", "1", "--config", str(config)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "litradar.cli", *args], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )  # fmt: skip
+    seen = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            seen.append(line)
+            if "papers/s" in line:  # a chunk is committed: embedding is under way
+                break
+        os.killpg(process.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+        rest, _ = process.communicate(timeout=90)  # it hung until SIGKILL before
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    output = "".join(seen) + rest
+    assert process.returncode == 130, output
+    assert "interrupted" in output and "backfill done" not in output
+
+    store = tmp_path / "index" / "litradar.sqlite"
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        papers = db.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        vectors = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+    assert 0 < vectors < papers  # what was committed is kept; the rest is still to do
+
+    again = subprocess.run(
+        [sys.executable, "-m", "litradar.cli", *args], env=env | {"LITRADAR_EMBEDDING__CHUNK_SIZE": "64"},
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "0 papers kept of 0 lines read" in again.stdout  # the snapshot was read whole
+    assert f"{papers - vectors} embedded; index built: {papers} papers" in again.stdout
+    with sqlite3.connect(store) as db:
+        assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers
+        assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == papers
+    assert PaperIndex.load(tmp_path / "index", "hashing").size == papers

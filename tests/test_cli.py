@@ -202,3 +202,11 @@ def test_a_data_dir_that_is_a_file_and_a_binary_list_are_one_line(built: Path, t
     config = built / "litradar.toml"
     config.write_text(config.read_text(), encoding="utf-16")
     assert_one_line_error(invoke(built, "index"), "is not UTF-8 text")
+
+
+def test_help_texts_show_the_config_tables_they_name():
+    """Rich markup read "[email]" as a style tag and dropped it from `send --help`."""
+    send = CliRunner().invoke(app, ["send", "--help"])
+    assert "[email] recipients" in send.output
+    backfill = CliRunner().invoke(app, ["backfill", "--help"])
+    assert "[sources]" in backfill.output

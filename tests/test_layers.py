@@ -29,7 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         "configuration, storage and formats",
         (
             "config", "retrying", "merge", "store", "index", "awesome_list", "taxonomy",
-            "list_edit", "sources.registry",
+            "list_edit", "sources.registry", "list_source", "list_match", "publish.git_repo",
         ),
     ),
     (
@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         ("sources", "embed", "ranking", "assist", "selection", "quality", "leave_week_out"),
     ),
     ("what several commands share", ("loaders", "search", "digest", "labelling", "backfill")),
-    ("steps", ("pipeline", "evaluation", "replay", "backtest", "publish", "run_result")),
+    ("steps", ("pipeline", "evaluation", "replay", "backtest", "publish", "run_result", "scaffold")),
     ("entry points", ("flows", "web", "cli", "__main__")),
 ]  # fmt: skip
 

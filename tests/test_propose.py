@@ -276,3 +276,45 @@ def test_the_maintainers_decisions_shape_the_pull_request(project: Path, tmp_pat
     [pull] = fake.pulls
     assert "accepted by the maintainer (litradar label)" in pull["body"]
     assert "### Neuron Analysis" in pull["body"] and "Causal Tracing" not in pull["body"]
+
+
+def test_a_paper_listed_under_a_publisher_link_is_not_added_again(project: Path, tmp_path: Path):
+    """Concept Sliders is on the list by its Springer link only, and the week proposes it
+    (the digest was written without the store's match): the list file of the branch being
+    written is matched against the store, so the paper is not added a second time."""
+    sliders = Paper("2311.12092", "Concept Sliders: LoRA Adaptors for Precise Control in "
+                    "Diffusion Models", "Abs.", ("R. Gandikota",), date(2025, 3, 11))
+    remote = make_remote(tmp_path, LIST_TEXT)
+    with ReplayServer() as server:
+        fake = FakeGitHub(server)
+        write_config(project, extra=github_config(server, remote))
+        config = load_config(project / "litradar.toml", environ={})
+        with Store.open(config.store_path, create=True) as store:
+            store.upsert([sliders, PAPERS[0][0]])
+        awesome = load_list(DEMO / "awesome_list.md")
+        assert "2311.12092" not in awesome.keys  # the digest's list, unmatched
+        items = [replace(scored(p), section="Logit Lens", relevance=s)
+                 for p, s in ((sliders, 0.95), (PAPERS[0][0], 0.9))]  # fmt: skip
+        digest = build_digest(items, awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, "t")
+        write_digest(digest, awesome, project / "digests")
+        result = propose(project)
+    assert result.exit_code == 0, result.output
+    assert "not proposed: 2311.12092: already on the list" in result.output
+    assert "pull request #1 opened: 1 paper(s)" in result.output and len(fake.pulls) == 1
+    branch = parse_list(git(remote, "show", "litradar/2025-W11:README.md"))
+    assert "2311.12092" not in {e.arxiv_id for e in branch.entries}
+    assert [e.arxiv_id for e in branch.entries].count("2503.04242") == 1
+
+
+def test_a_missing_token_is_warned_about_before_anything_is_sent(setup):
+    project, _remote, server, fake = setup
+    result = runner.invoke(
+        app, ["propose", "--config", str(project / "litradar.toml")], env={"GITHUB_TOKEN": None}
+    )
+    assert result.exit_code == 0, result.output  # the fake GitHub asks for no token
+    warning = "warning: $GITHUB_TOKEN is not set: the pull request goes to"
+    assert warning in result.stderr
+    assert result.output.index(warning) < result.output.index("pull request #1 opened")
+    assert all("Authorization" not in s.headers for s in server.seen)
+    with_token = propose(project)
+    assert "GITHUB_TOKEN is not set" not in with_token.output and len(fake.pulls) == 1

@@ -329,6 +329,33 @@ def test_charts_show_papers_decisions_and_quality_per_week(project: Path):
     assert re.search(r"<th>precision</th><td>[0-9.]+</td>", figures)  # the demo's train
 
 
+def test_opening_the_pull_request_redirects_so_a_reload_does_not_post_again(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    remote = make_remote(tmp_path, LIST_TEXT)
+    with ReplayServer() as github:
+        fake = FakeGitHub(github)
+        write_config(project, extra=github_config(github, remote))
+        config = load_config(project / "litradar.toml", environ={})
+        with serve(create_app(config)) as base, httpx.Client(base_url=base) as browser:
+            token = _csrf(browser.get("/review").text)
+            assert browser.get("/review/proposed?digest=2025-W11").status_code == 400
+            posted = browser.post("/review/propose", data={"csrf": token, "digest": "2025-W11"})
+            assert posted.status_code == 303
+            assert posted.headers["location"] == "/review/proposed?digest=2025-W11"
+            shown = browser.get(posted.headers["location"])
+            reload = browser.get(posted.headers["location"])
+            assert shown.status_code == reload.status_code == 200
+            assert "#1</a> opened:" in shown.text and shown.text == reload.text
+        # After a restart the page shows what the store records.
+        with serve(create_app(config)) as base:
+            recorded = httpx.get(f"{base}/review/proposed?digest=2025-W11")
+            assert recorded.status_code == 200 and "#1</a> recorded:" in recorded.text
+    assert len(fake.pulls) == 1
+    assert [s.method for s in github.seen].count("POST") == 1
+
+
 @needs_chromium
 def test_in_chromium_search_accept_reject_skip_reload_and_open_the_pull_request(
     project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

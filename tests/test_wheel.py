@@ -98,5 +98,19 @@ def test_the_installed_wheel_runs_the_demo_without_the_source_tree(wheel: Path, 
     assert (project / "digests" / "2025-W11.md").is_file()
     found = _run(*litradar, "find", "logit lens", "-k", "3", *config, cwd=tmp_path, env=env)
     assert "arxiv.org" in found
+    listed = _run(*litradar, "list", *config, cwd=tmp_path, env=env)
+    assert "matched to a paper" in listed
+    # `init --github-actions` in a list's clone whose config keeps its data under .litradar.
+    clone = tmp_path / "list-clone"
+    _run("git", "init", "--quiet", clone, cwd=tmp_path, env=env)
+    (clone / ".litradar").mkdir()
+    (clone / ".litradar" / "litradar.toml").write_text(
+        '[paths]\ndata_dir = "data/index"\nclassifiers_dir = "data/classifiers"\n'
+        'digests_dir = "data/digests"\nlist = "../README.md"\n',
+        encoding="utf-8",
+    )
+    _run(*litradar, "init", "--github-actions", "--repo", clone, "--config",
+         clone / ".litradar" / "litradar.toml", cwd=tmp_path, env=env)  # fmt: skip
+    assert "litradar run --config" in (clone / ".github/workflows/litradar.yml").read_text()
     # The flow module ships too: the weekly flow's import is what `litradar run` needs.
     _run(python, "-c", "import litradar.flows.weekly", cwd=tmp_path, env=env)

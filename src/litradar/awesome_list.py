@@ -33,6 +33,16 @@ _BADGE = re.compile(
 _ARXIV_URL = re.compile(
     r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/(?P<id>[^?#\s]+?)(?:\.pdf)?/?$"
 )
+# The same arXiv paper linked through a mirror, a reader or arXiv's own DOI.
+_ARXIV_ELSEWHERE = re.compile(
+    r"^https?://(?:www\.)?(?:"
+    r"(?:ar5iv\.labs\.arxiv\.org|ar5iv\.org|arxiv\.org)/(?:abs|html|pdf)/"
+    r"|alphaxiv\.org/(?:abs|overview|pdf)/"
+    r"|huggingface\.co/papers/"
+    r"|(?:dx\.)?doi\.org/10\.48550/arxiv\."
+    r")(?P<id>\d{4}\.\d{4,5}(?:v\d+)?|[a-z][a-z.-]*/\d{7}(?:v\d+)?)(?:\.pdf)?/?(?:[?#]\S*)?$",
+    re.IGNORECASE,
+)
 _STAR_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^?\s]*?)\.svg")
 _DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),\s*(?P<year>\d{4})$")
 _MONTHS = {
@@ -59,6 +69,15 @@ class ListEntry:
     code_url: str | None = None
     bulleted: bool = True
     end_line: int = 0  # the entry's last line (its last badge), for editing the file
+    # The stored paper a link or the title matched when there is no arXiv id (see
+    # litradar.list_match), and by which key: "arxiv", "doi", "s2", "title".
+    paper_key: str | None = None
+    matched_by: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        """The paper's key (`Paper.key`): what labels, digests and searches compare."""
+        return self.paper_key or self.arxiv_id
 
     @property
     def section_name(self) -> str:
@@ -78,16 +97,22 @@ class AwesomeList:
 
     @property
     def papers(self) -> list[ListEntry]:
-        """Entries with an arXiv id: the ones litradar can learn from and compare with."""
-        return [e for e in self.entries if e.arxiv_id]
+        """Entries known as papers (an arXiv id, or a stored paper they were matched to):
+        the ones litradar can learn from and compare with."""
+        return [e for e in self.entries if e.key]
 
     @property
     def arxiv_ids(self) -> set[str]:
         return {e.arxiv_id for e in self.entries if e.arxiv_id}
 
+    @property
+    def keys(self) -> set[str]:
+        """The keys of the papers on the list: what "on the list" means everywhere."""
+        return {e.key for e in self.entries if e.key}
+
     def paper_names(self) -> dict[str, str]:
-        """arXiv id -> how the list names the paper: its short name, else its title."""
-        return {e.arxiv_id: e.short_name or e.title for e in self.papers if e.arxiv_id}
+        """Paper key -> how the list names the paper: its short name, else its title."""
+        return {e.key: e.short_name or e.title for e in self.papers if e.key}
 
     def section_path(self, name: str) -> tuple[str, ...]:
         """The full heading path of a leaf section, e.g. ('Papers', 'Logit Lens')."""
@@ -120,7 +145,9 @@ def format_date(day: date) -> str:
 
 
 def arxiv_id_from_url(url: str) -> str | None:
-    match = _ARXIV_URL.match(url.strip())
+    """The arXiv id a link names: arxiv.org's abstract, PDF or HTML page, a mirror (ar5iv,
+    alphaXiv, Hugging Face papers) or arXiv's DOI (10.48550/arXiv.ID), any version."""
+    match = _ARXIV_URL.match(url.strip()) or _ARXIV_ELSEWHERE.match(url.strip())
     return split_version(match["id"])[0] if match else None
 
 
@@ -248,7 +275,7 @@ def load_list(path: Path) -> AwesomeList:
     if not path.is_file():
         raise LitradarError(f"awesome list not found: {path}")
     parsed = parse_list(read_text(path))
-    if not parsed.papers:
+    if not parsed.arxiv_ids:
         raise LitradarError(f"{path}: no paper entries with an arXiv link found in this list")
     return parsed
 

@@ -17,7 +17,7 @@ from rich.table import Table
 from litradar.config import Config, load_config
 from litradar.errors import LitradarError, redact
 from litradar.files import atomic_write_text
-from litradar.progress import RichReporter
+from litradar.progress import RichReporter, print_log_lines
 from litradar.sources.registry import live_names
 
 app = typer.Typer(
@@ -25,6 +25,9 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help texts name config tables ("[email] recipients"): plain text, not rich markup,
+    # which would swallow every "[table]" as a style tag.
+    rich_markup_mode=None,
 )
 
 
@@ -49,6 +52,17 @@ DigestOption = Annotated[
     str | None,
     typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest)."),
 ]
+
+
+@app.callback()
+def _start_run() -> None:
+    # Each command is one run: the list's repository is fetched once in it, and the line
+    # saying which list was used goes to stderr (stdout stays clean for --json).
+    from litradar.list_source import new_run
+
+    new_run()
+    print_log_lines(err, "litradar.list")
+    print_log_lines(err, "litradar.publish")
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -162,6 +176,26 @@ def sources(config: ConfigOption = None) -> None:
             out.print(f"  last run: {escape(describe_source_run(runs[name]))}")
 
 
+@app.command("list")
+def list_report(config: ConfigOption = None) -> None:
+    """How the list's entries match the store's papers: how many by which key (arXiv id,
+    DOI, ACL Anthology, Semantic Scholar id, title), and the entries that match nothing."""
+    from litradar.list_match import MatchReport
+    from litradar.list_source import read_list
+    from litradar.store import Store
+
+    cfg = _config(config)
+    read = _guard(lambda: read_list(cfg))
+    if cfg.store_path.is_file():
+        with _guard(lambda: Store.open(cfg.store_path)) as store:
+            report = MatchReport.of(read.awesome, store)
+    else:
+        report = MatchReport.of(read.awesome, None)
+        out.print("no store yet: only arXiv links can be matched ('litradar ingest' first)")
+    for line in report.lines():
+        out.print(escape(line))
+
+
 @app.command()
 def index(config: ConfigOption = None) -> None:
     """Embed papers that have no embedding yet and rebuild the FAISS index if needed."""
@@ -212,6 +246,12 @@ def backfill(
     result = _guard(
         lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
     )
+    if result.get("interrupted"):
+        err.print(
+            f"interrupted: {result['kept']} papers stored and {result['embedded']} embedded in "
+            "this run are kept; the same command goes on from there"
+        )
+        raise typer.Exit(130)
     out.print(
         f"backfill done: {result['kept']} papers kept of {result['lines']} lines read, "
         f"{result['problems']} bad line(s), {result['embedded']} embedded; "
@@ -759,6 +799,44 @@ def web(
         port=port,
         log_level="warning",
         server_header=False,
+    )
+
+
+@app.command()
+def init(
+    github_actions: Annotated[
+        bool,
+        typer.Option(
+            "--github-actions",
+            help="Write .github/workflows/litradar.yml: the weekly run on GitHub Actions, "
+            "its store kept on the branch litradar-data.",
+        ),
+    ] = False,
+    repo: Annotated[
+        Path, typer.Option(help="The list repository's clone (default: here).")
+    ] = Path("."),
+    force: Annotated[bool, typer.Option(help="Replace an existing workflow.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Set litradar up where the list lives."""
+    from litradar.config import find_config_file
+    from litradar.scaffold import workflow_for, write_workflow
+
+    if not github_actions:
+        err.print("[red]error:[/red] say what to set up: --github-actions")
+        raise typer.Exit(1)
+    found = _guard(lambda: find_config_file(config))
+    if found is None:
+        err.print("[red]error:[/red] no litradar.toml here: give --config (inside the repository)")
+        raise typer.Exit(1)
+    cfg = _config(found)
+    path = _guard(lambda: write_workflow(repo, workflow_for(cfg, found, repo), force))
+    out.print(
+        escape(
+            f"wrote {path}: the weekly run on cron \"{cfg.schedule.cron}\" (UTC), its store on "
+            "the branch litradar-data; commit and push it, and add the secrets "
+            "LITRADAR_SMTP_PASSWORD and S2_API_KEY if [email] or the s2 source is used"
+        )
     )
 
 

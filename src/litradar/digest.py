@@ -122,7 +122,7 @@ def build_digest(
     near_cut: int = 5,
 ) -> Digest:
     """A digest without assistance, straight from scores (see `select`)."""
-    chosen = select(scored, awesome.arxiv_ids, size, threshold, decided, near_cut)
+    chosen = select(scored, awesome.keys, size, threshold, decided, near_cut)
     return Digest.of(chosen, awesome, since, until, models_trained_at, sources, outcomes)
 
 

@@ -23,6 +23,11 @@ _CONTRIBUTION = re.compile(
 )
 _ACRONYM_IN_PARENS = re.compile(r"\(([A-Z][A-Za-z0-9]*[A-Z][A-Za-z0-9-]*)\)")
 _COINED = re.compile(r"^[A-Za-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*$")
+# Words a name does not end on: "Understanding the Role of" becomes "Understanding the Role".
+_TRAILING = frozenset({
+    "a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the",
+    "to", "via", "with", "without",
+})  # fmt: skip
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
 _SUMMARY_CUES = re.compile(
     r"\b(?:we (?:propose|introduce|present|show|find|reveal|identify|demonstrate)|"
@@ -44,8 +49,11 @@ def fallback_short_name(title: str, abstract: str = "") -> str:
         word = word.strip("()[]{}.;:!?\"'")
         if word not in _FAMILIES and _COINED.match(word) and (len(word) >= 3 or not word.isupper()):
             return word
-    words = title.split()
-    return " ".join(words[:4]) + (" ..." if len(words) > 4 else "")
+    # The first words, whole, and never trailing off ("..." is not a name the list uses).
+    words = title.split()[:4]
+    while len(words) > 1 and words[-1].lower().strip(",;:") in _TRAILING:
+        words.pop()
+    return " ".join(words).rstrip(",;:")
 
 
 def extractive_summary(abstract: str, limit: int = 200) -> str:

@@ -6,9 +6,9 @@ latest decision about a paper wins, and `train` applies them over the list and s
 
 from __future__ import annotations
 
-from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.list_source import read_list
 from litradar.loaders import load_configured_taxonomy
 from litradar.store import Store
 
@@ -42,7 +42,7 @@ def record_label(
 ) -> str:
     """Stores the decision and returns a one-line description of it. `origin` says where
     it was made (the command line, the web page)."""
-    sections = load_list(config.list_path).section_names()
+    sections = read_list(config).awesome.section_names()
     if section is not None and section not in sections:
         raise LitradarError(f"--section {section!r} is not a list section; choose from {sections}")
     if section is not None and relevant is False:

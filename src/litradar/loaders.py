@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from litradar.awesome_list import AwesomeList, load_list
+from litradar.awesome_list import AwesomeList
 from litradar.config import Config
 from litradar.embed import TextEncoder, embed_papers, encoder_for
+from litradar.list_source import read_list
 from litradar.paper import Paper
 from litradar.progress import Reporter
 from litradar.ranking.labels import (
@@ -74,9 +75,12 @@ class Curation:
 
 
 def load_curation(config: Config) -> Curation:
+    """The list as its repository holds it now (changes since the last read recorded as
+    decisions first, so that they are among the decisions read below), the survey, and
+    the stored decisions."""
     bib = config.survey_bibliography_path
     curation = Curation(
-        awesome=load_list(config.list_path),
+        awesome=read_list(config, record=True).awesome,
         survey=load_survey_citations(bib) if bib is not None else None,
     )
     if config.store_path.is_file():
@@ -96,7 +100,7 @@ def load_labels(
     apply_decisions(labels, curation.decisions)
     if reporter:
         for warning in awesome.warnings:
-            reporter.warn(f"{config.list_path.name} {warning}")
+            reporter.warn(f"the list: {warning}")
     return labels, awesome.warnings
 
 
@@ -106,7 +110,7 @@ def taxonomy_labels(
     """What is known of each paper's classes: the survey's citing sections, the list's
     sections (and the maintainer's decisions) through the mapping, the maintainer's tags."""
     curation = curation or load_curation(config)
-    list_sections = {e.arxiv_id: e.section_name for e in curation.awesome.papers if e.arxiv_id}
+    list_sections = {e.key: e.section_name for e in curation.awesome.papers if e.key}
     return collect_taxonomy_labels(
         taxonomy, curation.survey, list_sections, curation.decisions, curation.tag_corrections
     )

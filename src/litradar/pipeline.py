@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.embed import (
     ExportedEncoder,
@@ -30,6 +29,7 @@ from litradar.embed import (
 from litradar.errors import LitradarError
 from litradar.files import atomic_write_text
 from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
+from litradar.list_source import read_list
 from litradar.loaders import (
     default_encoder,
     load_configured_taxonomy,
@@ -199,8 +199,9 @@ def training_fingerprint(config: Config, model: str) -> str:
 
     add("litradar", __version__.encode())
     add("model", model.encode())
+    # The list as read from its repository (its changes recorded first, as decisions).
+    add("list", read_list(config, record=True).text.encode())
     for label, path in (
-        ("list", config.list_path),
         ("survey", config.survey_bibliography_path),
         ("taxonomy", config.taxonomy_path),
     ):
@@ -329,7 +330,7 @@ def make_digest(
         raise LitradarError(f"empty window: --until {until} is not after --since {since}")
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
-    awesome = load_list(config.list_path)
+    awesome = read_list(config, record=True).awesome
     models = load_models(config.classifiers_dir, encoder.name)
     settings = config.digest
     threshold = models.relevance.threshold_ if settings.min_score is None else settings.min_score
@@ -345,7 +346,7 @@ def make_digest(
         ]
         scored = score_papers(models, papers, vectors, close_to=settings.close_to)
         chosen = select(
-            scored, awesome.arxiv_ids, settings.size, threshold, decided, settings.near_cut
+            scored, awesome.keys, settings.size, threshold, decided, settings.near_cut
         )
         with reporter.track("short names and summaries", None):
             assistance = assist_selection(config.llm, chosen, awesome.section_names(), store)
@@ -369,7 +370,7 @@ def preflight(config: Config) -> None:
     missing = [str(f) for f in config.source_files if not f.is_file()]
     if missing:
         raise LitradarError(f"no such file: {missing[0]} (in [sources] files)")
-    load_list(config.list_path)
+    read_list(config)
     bib = config.survey_bibliography_path
     if bib is not None and not bib.is_file():
         raise LitradarError(f"survey bibliography not found: {bib}")

@@ -97,7 +97,12 @@ def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
             "prefect.server.api.server:create_app", "--host", "127.0.0.1",
             "--port", str(port), "--log-level", "error", "--lifespan", "on",
         ]  # fmt: skip
-        _server = subprocess.Popen(command, env=env)
+        # Its own session: a Ctrl-C in the terminal goes to litradar's process group, and a
+        # server stopped by it left the interrupted flow retrying its "Crashed" state
+        # against a dead API for minutes. It stops at exit (below), or with its parent.
+        _server = subprocess.Popen(
+            command, env=env, start_new_session=True, preexec_fn=_stop_with_parent
+        )
         os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
         atexit.register(_stop_server)
     server, url = _server, os.environ["PREFECT_API_URL"]
@@ -118,6 +123,19 @@ def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
         raise LitradarError(f"the temporary Prefect server did not start in {timeout:.0f} s")
 
     return ready
+
+
+def _stop_with_parent() -> None:
+    """In the server's process, before it runs: on Linux, be sent SIGTERM when litradar's
+    process dies (even by SIGKILL), as its own session no longer receives the terminal's
+    signals. Elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
 
 
 def _stop_server() -> None:

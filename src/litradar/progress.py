@@ -42,6 +42,13 @@ class _ConsoleLines(logging.Handler):
         self.console.print(escape(record.getMessage()), highlight=False, soft_wrap=True)
 
 
+def print_log_lines(console: Console, name: str) -> None:
+    """Show logger `name`'s lines on `console` for the rest of the process (once)."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(h, _ConsoleLines) for h in logger.handlers):
+        logger.addHandler(_ConsoleLines(console))
+
+
 class Reporter(Protocol):
     def track(self, description: str, total: int | None) -> Iterator[Advance]: ...
 

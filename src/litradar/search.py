@@ -10,11 +10,11 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date
 
-from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.embed import HashingEncoder, TextEncoder, embed_query, vector_space
 from litradar.errors import LitradarError
 from litradar.index import PaperIndex
+from litradar.list_source import read_list
 from litradar.loaders import default_encoder
 from litradar.paper import Paper
 from litradar.ranking.hybrid import fuse
@@ -101,7 +101,10 @@ def find(
         lexical = store.lexical_search(query, depth, allowed)
         candidates = store.by_store_ids([*dense, *lexical])
         scored = store.scores(candidates)
-    on_list = load_list(config.list_path).arxiv_ids if config.list_path.is_file() else set()
+    try:
+        on_list = read_list(config).awesome.keys
+    except LitradarError:  # no list to compare with: nothing is marked as on it
+        on_list = set()
     listed = {i for i, p in candidates.items() if p.key in on_list}
     prior = {i: s["score"] for i, s in scored.items()}
     dense_rank = {i: r for r, i in enumerate(dense, start=1)}

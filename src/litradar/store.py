@@ -49,7 +49,7 @@ def _use_wal(db: sqlite3.Connection, deadline: float) -> None:
 
 
 # Titles shorter than this ("Introduction", "Editorial") are too generic to merge on.
-_MIN_TITLE_KEY = 24
+MIN_TITLE_KEY = 24
 
 _PAPERS_TABLE = """
 CREATE TABLE IF NOT EXISTS {name} (
@@ -451,7 +451,7 @@ class Store:
         key = title_key(paper.title)
         for column, value in (
             ("doi", normalise_doi(paper.doi)),
-            ("title_key", key if len(key) >= _MIN_TITLE_KEY else None),
+            ("title_key", key if len(key) >= MIN_TITLE_KEY else None),
         ):
             if not value:
                 continue
@@ -479,6 +479,25 @@ class Store:
             f"SELECT {_PAPER_COLUMNS} FROM papers WHERE {column} = ? ORDER BY id LIMIT 1", (value,)
         ).fetchall()
         return next(iter(self._with_provenance(rows)), None)
+
+    def by_doi(self, doi: str) -> Paper | None:
+        """The paper with this DOI (case and resolver ignored), the first stored if several."""
+        value = normalise_doi(doi)
+        rows = self._db.execute(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE doi = ? ORDER BY id LIMIT 1", (value,)
+        ).fetchall()
+        return next(iter(self._with_provenance(rows)), None)
+
+    def by_title(self, title: str) -> list[Paper]:
+        """The papers with this normalised title; none for a title too short to tell two
+        papers apart (the rule by which the store merges records)."""
+        key = title_key(title)
+        if len(key) < MIN_TITLE_KEY:
+            return []
+        rows = self._db.execute(
+            f"SELECT {_PAPER_COLUMNS} FROM papers WHERE title_key = ? ORDER BY id", (key,)
+        ).fetchall()
+        return self._with_provenance(rows)
 
     def _with_provenance(self, rows: list[sqlite3.Row]) -> list[Paper]:
         """Papers with where each was found, read in one query per 500 rows."""

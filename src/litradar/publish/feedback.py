@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from litradar.awesome_list import parse_list, safe_url
 from litradar.config import Config
+from litradar.list_match import match_entries
 from litradar.publish.pull_request import CHANNEL, connect
 from litradar.store import Store
 
@@ -32,10 +33,12 @@ def collect_feedback(config: Config) -> FeedbackReport:
     if not pending:
         return report
     api, repo = connect(config)
-    base = parse_list(repo.read(gh.base, gh.list_file))
-    placed = {e.arxiv_id: e.section_name for e in base.entries if e.arxiv_id}
-    placed_urls = {e.url: e.section_name for e in base.entries}
     with api, Store.open(config.store_path) as store:
+        # Matched like every list read: an entry the maintainer relinked to the publisher's
+        # page is still the accepted paper.
+        base = match_entries(parse_list(repo.read(gh.base, gh.list_file)), store)
+        placed = {e.key: e.section_name for e in base.entries if e.key}
+        placed_urls = {e.url: e.section_name for e in base.entries}
         for delivery in pending:
             detail = delivery["detail"]
             pull = api.pull(detail["number"])

@@ -81,15 +81,20 @@ class ListRepo:
 
     def read(self, branch: str, path: str) -> str:
         """The file as it stands on the remote branch (bytes kept: no newline conversion)."""
+        return self.read_commit(f"refs/remotes/origin/{branch}", path, branch)
+
+    def read_commit(self, commit: str, path: str, shown: str | None = None) -> str:
+        """The file as it stands at a commit (or any revision git names)."""
         done = subprocess.run(
-            ["git", "show", f"refs/remotes/origin/{branch}:{path}"],
+            ["git", "show", f"{commit}:{path}"],
             cwd=self.workdir,
             env=self._env(),
             capture_output=True,
             check=False,
         )
         if done.returncode != 0:
-            raise GitError(f"cannot read {path} on {branch}: {done.stderr.decode().strip()}")
+            where = shown or commit[:10]
+            raise GitError(f"cannot read {path} on {where}: {done.stderr.decode().strip()}")
         return done.stdout.decode("utf-8")
 
     def commit_and_push(self, branch: str, base: str, path: str, text: str, message: str) -> str:

@@ -8,12 +8,14 @@ on the list, or waits in another open litradar pull request, is not proposed aga
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 
 from litradar import __version__
 from litradar.awesome_list import (
     AwesomeList,
+    ListEntry,
     entry_for_paper,
     escape_markdown,
     parse_list,
@@ -23,13 +25,17 @@ from litradar.awesome_list import (
 from litradar.config import Config
 from litradar.digest import StoredDigest, by_section
 from litradar.errors import LitradarError
-from litradar.list_edit import insert_entries
-from litradar.paper import Paper
+from litradar.list_edit import insert_entry
+from litradar.list_match import match_entries
+from litradar.list_source import fetched_clone
+from litradar.paper import Paper, title_key
 from litradar.publish.channels import Delivery, deliver
 from litradar.publish.git_repo import ListRepo
 from litradar.publish.github_api import GitHub, GitHubError
 from litradar.ranking.section_terms import describe_named
-from litradar.store import Store
+from litradar.store import MIN_TITLE_KEY, Store
+
+log = logging.getLogger("litradar.publish")
 
 CHANNEL = "github"
 BRANCH_PREFIX = "litradar/"
@@ -67,6 +73,22 @@ class ProposeReport:
     def summary(self) -> str:
         number = f"#{self.number} " if self.number else ""
         return self.error or f"{number}{self.status}"
+
+
+def recorded_report(config: Config, name: str) -> ProposeReport | None:
+    """What the store records of digest `name`'s pull request, as a report ("recorded"),
+    or None when none was opened."""
+    if not config.store_path.is_file():
+        return None
+    with Store.open(config.store_path) as store:
+        delivery = store.delivery(CHANNEL, name)
+    if delivery is None or "number" not in delivery["detail"]:
+        return None
+    detail = delivery["detail"]
+    return ProposeReport(
+        name, detail.get("branch", f"{BRANCH_PREFIX}{name}"), "recorded",
+        number=detail["number"], url=detail.get("url"), entries=list(detail.get("entries", {})),
+    )  # fmt: skip
 
 
 def inert(text: str) -> str:
@@ -180,30 +202,39 @@ def _commit_message(name: str, proposals: list[Proposal]) -> str:
     return f"litradar: add {len(proposals)} paper(s) proposed in digest {name}\n\n{keys}\n"
 
 
+def _on_list(paper: Paper, awesome: AwesomeList) -> bool:
+    """The paper is on this list: by key (any link the entry matched by), by its arXiv
+    link as written, or by its normalised title."""
+    titles = {title_key(e.title) for e in awesome.entries}
+    urls = {e.url for e in awesome.entries}
+    return (
+        paper.key in awesome.keys
+        or safe_url(paper.abs_url) in urls
+        or (len(title_key(paper.title)) >= MIN_TITLE_KEY and title_key(paper.title) in titles)
+    )
+
+
 def _in_other_pulls(repo: ListRepo, pulls: list[dict], branch: str, list_file: str,
-                    on_list: set[str]) -> dict[str, int]:  # fmt: skip
+                    on_list: set[str], store: Store) -> dict[str, int]:  # fmt: skip
     waiting: dict[str, int] = {}
     for pull in pulls:
         ref = pull["head"]["ref"]
         if not ref.startswith(BRANCH_PREFIX) or ref == branch or not repo.has_branch(ref):
             continue
-        for entry in parse_list(repo.read(ref, list_file)).entries:
-            if entry.arxiv_id and entry.arxiv_id not in on_list:
-                waiting.setdefault(entry.arxiv_id, pull["number"])
+        for entry in match_entries(parse_list(repo.read(ref, list_file)), store).entries:
+            if entry.key and entry.key not in on_list:
+                waiting.setdefault(entry.key, pull["number"])
     return waiting
 
 
 def connect(config: Config) -> tuple[GitHub, ListRepo]:
-    """The API client (which checks `[github] repository` first) and a fresh fetch of the
-    list's repository, both with the token from the environment."""
+    """The API client (which checks `[github] repository` first) and the list's repository,
+    fetched once per run (the fetch the list was read from, if it was), both with the token
+    from the environment."""
     gh = config.github
-    token = os.environ.get(gh.token_env) or None
-    api = GitHub(gh, token)
-    repo = ListRepo(
-        config.data_dir / "list-repo", gh.clone_url, token, (gh.author_name, gh.author_email)
-    )
+    api = GitHub(gh, os.environ.get(gh.token_env) or None)
     try:
-        repo.sync()
+        repo = fetched_clone(config)
         if not repo.has_branch(gh.base):
             raise LitradarError(f"the list repository has no branch '{gh.base}' ([github] base)")
     except LitradarError:
@@ -228,7 +259,15 @@ class PullRequestChannel:
         return config.github.enabled
 
     def check(self, config: Config) -> None:
-        """What it needs (the token, the clone) is checked when it connects."""
+        """A missing token is said before anything is sent (a local remote and an API that
+        asks for none still work, so it is a warning); the clone is checked when it
+        connects."""
+        gh = config.github
+        if not os.environ.get(gh.token_env):
+            log.warning(
+                f"warning: ${gh.token_env} is not set: the pull request goes to {gh.api_url} "
+                "without a token, which GitHub refuses ([github] token_env names the variable)"
+            )
 
     def failed(self, digest: str, error: str) -> ProposeReport:
         return ProposeReport.failed(digest, error)
@@ -242,32 +281,34 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
     proposals, window_size, rejected = load_proposals(config, delivery.digest)
     api, repo = connect(config)
     base_text = repo.read(gh.base, gh.list_file)
-    awesome = parse_list(base_text)
     branch = f"{BRANCH_PREFIX}{name}"
     report = ProposeReport(name, branch, "nothing to propose", skipped=dict(rejected))
-    with api:
+    with api, Store.open(config.store_path) as store:
+        awesome = match_entries(parse_list(base_text), store)
         pulls = api.open_pulls()
         ours = next((p for p in pulls if p["head"]["ref"] == branch), None)
-        waiting = _in_other_pulls(repo, pulls, branch, gh.list_file, awesome.arxiv_ids)
-        on_list_urls = {e.url for e in awesome.entries}
+        waiting = _in_other_pulls(repo, pulls, branch, gh.list_file, awesome.keys, store)
         sections = set(awesome.section_names())
         chosen: list[Proposal] = []
+        entries: list[ListEntry] = []
+        new_text = base_text
         for p in proposals:
             key = p.paper.key
-            if key in awesome.arxiv_ids or safe_url(p.paper.abs_url) in on_list_urls:
+            if _on_list(p.paper, match_entries(parse_list(new_text), store)):
+                # Checked against the file being written, with each entry added so far: a
+                # paper the list holds under any link, or twice in a digest, goes in once.
                 report.skipped[key] = "already on the list"
             elif key in waiting:
                 report.skipped[key] = f"waiting in pull request #{waiting[key]}"
             elif p.section not in sections:
                 report.skipped[key] = f"section '{p.section}' is not in the list"
             else:
+                entry = entry_for_paper(p.paper, awesome.section_path(p.section), p.short_name)
+                new_text = insert_entry(new_text, entry)
                 chosen.append(p)
+                entries.append(entry)
         if not chosen:
             return report
-        entries = [
-            entry_for_paper(p.paper, awesome.section_path(p.section), p.short_name) for p in chosen
-        ]
-        new_text = insert_entries(base_text, entries)
         title = f"litradar: {len(chosen)} paper(s) proposed from digest {name}"
         body = pull_request_body(name, chosen, awesome, window_size)
         pushed = False

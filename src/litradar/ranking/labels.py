@@ -70,10 +70,10 @@ def collect_labels(
 ) -> Labels:
     labels = Labels(list_sections=awesome.section_names())
     for entry in awesome.papers:
-        assert entry.arxiv_id is not None
-        labels.relevant.add(entry.arxiv_id)
-        labels.on_list.add(entry.arxiv_id)
-        labels.section.setdefault(entry.arxiv_id, entry.section_name)
+        assert entry.key is not None
+        labels.relevant.add(entry.key)
+        labels.on_list.add(entry.key)
+        labels.section.setdefault(entry.key, entry.section_name)
     for arxiv_id, sections in (survey or {}).items():
         labels.relevant.add(arxiv_id)
         if arxiv_id in labels.section:

@@ -288,10 +288,10 @@ class SemanticScholarSource:
     @classmethod
     def from_config(cls, config: Config) -> SemanticScholarSource:
         """Snowballing starts from the list's papers; the key comes from the environment."""
-        from litradar.awesome_list import load_list
+        from litradar.list_source import read_list
 
         s2 = config.sources.s2
-        names = load_list(config.list_path).paper_names()
+        names = read_list(config).awesome.paper_names()
         return cls(s2, names, api_key=os.environ.get(s2.api_key_env) or None)
 
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:

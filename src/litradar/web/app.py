@@ -23,9 +23,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.errors import LitradarError
+from litradar.list_source import new_run, read_list, refresh_every
 from litradar.loaders import load_configured_taxonomy
 from litradar.search import FindHit, WarmSearch
 from litradar.store import Store
@@ -76,6 +76,18 @@ def _taxonomy_classes(config: Config) -> list[tuple[str, str]]:
     return [(d.name, c.name) for d in taxonomy.dimensions for c in d.classes]
 
 
+def _sections(config: Config) -> list[str]:
+    """The list's sections for the filter; none when the list cannot be read."""
+    try:
+        return read_list(config).awesome.section_names()
+    except LitradarError:
+        return []
+
+
+# The page runs for days: it reads the list's repository again once its copy is this old.
+LIST_REFRESH_SECONDS = 60.0
+
+
 def _date(value: str | None, what: str) -> date | None:
     if not value:
         return None
@@ -124,6 +136,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
     )
     app.state.config = config
     searcher = WarmSearch(config)  # the query encoder, loaded once for the page's life
+    refresh_every(LIST_REFRESH_SECONDS)
     app.state.guard = guard
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -229,7 +242,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
                 hits = search(searcher, q, k, start, end, section or None, tag or None)
         except LitradarError as exc:
             error = str(exc)
-        sections = load_list(config.list_path).section_names() if config.list_path.is_file() else []
+        sections = _sections(config)
         return page(
             request,
             "search.html",
@@ -295,14 +308,31 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         following = form.get("next") or key
         return RedirectResponse(f"{target}#paper-{quote(following)}", status_code=303)
 
-    @app.post("/review/propose", response_class=HTMLResponse)
-    async def review_propose(request: Request) -> HTMLResponse:
+    proposed: dict[str, Any] = {}  # digest -> this page's last ProposeReport for it
+
+    @app.post("/review/propose")
+    async def review_propose(request: Request) -> Response:
         from litradar.publish.pull_request import propose
 
         form = await checked_form(request)
         name = form.get("digest") or None
+        new_run()  # a pull request is built on the base as it is now, not as first fetched
         # the code behind `litradar propose` (git, GitHub, the store's lock): off the loop
         report = await run_in_threadpool(propose, config, name)
+        proposed[report.name] = report
+        # Post/redirect/get: a reload shows the outcome again, it does not propose again.
+        target = f"/review/proposed?{urlencode({'digest': report.name})}"
+        return RedirectResponse(target, status_code=303)
+
+    @app.get("/review/proposed", response_class=HTMLResponse)
+    def review_proposed(request: Request, digest: str = "") -> HTMLResponse:
+        """The outcome of the last "open pull request" of this page, or after a restart
+        the pull request the store records for the digest."""
+        from litradar.publish.pull_request import recorded_report
+
+        report = proposed.get(digest) or recorded_report(config, digest)
+        if report is None:
+            raise LitradarError(f"no pull request has been opened for digest {digest!r}")
         return page(request, "proposed.html", report=report)
 
     # charts -----------------------------------------------------------------------------

@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from litradar.awesome_list import load_list
 from litradar.config import Config
 from litradar.digest import choose_digest, describe_signals, load
 from litradar.errors import LitradarError
 from litradar.extractive import fallback_short_name
 from litradar.labelling import record_label
+from litradar.list_source import read_list
 from litradar.paper import collapse_whitespace
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
@@ -105,7 +105,7 @@ def load_queue(config: Config, name: str | None) -> Queue:
     """The queue of digest `name` (default: the newest), proposals first, best first."""
     name = choose_digest(config.digests_dir, name)
     document = load(config.digests_dir, name).document
-    awesome = load_list(config.list_path)
+    awesome = read_list(config).awesome
     list_names = awesome.paper_names()
     papers = document["papers"]
     queue = Queue(
