@@ -221,7 +221,8 @@ def run(mutation: Mutation, verbose: bool) -> tuple[str, float]:
     try:
         path.write_text(original.replace(mutation.old, mutation.new), encoding="utf-8")
         done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+            # One process (-n 0): under xdist a -x stop is exit 2, not the failure's 1.
+            [sys.executable, "-m", "pytest", "-x", "-q", "-n", "0", "-p", "no:cacheprovider",
              "-p", "no:randomly", *mutation.tests],
             cwd=ROOT,
             capture_output=not verbose,
