@@ -32,6 +32,12 @@ def test_a_list_paper_wins_a_near_tie_but_not_a_clear_loss():
     assert clear[0][0] == 1 and LIST_BONUS < 0.5
 
 
+def test_the_paper_the_query_names_comes_first_whatever_its_scope_score():
+    fused = fuse([1, 2], [1, 2], prior={1: -0.1, 2: -10.0}, titled={2})
+    assert [i for i, _ in fused] == [2, 1]
+    assert [i for i, _ in fuse([1], [1], titled={3})][0] == 3  # named, though neither found it
+
+
 def test_the_query_cannot_inject_fts_syntax():
     assert match_expression('NEAR(" OR * lens:') == '"near" OR "lens"'
     assert match_expression("the of a") is None
@@ -79,3 +85,24 @@ def test_find_puts_a_list_paper_whose_title_holds_the_query_in_the_top_3(
         assert any(h["on_list"] and wanted.lower() in h["title"].lower() for h in hits), shown
         assert all(h["relevance"] is not None and h["section"] for h in hits)
         assert any(h["lexical_rank"] for h in hits)
+
+
+def test_find_by_a_papers_title_shows_it_first_even_far_off_the_lists_scope(
+    trained_project: Path, tmp_path: Path
+):
+    """A method paper (mitigating hallucination) scores far below the list's papers, so
+    without the title rule a search for its own title buried it below the top 3."""
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    config = ["--config", str(project / "litradar.toml")]
+    with Store.open(project / "index" / "litradar.sqlite") as store:
+        paper = store.get("2503.10602")
+    assert paper is not None
+    query = paper.title.upper() + "."  # case and punctuation do not matter
+    result = CliRunner().invoke(app, ["find", query, "-k", "3", "--json", *config])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines()]
+    assert hits[0]["arxiv_id"] == "2503.10602" and hits[0]["relevance"] < 0.5, hits[0]
+    since = ["--since", "2099-01-01"]  # a date filter still applies to the named paper
+    later = CliRunner().invoke(app, ["find", query, "-k", "3", "--json", *since, *config])
+    assert later.exit_code == 0 and "2503.10602" not in later.output

@@ -123,6 +123,8 @@ def read_list(config: Config, max_age: float | None = None, record: bool = False
     max_age = _max_age[0] if max_age is None else max_age
     with _lock:
         cached = _reads.get(key)
+    if cached is not None and cached[1].source == "file":
+        cached = None  # a file is cheap to read, and an edit to it must be seen at once
     if cached is not None and (max_age is None or time.monotonic() - cached[0] <= max_age):
         read = cached[1]
     else:

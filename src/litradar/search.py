@@ -77,7 +77,8 @@ def find(
     encoder: TextEncoder | None = None,
 ) -> list[FindHit]:
     """Dense (MiniLM over FAISS) and lexical (bm25 over the store's FTS index) rankings
-    fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid)."""
+    fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid);
+    a paper whose title is the query comes first."""
     if not query.strip():
         raise LitradarError("empty query")
     encoder = encoder or query_encoder(config)
@@ -99,7 +100,10 @@ def find(
         _, ids = index.search(embed_query(encoder, query), depth, allowed=allowed)
         dense = [int(i) for i in ids[0] if i >= 0]
         lexical = store.lexical_search(query, depth, allowed)
-        candidates = store.by_store_ids([*dense, *lexical])
+        titled = {p.store_id or 0 for p in store.by_title(query)}
+        if allowed is not None:
+            titled &= set(allowed)
+        candidates = store.by_store_ids([*dense, *lexical, *titled])
         scored = store.scores(candidates)
     try:
         on_list = read_list(config).awesome.keys
@@ -110,7 +114,7 @@ def find(
     dense_rank = {i: r for r, i in enumerate(dense, start=1)}
     lexical_rank = {i: r for r, i in enumerate(lexical, start=1)}
     hits = []
-    for store_id, score in fuse(dense, lexical, prior, listed)[:k]:
+    for store_id, score in fuse(dense, lexical, prior, listed, titled)[:k]:
         paper = candidates.get(store_id)
         if paper is None:
             continue
