@@ -32,10 +32,10 @@ def embedding_throughput(n: int, folder: Path, rounds: int = 2) -> tuple[float, 
     best of `rounds` alternating runs of each: on a shared machine the load changes
     within a minute, and alternating keeps the two comparable."""
     from litradar.config import EmbeddingConfig
-    from litradar.embed import embed_papers, encoder_for
-    from litradar.paper import Paper
+    from litradar.core.paper import Paper
+    from litradar.embedding.encoders import embed_papers, encoder_for
     from litradar.sources.arxiv_jsonl import read_jsonl
-    from litradar.store import Store
+    from litradar.storage.store import Store
 
     papers = [p for p in read_jsonl(WEEK) if isinstance(p, Paper)][:n]
     # The default backend, as `litradar run` embeds; exported (or copied) outside the timing.

@@ -33,7 +33,7 @@ BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def abstracts(n: int) -> list[str]:
-    from litradar.paper import Paper
+    from litradar.core.paper import Paper
     from litradar.sources.arxiv_jsonl import read_jsonl
 
     texts: list[str] = []
@@ -44,7 +44,7 @@ def abstracts(n: int) -> list[str]:
 
 def speeds(texts: list[str], rounds: int) -> dict[str, tuple[float, np.ndarray]]:
     """(best papers/s, vectors) per backend."""
-    from litradar.embed import encoder_for
+    from litradar.embedding.encoders import encoder_for
 
     with tempfile.TemporaryDirectory() as tmp:
         encoders = {b: encoder_for(MODEL, backend=b, data_dir=Path(tmp)) for b in BACKENDS}

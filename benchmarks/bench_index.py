@@ -51,7 +51,7 @@ def current_rss_mb() -> float:
 
 
 def one_size(n: int, exact_up_to: int, nprobe: int) -> dict:
-    from litradar.index import IndexSettings, PaperIndex, short_hashes
+    from litradar.storage.paper_index import IndexSettings, PaperIndex, short_hashes
 
     settings = IndexSettings(exact_up_to=exact_up_to, nprobe=nprobe)
     data = vectors(n, seed=1)

@@ -30,7 +30,7 @@ from tests.replay import ReplayServer, Reply  # noqa: E402
 from litradar.config import load_config  # noqa: E402
 from litradar.sources.arxiv_api import ArxivApiSource  # noqa: E402
 from litradar.sources.runner import read_source  # noqa: E402
-from litradar.store import Store  # noqa: E402
+from litradar.storage.store import Store  # noqa: E402
 
 UNTIL = date(2025, 3, 17)
 

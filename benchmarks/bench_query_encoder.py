@@ -20,7 +20,7 @@ DATA = ROOT / "demo" / "data"
 
 
 def abstracts(n: int) -> list[str]:
-    from litradar.paper import Paper
+    from litradar.core.paper import Paper
     from litradar.sources.arxiv_jsonl import read_jsonl
 
     texts: list[str] = []
@@ -34,8 +34,8 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=1000)
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from litradar.embed import SentenceTransformerEncoder
-    from litradar.query_encoder import OnnxEncoder
+    from litradar.embedding.encoders import SentenceTransformerEncoder
+    from litradar.embedding.query_encoder import OnnxEncoder
 
     texts = abstracts(args.texts)
     torch_encoder = SentenceTransformerEncoder("all-MiniLM-L6-v2")

@@ -42,8 +42,8 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from litradar.config import load_config
-    from litradar.errors import LitradarError
-    from litradar.search import find
+    from litradar.core.errors import LitradarError
+    from litradar.steps.search import find
     from litradar.web.app import create_app
 
     config = load_config(args.config)

@@ -18,14 +18,19 @@ from pathlib import Path
 import numpy as np
 
 from litradar.config import load_config
-from litradar.evaluation import JudgedSet, _read_week
-from litradar.leave_week_out import ndcg, precision
-from litradar.loaders import default_encoder, load_configured_taxonomy, scope_terms, training_set
-from litradar.progress import SilentReporter
+from litradar.core.progress import SilentReporter
+from litradar.ranking.leave_week_out import ndcg, precision
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.scope import ScopeModel
 from litradar.ranking.text_svm import TfidfSvm
 from litradar.ranking.training import TrainingSet
+from litradar.steps.configured_inputs import (
+    default_encoder,
+    load_configured_taxonomy,
+    scope_terms,
+    training_set,
+)
+from litradar.steps.evaluation import JudgedSet, _read_week
 
 
 def old_signals(data: TrainingSet, positives: np.ndarray) -> np.ndarray:

@@ -30,25 +30,25 @@ from pathlib import Path
 
 import numpy as np
 
-from litradar.prefect_env import configure_prefect
+from litradar.core.prefect_env import configure_prefect
 
 configure_prefect()
 
 from prefect import flow, task  # noqa: E402
 from prefect.cache_policies import NONE  # noqa: E402
 
-from litradar import pipeline  # noqa: E402
-from litradar.backfill import (  # noqa: E402
+from litradar.config import load_config  # noqa: E402
+from litradar.core.atomic_files import faultpoint  # noqa: E402
+from litradar.embedding.encoders import ChunkLog, ExportedEncoder, format_duration  # noqa: E402
+from litradar.steps import pipeline  # noqa: E402
+from litradar.steps.backfill import (  # noqa: E402
     SnapshotFilter,
     encode_on_worker,
     read_snapshot,
     watermark_key,
 )
-from litradar.config import load_config  # noqa: E402
-from litradar.embed import ChunkLog, ExportedEncoder, format_duration  # noqa: E402
-from litradar.files import faultpoint  # noqa: E402
-from litradar.loaders import default_encoder  # noqa: E402
-from litradar.store import Store  # noqa: E402
+from litradar.steps.configured_inputs import default_encoder  # noqa: E402
+from litradar.storage.store import Store  # noqa: E402
 
 log = logging.getLogger("litradar.backfill")
 

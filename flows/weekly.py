@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from litradar.prefect_env import configure_prefect
+from litradar.core.prefect_env import configure_prefect
 
 configure_prefect()
 
@@ -28,19 +28,19 @@ from prefect.cache_policies import NONE  # noqa: E402
 from prefect.schedules import Cron  # noqa: E402
 from prefect.states import Failed, State  # noqa: E402
 
-from litradar import pipeline  # noqa: E402
 from litradar.config import Config, load_config  # noqa: E402
-from litradar.errors import LitradarError  # noqa: E402
-from litradar.run_result import RunResult  # noqa: E402
-from litradar.window import digest_window  # noqa: E402
+from litradar.core.digest_window import digest_window  # noqa: E402
+from litradar.core.errors import LitradarError  # noqa: E402
+from litradar.steps import pipeline  # noqa: E402
+from litradar.steps.run_result import RunResult  # noqa: E402
 
 if TYPE_CHECKING:  # the steps' modules are imported where they are used
     from prefect.futures import PrefectFuture
 
-    from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
     from litradar.publish.channels import ChannelReport
     from litradar.publish.feedback import FeedbackReport
     from litradar.sources.report import SourceReport
+    from litradar.steps.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:
@@ -143,7 +143,7 @@ def weekly(
     the others run, then the flow run ends Failed, naming it, with the RunResult as its
     data: the Prefect UI shows the run failed, `litradar run` still prints every step. It
     is Failed by type and by name, so automations on `prefect.flow-run.Failed` see it."""
-    from litradar.list_source import new_run
+    from litradar.curation.list_source import new_run
     from litradar.publish.channels import channel, enabled_channels
 
     new_run()  # one fetch of the list's repository per run, also when served for weeks

@@ -43,7 +43,7 @@ MUTATIONS = [
     Mutation(
         "atomic-write",
         "a file is replaced whole or not at all (write beside it, fsync, rename)",
-        "src/litradar/files.py",
+        "src/litradar/core/atomic_files.py",
         "    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=prefix, suffix=suffix)\n",
         "    fd, tmp = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), str(path)\n",
         ("tests/test_files.py",),
@@ -74,7 +74,7 @@ MUTATIONS = [
     Mutation(
         "digest-generation-link",
         "a digest's two files become current by one atomic rename of a link",
-        "src/litradar/digest.py",
+        "src/litradar/digests/digest.py",
         "    os.symlink(target, temporary)\n    os.replace(temporary, link)\n",
         "    link.unlink(missing_ok=True)\n    os.symlink(target, link)\n",
         ("tests/test_digest.py", "-k", "kill or leftovers"),
@@ -82,7 +82,7 @@ MUTATIONS = [
     Mutation(
         "index-generation",
         "the index metadata names whole files: a kill at any point keeps a loadable index",
-        "src/litradar/index.py",
+        "src/litradar/storage/paper_index.py",
         '        generation = f"g{secrets.token_hex(6)}"\n',
         '        generation = "g000000000000"\n',
         ("tests/test_faults.py", "-k", "grows and before-meta and flat"),
@@ -91,7 +91,7 @@ MUTATIONS = [
     Mutation(
         "index-sweep",
         "superseded index generations and temporaries are removed by the next index",
-        "src/litradar/pipeline.py",
+        "src/litradar/steps/pipeline.py",
         "        PaperIndex.sweep(config.data_dir, encoder.name)\n",
         "",
         ("tests/test_index_repair.py", "-k", "kill"),
@@ -99,7 +99,7 @@ MUTATIONS = [
     Mutation(
         "onnx-export-temporary",
         "a kill mid-export leaves a folder the next index removes (named by its writer's pid)",
-        "src/litradar/query_encoder.py",
+        "src/litradar/embedding/query_encoder.py",
         "    prefix, suffix = temporary_prefix(target.name)\n",
         '    prefix, suffix = f".{target.name}.", ""\n',
         ("tests/test_query_encoder.py", "-k", "kill"),
@@ -108,7 +108,7 @@ MUTATIONS = [
     Mutation(
         "stale-temporaries",
         "a killed writer's temporaries are removed by the next writer in that folder",
-        "src/litradar/files.py",
+        "src/litradar/core/atomic_files.py",
         "        if stale:\n            remove_path(entry)\n",
         "        if False:\n            remove_path(entry)\n",
         ("tests/test_files.py",),
@@ -124,7 +124,7 @@ MUTATIONS = [
     Mutation(
         "secret-redaction",
         "no configured secret in any stored or printed error text",
-        "src/litradar/errors.py",
+        "src/litradar/core/errors.py",
         "    if not values or not text:\n        return text\n",
         "    return text\n",
         (
@@ -172,7 +172,7 @@ MUTATIONS = [
     Mutation(
         "control-and-bidi-stripping",
         "text enters without control or bidi characters",
-        "src/litradar/paper.py",
+        "src/litradar/core/paper.py",
         "    if text.isprintable() or not _UNSAFE.search(text):",
         "    if True:",
         ("tests/test_paper.py",),
@@ -180,7 +180,7 @@ MUTATIONS = [
     Mutation(
         "field-caps",
         "a field beyond its cap is stored cut, and said in one line",
-        "src/litradar/paper.py",
+        "src/litradar/core/paper.py",
         "        if limit is None or len(value) <= limit:\n",
         "        if True:\n",
         ("tests/test_paper.py",),

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from litradar.paper import Paper
+from litradar.core.paper import Paper
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "demo" / "data"
@@ -29,7 +29,7 @@ SHARED = ROOT.parent / "shared"
 SHARED_DATA = SHARED / "data"
 
 # Tests that run flows in this process (`litradar run`, `litradar backfill` through the
-# CliRunner) share the one temporary Prefect server `litradar.prefect_env` starts per
+# CliRunner) share the one temporary Prefect server `litradar.core.prefect_env` starts per
 # process; in one group they all run on one worker, so the session starts it once.
 in_prefect_group = pytest.mark.xdist_group("prefect")
 
@@ -110,7 +110,7 @@ def _cli(project: Path, *args: str) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def _machine_cache(tmp_path_factory, worker_id: str) -> Iterator[None]:
-    """The machine's encoder cache (litradar.embed.ExportedEncoder) for this run: shared by
+    """The machine's encoder cache (litradar.embedding.encoders.ExportedEncoder) for this run: shared by
     the workers (the first ONNX export is copied by the others), never the user's ~/.cache."""
     base = tmp_path_factory.getbasetemp()
     root = base.parent if worker_id != "master" else base

@@ -1,5 +1,5 @@
 """Killing a real `litradar` process inside a step's critical window: the command runs with
-$LITRADAR_FAULTPOINT naming a point (litradar.files.faultpoint), which pauses it there; the
+$LITRADAR_FAULTPOINT naming a point (litradar.core.atomic_files.faultpoint), which pauses it there; the
 test then sends SIGKILL to its whole process group (Dask workers included) and reaps it."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from litradar.files import FAULTPOINT_ENV, FAULTPOINT_READY_ENV
+from litradar.core.atomic_files import FAULTPOINT_ENV, FAULTPOINT_READY_ENV
 
 # The command line as a user runs it (`litradar ARGS --config PROJECT/litradar.toml`).
 START = "import sys, litradar.cli; sys.argv = ['litradar', *sys.argv[1:]]; litradar.cli.app()"

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from litradar.errors import LitradarError
-from litradar.paper import Paper, split_version
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper, split_version
 from litradar.sources.arxiv_jsonl import LineProblem, parse_record, read_jsonl
 from tests.conftest import DEMO
 
@@ -122,7 +122,7 @@ def test_impossible_years_are_problems(created, reason):
 
 def test_one_wrong_typed_line_among_a_thousand_keeps_the_others(tmp_path: Path):
     from litradar.config import load_config
-    from litradar.pipeline import ingest_files
+    from litradar.steps.pipeline import ingest_files
     from tests.conftest import write_config
 
     good = [record(id=f"2503.{i:05d}") for i in range(1, 1001)]

@@ -16,9 +16,9 @@ from litradar.assist.llm_client import ChatClient
 from litradar.assist.tasks import Assistant, ShortName, Summary, Verdict, paper_block
 from litradar.cli import app
 from litradar.config import LLMConfig
-from litradar.extractive import extractive_summary, fallback_short_name
-from litradar.paper import Paper
-from litradar.store import Store
+from litradar.core.extractive import extractive_summary, fallback_short_name
+from litradar.core.paper import Paper
+from litradar.storage.store import Store
 from tests.conftest import write_config
 from tests.fake_llm import FakeModel
 from tests.replay import ReplayServer

@@ -5,7 +5,10 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from litradar.awesome_list import (
+from litradar.core.errors import LitradarError
+from litradar.core.extractive import fallback_short_name
+from litradar.core.paper import github_repo_in
+from litradar.curation.awesome_list import (
     entry_for_paper,
     escape_markdown,
     format_date,
@@ -13,9 +16,6 @@ from litradar.awesome_list import (
     parse_list,
     render_entry,
 )
-from litradar.errors import LitradarError
-from litradar.extractive import fallback_short_name
-from litradar.paper import github_repo_in
 from tests.conftest import DEMO, SHARED, make_paper, needs_shared
 
 LIST = DEMO / "awesome_list.md"

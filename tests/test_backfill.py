@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.backfill import SnapshotFilter, read_snapshot
 from litradar.cli import app
-from litradar.index import PaperIndex
-from litradar.paper import Paper
+from litradar.core.paper import Paper
 from litradar.sources.arxiv_jsonl import read_jsonl
+from litradar.steps.backfill import SnapshotFilter, read_snapshot
+from litradar.storage.paper_index import PaperIndex
 from tests.conftest import DEMO, in_prefect_group, write_config
 
 WEEK = DEMO / "weeks" / "2025-03-10.jsonl"

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import entry_for_paper, parse_list
-from litradar.backtest import backtest, lead_weeks, summary
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.list_edit import insert_entry
-from litradar.store import Store
+from litradar.curation.awesome_list import entry_for_paper, parse_list
+from litradar.curation.list_edit import insert_entry
+from litradar.steps.backtest import backtest, lead_weeks, summary
+from litradar.storage.store import Store
 from tests.conftest import DEMO
 
 runner = CliRunner()

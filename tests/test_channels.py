@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from litradar.config import Config, load_config
-from litradar.digest import commit_digest, load
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
+from litradar.digests.digest import commit_digest, load
 from litradar.publish import channels
 from litradar.publish.channels import Delivery, deliver
-from litradar.store import Store
+from litradar.storage.store import Store
 from tests.conftest import write_config
 
 

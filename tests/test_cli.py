@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import parse_list
 from litradar.cli import app
+from litradar.curation.awesome_list import parse_list
 
 runner = CliRunner()
 

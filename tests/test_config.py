@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from litradar.config import load_config
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
 from tests.conftest import ROOT
 
 

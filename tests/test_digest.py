@@ -14,8 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from litradar.awesome_list import load_list
-from litradar.digest import (
+from litradar.core.digest_window import digest_window
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper, Provenance
+from litradar.curation.awesome_list import load_list
+from litradar.digests.digest import (
     build_digest,
     commit_digest,
     load,
@@ -23,10 +26,7 @@ from litradar.digest import (
     render_markdown,
     write_digest,
 )
-from litradar.errors import LitradarError
-from litradar.paper import Paper, Provenance
 from litradar.ranking.scoring import Scored
-from litradar.window import digest_window
 from tests.conftest import DEMO, ROOT, make_paper
 
 
@@ -212,7 +212,7 @@ def dying(*args, **kwargs):
 setattr(os, step, dying)
 folder = Path(sys.argv[1])
 from tests.test_digest import two_digests
-from litradar.digest import write_digest
+from litradar.digests.digest import write_digest
 awesome, old, new = two_digests()
 write_digest(new, awesome, folder)
 """

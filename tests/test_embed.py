@@ -6,9 +6,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litradar.embed import HashingEncoder, SentenceTransformerEncoder, embed_papers
-from litradar.paper import Paper
-from litradar.store import Store
+from litradar.core.paper import Paper
+from litradar.embedding.encoders import HashingEncoder, SentenceTransformerEncoder, embed_papers
+from litradar.storage.store import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("test_embed")]
 

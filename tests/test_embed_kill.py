@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from litradar.config import load_config
-from litradar.embed import vector_space
-from litradar.index import PaperIndex
+from litradar.embedding.encoders import vector_space
+from litradar.storage.paper_index import PaperIndex
 from tests.conftest import DEMO, write_config
 from tests.test_query_encoder import first_lines
 

@@ -1,4 +1,4 @@
-"""The one redaction of secrets (litradar.errors.redact): every form a secret can take in an
+"""The one redaction of secrets (litradar.core.errors.redact): every form a secret can take in an
 echoed request, raw, URL-encoded and base64 at any alignment, is masked."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import base64
 import json
 from urllib.parse import quote
 
-from litradar.errors import MASK, redact, redact_data, remember_secret
+from litradar.core.errors import MASK, redact, redact_data, remember_secret
 
 SECRET = "s2-k3y/with+odd=chars-0123456789"
 

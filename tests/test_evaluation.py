@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from litradar.config import load_config
-from litradar.errors import LitradarError
-from litradar.evaluation import (
+from litradar.core.errors import LitradarError
+from litradar.steps.evaluation import (
     WEEK_RANKERS,
     JudgedSet,
     judged_evaluation,
@@ -16,7 +16,7 @@ from litradar.evaluation import (
     query_measures,
     summarise,
 )
-from litradar.pipeline import ingest_files
+from litradar.steps.pipeline import ingest_files
 
 
 def test_leave_one_out_ranks_every_list_paper_for_every_ranker(project: Path):

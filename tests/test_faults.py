@@ -29,15 +29,15 @@ from pathlib import Path
 import faiss
 import pytest
 
-from litradar.awesome_list import parse_list
-from litradar.backfill import SnapshotFilter
-from litradar.digest import GENERATIONS, load
-from litradar.errors import LitradarError
-from litradar.index import PaperIndex, content_fingerprint
-from litradar.paper import Paper
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper
+from litradar.curation.awesome_list import parse_list
+from litradar.digests.digest import GENERATIONS, load
 from litradar.ranking.model_files import load_models
 from litradar.sources.arxiv_jsonl import read_jsonl
-from litradar.store import Store
+from litradar.steps.backfill import SnapshotFilter
+from litradar.storage.paper_index import PaperIndex, content_fingerprint
+from litradar.storage.store import Store
 from tests.conftest import DEMO, write_config
 from tests.faultpoints import hidden_leftovers, kill_at
 
@@ -56,7 +56,7 @@ NAME = "2025-W11"
 # the command starts, and a line on stderr when they are: the kill then lands in the
 # command's own work, not in Python importing numpy (1.2 s of a 1.6 s ingest here).
 START = (
-    "import sys, litradar.cli, litradar.pipeline, litradar.digest; "
+    "import sys, litradar.cli, litradar.steps.pipeline, litradar.digests.digest; "
     "print('started', file=sys.stderr, flush=True); "
     "sys.argv = ['litradar', *sys.argv[1:]]; litradar.cli.app()"
 )
@@ -345,7 +345,7 @@ def test_kill_digest_then_rerun(stages: dict, tmp_path: Path):
     report("digest", stages, landed, states)
 
 
-# kills inside each step's critical window (litradar.files.faultpoint) -----------------------
+# kills inside each step's critical window (litradar.core.atomic_files.faultpoint) -----------------------
 #
 # The seeded kills above land wherever the clock says; these land exactly between a write
 # and the commit that makes it count, where a broken guarantee shows. Each point pauses the

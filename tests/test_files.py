@@ -7,7 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from litradar.files import atomic_write_bytes, atomic_write_text, remove_stale_temporaries
+from litradar.core.atomic_files import (
+    atomic_write_bytes,
+    atomic_write_text,
+    remove_stale_temporaries,
+)
 from tests.conftest import ROOT
 
 
@@ -37,7 +41,7 @@ from pathlib import Path
 os.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)
 what, folder = sys.argv[1], Path(sys.argv[2])
 if what == "file":
-    from litradar.files import atomic_write_text
+    from litradar.core.atomic_files import atomic_write_text
     atomic_write_text(folder / "papers.hashing.json", "new")
 else:
     from litradar.ranking.model_files import load_models, save_models

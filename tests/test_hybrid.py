@@ -10,9 +10,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from litradar.cli import app
-from litradar.lexical import match_expression, memory_index, search
 from litradar.ranking.hybrid import LIST_BONUS, fuse
-from litradar.store import Store
+from litradar.storage.lexical import match_expression, memory_index, search
+from litradar.storage.store import Store
 from tests.conftest import make_paper
 
 

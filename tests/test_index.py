@@ -4,8 +4,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litradar.errors import LitradarError
-from litradar.index import IndexDamaged, IndexSettings, PaperIndex, content_fingerprint
+from litradar.core.errors import LitradarError
+from litradar.storage.paper_index import (
+    IndexDamaged,
+    IndexSettings,
+    PaperIndex,
+    content_fingerprint,
+)
 
 
 def unit_vectors(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:

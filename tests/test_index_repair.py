@@ -9,8 +9,8 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.index import PaperIndex
-from litradar.pipeline import update_index
+from litradar.steps.pipeline import update_index
+from litradar.storage.paper_index import PaperIndex
 
 runner = CliRunner()
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from litradar.leave_week_out import (
+from litradar.ranking.leave_week_out import (
     Choice,
     JudgedWeek,
     Variant,

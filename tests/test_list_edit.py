@@ -7,10 +7,10 @@ from datetime import date
 
 import pytest
 
-from litradar.awesome_list import entry_for_paper, parse_list, render_entry
-from litradar.errors import LitradarError
-from litradar.list_edit import insert_entries, insert_entry
-from litradar.paper import Paper
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper
+from litradar.curation.awesome_list import entry_for_paper, parse_list, render_entry
+from litradar.curation.list_edit import insert_entries, insert_entry
 from tests.conftest import DEMO
 
 LIST = (DEMO / "awesome_list.md").read_text(encoding="utf-8")

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import arxiv_id_from_url, load_list, parse_list
 from litradar.cli import app
-from litradar.list_match import MatchReport, doi_in_url, match_entries
-from litradar.list_source import new_run
-from litradar.paper import Paper
-from litradar.store import Store
+from litradar.core.paper import Paper
+from litradar.curation.awesome_list import arxiv_id_from_url, load_list, parse_list
+from litradar.curation.list_match import MatchReport, doi_in_url, match_entries
+from litradar.curation.list_source import new_run
+from litradar.storage.store import Store
 from tests.conftest import DEMO
 
 runner = CliRunner()

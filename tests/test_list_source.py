@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import ListEntry, entry_for_paper, parse_list, render_entry
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.list_edit import insert_entry
-from litradar.list_source import new_run, read_list, shown_url
-from litradar.loaders import load_labels
-from litradar.store import Store
+from litradar.curation.awesome_list import ListEntry, entry_for_paper, parse_list, render_entry
+from litradar.curation.list_edit import insert_entry
+from litradar.curation.list_source import new_run, read_list, shown_url
+from litradar.steps.configured_inputs import load_labels
+from litradar.storage.store import Store
 from tests.conftest import write_config
 from tests.fake_github import git, make_remote
 

@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import load_list
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.digest import build_digest, write_digest
-from litradar.paper import Paper, Provenance
+from litradar.core.paper import Paper, Provenance
+from litradar.curation.awesome_list import load_list
+from litradar.digests.digest import build_digest, write_digest
 from litradar.publish.mail import render_html
-from litradar.store import Store
+from litradar.storage.store import Store
 from tests.browser import artifacts_dir, chromium, needs_chromium
 from tests.conftest import DEMO, write_config
 from tests.smtp_server import PASSWORD, SmtpServer, free_port

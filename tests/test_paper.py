@@ -13,14 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from litradar.assist.tasks import ShortName
-from litradar.awesome_list import entry_for_paper, load_list, render_entry
 from litradar.cli import app
-from litradar.list_edit import insert_entries
-from litradar.paper import clean_text
+from litradar.core.paper import clean_text
+from litradar.curation.awesome_list import entry_for_paper, load_list, render_entry
+from litradar.curation.list_edit import insert_entries
 from litradar.publish.mail import render_html
 from litradar.publish.pull_request import Proposal, pull_request_body
-from litradar.sources.live import SourceError
-from litradar.store import Store
+from litradar.sources.source_error import SourceError
+from litradar.storage.store import Store
 from tests.conftest import DEMO, make_paper, write_config
 
 HOSTILE = "\x1b[31mSparse\x07 auto\x00encoders \u202eredaeh\u202c for \u2066CLIP\u2069\x9b2J\u200f"
@@ -120,7 +120,7 @@ def test_dates_are_checked_by_type_not_by_lifetime():
 
 
 def test_fields_are_capped_at_sane_sizes_and_the_cut_is_said_in_one_line():
-    from litradar.paper import FIELD_LIMITS
+    from litradar.core.paper import FIELD_LIMITS
 
     huge = make_paper("T" * 5_000, abstract="a" * 1_000_000, authors=("x" * 900,) * 3_000)
     assert len(huge.abstract) == FIELD_LIMITS["abstract"] and len(huge.title) == 2_000

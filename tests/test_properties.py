@@ -24,13 +24,18 @@ from markdown_it import MarkdownIt
 from pydantic import ValidationError
 
 from litradar.assist.tasks import ShortName
-from litradar.awesome_list import entry_for_paper, escape_markdown, parse_list, render_entry
 from litradar.config import FeedConfig
-from litradar.list_edit import insert_entries
-from litradar.paper import Paper, collapse_whitespace
+from litradar.core.paper import Paper, collapse_whitespace
+from litradar.core.retrying import Retryable
+from litradar.curation.awesome_list import (
+    entry_for_paper,
+    escape_markdown,
+    parse_list,
+    render_entry,
+)
+from litradar.curation.list_edit import insert_entries
 from litradar.publish.mail import render_html
 from litradar.publish.pull_request import inert
-from litradar.retrying import Retryable
 from litradar.sources.arxiv_feed import FeedSource, parse_whole_feed
 from litradar.sources.arxiv_jsonl import LineProblem, parse_record, read_jsonl
 from tests.conftest import DEMO

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from litradar.awesome_list import entry_for_paper, load_list, parse_list, render_entry
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.digest import build_digest, write_digest
-from litradar.list_edit import insert_entry
-from litradar.paper import Paper, Provenance
-from litradar.store import Store
+from litradar.core.paper import Paper, Provenance
+from litradar.curation.awesome_list import entry_for_paper, load_list, parse_list, render_entry
+from litradar.curation.list_edit import insert_entry
+from litradar.digests.digest import build_digest, write_digest
+from litradar.storage.store import Store
 from tests.conftest import DEMO, write_config
 from tests.fake_github import NAME, OWNER, PULLS, FakeGitHub, git, make_remote
 from tests.replay import ReplayServer, Reply

@@ -17,10 +17,10 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.embed import ExportedEncoder, SentenceTransformerEncoder, vector_space
-from litradar.index import PaperIndex
-from litradar.query_encoder import MIN_COSINE, MIN_COSINE_INT8, OnnxEncoder, export_dir
-from litradar.search import query_encoder
+from litradar.embedding.encoders import ExportedEncoder, SentenceTransformerEncoder, vector_space
+from litradar.embedding.query_encoder import MIN_COSINE, MIN_COSINE_INT8, OnnxEncoder, export_dir
+from litradar.steps.search import query_encoder
+from litradar.storage.paper_index import PaperIndex
 from tests.conftest import DEMO, write_config
 from tests.faultpoints import hidden_leftovers, kill_at
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litradar.awesome_list import load_list
-from litradar.embed import HashingEncoder
-from litradar.errors import LitradarError
-from litradar.paper import Paper
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper
+from litradar.curation.awesome_list import load_list
+from litradar.embedding.encoders import HashingEncoder
 from litradar.ranking.labels import collect_labels, load_survey_citations, map_survey_section
 from litradar.ranking.model_files import TrainedModels, load_models, save_models
 from litradar.ranking.placement import PlacementModel
@@ -134,7 +134,7 @@ def test_the_text_svm_is_the_same_model_when_fitted_twice(trained):
 
 
 def test_a_survey_bibliography_that_is_not_json_lines_of_objects_is_one_clear_error(tmp_path):
-    from litradar.errors import LitradarError
+    from litradar.core.errors import LitradarError
 
     utf16 = tmp_path / "utf16.jsonl"
     utf16.write_text('{"arxiv_id": "2501.00001"}\n', encoding="utf-16")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from litradar.config import load_config
-from litradar.errors import LitradarError
-from litradar.pipeline import ingest_files
-from litradar.replay import replay
-from litradar.store import Store
+from litradar.core.errors import LitradarError
+from litradar.steps.pipeline import ingest_files
+from litradar.steps.replay import replay
+from litradar.storage.store import Store
 from tests.conftest import DEMO, write_config
 
 

@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from litradar.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
 from litradar.publish.feedback import FeedbackReport
 from litradar.publish.mail import SendReport
 from litradar.publish.pull_request import ProposeReport
-from litradar.run_result import RunResult
 from litradar.sources.report import SourceReport
+from litradar.steps.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+from litradar.steps.run_result import RunResult
 
 
 def run_result(**steps) -> RunResult:  # type: ignore[no-untyped-def]

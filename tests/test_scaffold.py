@@ -17,7 +17,7 @@ import yaml
 from typer.testing import CliRunner
 
 from litradar.cli import app
-from litradar.scaffold import DATA_BRANCH, WORKFLOW_PATH
+from litradar.steps.scaffold import DATA_BRANCH, WORKFLOW_PATH
 from tests.conftest import DEMO, ROOT, SURVEY_SECTIONS
 from tests.fake_github import NAME, OWNER, FakeGitHub, git
 from tests.replay import ReplayServer

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from litradar.embed import HashingEncoder
+from litradar.core.terms import ScopeTerms
+from litradar.embedding.encoders import HashingEncoder
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.scope import ScopeLabels, ScopeModel
-from litradar.terms import ScopeTerms
 from tests.conftest import make_paper
 
 TERMS = ScopeTerms(

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from litradar import search
 from litradar.config import load_config
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
+from litradar.steps import search
 
 
 def test_a_warm_search_loads_its_encoder_once_and_answers_as_find_does(

@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
+from litradar.curation.taxonomy import load_taxonomy
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.section_terms import SectionTerms
-from litradar.taxonomy import load_taxonomy
 from tests.conftest import ROOT, make_paper
 
 SECTIONS = ["Linear Probing", "Neuron Analysis", "Tool"]

@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litradar import pipeline
 from litradar.config import load_config
-from litradar.digest import load
+from litradar.digests.digest import load
 from litradar.ranking import relevance
 from litradar.ranking.relevance import RelevanceModel, Signal
+from litradar.steps import pipeline
 from litradar.web.review import load_queue
 
 LABEL = "abstract length in words"

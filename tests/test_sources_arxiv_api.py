@@ -11,9 +11,9 @@ import pytest
 
 from litradar.config import ArxivApiConfig, load_config
 from litradar.sources.arxiv_api import ArxivApiSource, ArxivClient, date_window_query
-from litradar.sources.live import SourceError
 from litradar.sources.runner import read_source
-from litradar.store import Store
+from litradar.sources.source_error import SourceError
+from litradar.storage.store import Store
 from tests.arxiv_atom import page, paper_id
 from tests.conftest import write_config
 from tests.replay import ReplayServer, Reply

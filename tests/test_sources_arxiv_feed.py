@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from litradar.config import FeedConfig, load_config
-from litradar.paper import Provenance
+from litradar.core.paper import Provenance
 from litradar.sources.arxiv_feed import FeedSource, split_creators
-from litradar.sources.live import SourceError
 from litradar.sources.runner import read_source
-from litradar.store import Store
+from litradar.sources.source_error import SourceError
+from litradar.storage.store import Store
 from tests.conftest import write_config
 from tests.replay import ReplayServer, Reply
 

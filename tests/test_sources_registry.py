@@ -17,11 +17,11 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import Config, load_config
-from litradar.errors import LitradarError
-from litradar.paper import Paper, Provenance
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper, Provenance
 from litradar.sources import registry
 from litradar.sources.registry import SourceSpec, split_sources
-from litradar.store import Store
+from litradar.storage.store import Store
 from tests.conftest import write_config
 
 runner = CliRunner()
@@ -153,7 +153,7 @@ def test_arxiv_records_win_by_registration(registered: None, project: Path):
 def test_the_registry_imports_no_source_module():
     """Config, merge and the registry know every source without importing one."""
     code = (
-        "import sys, litradar.config, litradar.merge, litradar.sources.registry as r; "
+        "import sys, litradar.config, litradar.storage.merge, litradar.sources.registry as r; "
         "r.live_names(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in "
         "('arxiv', 'feedparser', 'httpx', 'torch') or m.startswith('litradar.sources.')))"

@@ -16,11 +16,11 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import Config, load_config
-from litradar.paper import Paper
+from litradar.core.paper import Paper
 from litradar.sources.arxiv_api import ArxivApiSource
 from litradar.sources.report import latest_source_reports
 from litradar.sources.runner import read_source
-from litradar.store import Store
+from litradar.storage.store import Store
 from tests.arxiv_atom import page
 from tests.conftest import write_config
 from tests.replay import ReplayServer, Reply

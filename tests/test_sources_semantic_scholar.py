@@ -10,9 +10,9 @@ from datetime import date
 import pytest
 
 from litradar.config import SemanticScholarConfig
-from litradar.paper import Provenance
-from litradar.sources.live import SourceError
+from litradar.core.paper import Provenance
 from litradar.sources.semantic_scholar import S2Client, SemanticScholarSource, to_paper
+from litradar.sources.source_error import SourceError
 from tests.conftest import RECORDED
 from tests.replay import ReplayServer, Reply
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litradar.errors import LitradarError
-from litradar.paper import Paper, Provenance
-from litradar.store import SCHEMA_VERSION, Store
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper, Provenance
+from litradar.storage.store import SCHEMA_VERSION, Store
 
 
 def paper(arxiv_id: str, day: int = 10, version: int = 1, title: str = "Title") -> Paper:
@@ -279,7 +279,7 @@ def test_a_data_dir_that_is_a_file_is_one_line(tmp_path: Path):
 HOLD = """
 import sys, time
 from pathlib import Path
-from litradar.store import Store
+from litradar.storage.store import Store
 sys.argv = ["litradar", "ingest", "big-snapshot.jsonl"]
 with Store.open(Path(sys.stdin.readline().strip()), create=True) as store:
     with store._transaction():
@@ -294,7 +294,7 @@ def test_a_busy_store_is_one_line_that_names_the_command_holding_it(
     import subprocess
     import sys
 
-    import litradar.store
+    import litradar.storage.store
 
     path = tmp_path / "litradar.sqlite"
     holder = subprocess.Popen(
@@ -304,7 +304,7 @@ def test_a_busy_store_is_one_line_that_names_the_command_holding_it(
         holder.stdin.write(f"{path}\n")
         holder.stdin.flush()
         assert holder.stdout.readline().strip() == "holding"
-        monkeypatch.setattr(litradar.store, "BUSY_TIMEOUT_SECONDS", 0.3)
+        monkeypatch.setattr(litradar.storage.store, "BUSY_TIMEOUT_SECONDS", 0.3)
         with Store.open(path) as store:
             assert store.count() == 0  # reading is not blocked (WAL)
             with pytest.raises(LitradarError) as caught:

@@ -12,10 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from litradar.cli import app
-from litradar.errors import LitradarError
-from litradar.paper import Paper
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper
+from litradar.curation.taxonomy import collect_taxonomy_labels, load_taxonomy, title_labels
 from litradar.ranking.taxonomy_model import fit_dimension
-from litradar.taxonomy import collect_taxonomy_labels, load_taxonomy, title_labels
 from tests.conftest import ROOT, make_paper
 
 runner = CliRunner()

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.pipeline import TRAINING_INPUTS, train
+from litradar.steps.pipeline import TRAINING_INPUTS, train
 
 runner = CliRunner()
 

@@ -19,12 +19,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from litradar import search
-from litradar.awesome_list import load_list, parse_list
 from litradar.cli import app as cli
 from litradar.config import load_config
-from litradar.digest import build_digest, write_digest
-from litradar.store import Store
+from litradar.curation.awesome_list import load_list, parse_list
+from litradar.digests.digest import build_digest, write_digest
+from litradar.steps import search
+from litradar.storage.store import Store
 from litradar.web.app import FILTER_DEPTH, create_app
 from tests.browser import artifacts_dir, chromium, needs_chromium, serve
 from tests.conftest import DEMO, make_paper, write_config

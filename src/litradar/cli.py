@@ -15,9 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from litradar.config import Config, load_config
-from litradar.errors import LitradarError, redact
-from litradar.files import atomic_write_text
-from litradar.progress import RichReporter, print_log_lines
+from litradar.core.atomic_files import atomic_write_text
+from litradar.core.errors import LitradarError, redact
+from litradar.core.progress import RichReporter, print_log_lines
 from litradar.sources.registry import live_names
 
 app = typer.Typer(
@@ -58,7 +58,7 @@ DigestOption = Annotated[
 def _start_run() -> None:
     # Each command is one run: the list's repository is fetched once in it, and the line
     # saying which list was used goes to stderr (stdout stays clean for --json).
-    from litradar.list_source import new_run
+    from litradar.curation.list_source import new_run
 
     new_run()
     print_log_lines(err, "litradar.list")
@@ -118,9 +118,9 @@ def ingest(
 ) -> None:
     """Add papers to the store (idempotent): from files, or from live sources, each read
     from its watermark (minus the overlap) or from --since."""
-    from litradar.pipeline import ingest_files
     from litradar.sources.registry import open_live, split_sources
     from litradar.sources.runner import read_source
+    from litradar.steps.pipeline import ingest_files
 
     cfg = _config(config)
     live, named_files = split_sources(source or [])
@@ -158,7 +158,7 @@ def ingest(
 def sources(config: ConfigOption = None) -> None:
     """Where each live source stands: its watermark and how its last run went."""
     from litradar.sources.report import describe_source_run, latest_source_reports
-    from litradar.store import Store
+    from litradar.storage.store import Store
 
     cfg = _config(config)
     out.print(f"configured live sources: {', '.join(cfg.sources.live) or 'none'}")
@@ -180,9 +180,9 @@ def sources(config: ConfigOption = None) -> None:
 def list_report(config: ConfigOption = None) -> None:
     """How the list's entries match the store's papers: how many by which key (arXiv id,
     DOI, ACL Anthology, Semantic Scholar id, title), and the entries that match nothing."""
-    from litradar.list_match import MatchReport
-    from litradar.list_source import read_list
-    from litradar.store import Store
+    from litradar.curation.list_match import MatchReport
+    from litradar.curation.list_source import read_list
+    from litradar.storage.store import Store
 
     cfg = _config(config)
     read = _guard(lambda: read_list(cfg))
@@ -199,7 +199,7 @@ def list_report(config: ConfigOption = None) -> None:
 @app.command()
 def index(config: ConfigOption = None) -> None:
     """Embed papers that have no embedding yet and rebuild the FAISS index if needed."""
-    from litradar.pipeline import update_index
+    from litradar.steps.pipeline import update_index
 
     cfg = _config(config)
     report = _guard(lambda: update_index(cfg, reporter=RichReporter(err)))
@@ -233,10 +233,10 @@ def backfill(
         raise typer.Exit(1)
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
     if address:
-        from litradar.backfill import check_scheduler
+        from litradar.steps.backfill import check_scheduler
 
         _guard(lambda: check_scheduler(address))
-    from litradar.prefect_env import configure_prefect, start_temporary_server
+    from litradar.core.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()
     server_ready = start_temporary_server()
@@ -320,7 +320,7 @@ def train(
     config: ConfigOption = None,
 ) -> None:
     """Fit the relevance and placement models from the list and the survey; print metrics."""
-    from litradar.pipeline import train as train_step
+    from litradar.steps.pipeline import train as train_step
 
     cfg = _config(config)
     report = _guard(lambda: train_step(cfg, reporter=RichReporter(err), force=force))
@@ -331,7 +331,7 @@ def train(
 
 
 def _window(since: str | None, until: str | None) -> tuple[date, date]:
-    from litradar.window import digest_window
+    from litradar.core.digest_window import digest_window
 
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
     return _guard(lambda: digest_window(start, end, date.today()))
@@ -344,7 +344,7 @@ def digest(
     config: ConfigOption = None,
 ) -> None:
     """Write digests/<ISO week>.md and .json (default window: the last full ISO week)."""
-    from litradar.pipeline import make_digest
+    from litradar.steps.pipeline import make_digest
 
     cfg = _config(config)
     start, end = _window(since, until)
@@ -367,7 +367,7 @@ def find(
 ) -> None:
     """Semantic search over the indexed papers."""
     from litradar.ranking.taxonomy_model import top_tags
-    from litradar.search import find as find_step
+    from litradar.steps.search import find as find_step
 
     cfg = _config(config)
     start = _parse_date(since, "--since")
@@ -417,7 +417,7 @@ def evaluate(
     """Measure the proposals: leave-one-out on the list (in the first --week), and with
     --judged, each judged week held out in turn (what is tuned chosen on the others) and
     each judged query, against TF-IDF + linear SVM and MiniLM."""
-    from litradar.evaluation import judged_evaluation, leave_one_out, summarise
+    from litradar.steps.evaluation import judged_evaluation, leave_one_out, summarise
 
     cfg = _config(config)
     if replay_weeks and judged is None:
@@ -475,8 +475,8 @@ def _figure(value: float | None) -> str:
 
 def _replay(cfg: Config, weeks: list[Path], judged: Path, reporter: RichReporter) -> dict:
     """Run the replay, print its table, keep it where the page's charts read it."""
-    from litradar.quality import REPLAY_FILE
-    from litradar.replay import replay
+    from litradar.ranking.quality_figures import REPLAY_FILE
+    from litradar.steps.replay import replay
     from litradar.web.charts import render_svg, replay_over_weeks
 
     result = replay(cfg, weeks, judged, reporter)
@@ -593,8 +593,8 @@ def backtest(
     config: ConfigOption = None,
 ) -> None:
     """Replay the list's git history: would litradar have proposed what was added later?"""
-    from litradar.backtest import backtest as replay
-    from litradar.backtest import summary, write_backtest
+    from litradar.steps.backtest import backtest as replay
+    from litradar.steps.backtest import summary, write_backtest
 
     cfg = _config(config)
     results = _guard(
@@ -631,12 +631,12 @@ def run(
     Exit code 0: every step worked; 2: the run finished but a source, the feedback or an
     output channel (the email, the pull request) failed (each said above); 1: the run
     stopped on an error."""
-    from litradar.pipeline import preflight
+    from litradar.steps.pipeline import preflight
 
     cfg = _config(config)
     start, end = _window(since, until)
     _guard(lambda: preflight(cfg))
-    from litradar.prefect_env import configure_prefect, start_temporary_server
+    from litradar.core.prefect_env import configure_prefect, start_temporary_server
 
     configure_prefect()
     server_ready = start_temporary_server()
@@ -749,7 +749,7 @@ def label(
     config: ConfigOption = None,
 ) -> None:
     """Record a maintainer's decision about a paper; the next 'litradar train' learns it."""
-    from litradar.labelling import record_label
+    from litradar.steps.labelling import record_label
 
     cfg = _config(config)
     if relevant is None and not tag:
@@ -820,7 +820,7 @@ def init(
 ) -> None:
     """Set litradar up where the list lives."""
     from litradar.config import find_config_file
-    from litradar.scaffold import workflow_for, write_workflow
+    from litradar.steps.scaffold import workflow_for, write_workflow
 
     if not github_actions:
         err.print("[red]error:[/red] say what to set up: --github-actions")
@@ -857,7 +857,7 @@ def serve(
 
     cfg = _config(config)
     schedule = _guard(lambda: check_cron(cron) if cron else cfg.schedule.cron)
-    from litradar.prefect_env import configure_prefect, require_api
+    from litradar.core.prefect_env import configure_prefect, require_api
 
     configure_prefect()
     _guard(require_api)

@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from litradar.errors import LitradarError, remember_secret
-from litradar.files import read_text
+from litradar.core.atomic_files import read_text
+from litradar.core.errors import LitradarError, remember_secret
 from litradar.sources.registry import live_names
 
 CONFIG_FILE_NAME = "litradar.toml"
@@ -112,9 +112,9 @@ class SourcesConfig(_Strict):
 
 class EmbeddingConfig(_Strict):
     model: str = DEFAULT_MODEL
-    # How the model runs (litradar.embed.BACKENDS): its ONNX export (fp32, torch's vectors,
-    # batched by token count) is the default; int8 is faster, and opt-in until `litradar
-    # evaluate` has shown it keeps the rankings (README, "The encoder").
+    # How the model runs (litradar.embedding.encoders.BACKENDS): its ONNX export (fp32,
+    # torch's vectors, batched by token count) is the default; int8 is faster, and opt-in
+    # until `litradar evaluate` has shown it keeps the rankings (README, "The encoder").
     backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"
@@ -123,7 +123,8 @@ class EmbeddingConfig(_Strict):
 
 
 class IndexConfig(_Strict):
-    """Exact search up to `exact_up_to` papers, then an IVF index (see litradar.index)."""
+    """Exact search up to `exact_up_to` papers, then an IVF index (see
+    litradar.storage.paper_index)."""
 
     exact_up_to: int = Field(100_000, ge=0)
     nlist: int = Field(0, ge=0, le=65536)  # IVF lists; 0: sqrt(papers), between 64 and 4096

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from litradar.assist.llm_client import ChatClient
 from litradar.assist.tasks import Assistant, Assisted
 from litradar.config import LLMConfig
-from litradar.selection import Selection
-from litradar.store import Store
+from litradar.ranking.selection import Selection
+from litradar.storage.store import Store
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import httpx
 
 from litradar.config import LLMConfig
-from litradar.errors import LitradarError, remember_secret
-from litradar.http_client import OwnsHttpClient
-from litradar.retrying import Retryable, with_retries
+from litradar.core.errors import LitradarError, remember_secret
+from litradar.core.http_client import OwnsHttpClient
+from litradar.core.retrying import Retryable, with_retries
 
 
 class LLMError(LitradarError):

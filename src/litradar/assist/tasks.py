@@ -26,9 +26,9 @@ from pydantic import (
 )
 
 from litradar.assist.llm_client import BudgetSpent, ChatClient, LLMError
-from litradar.extractive import extractive_summary, fallback_short_name
-from litradar.paper import Paper, collapse_whitespace
-from litradar.store import Store
+from litradar.core.extractive import extractive_summary, fallback_short_name
+from litradar.core.paper import Paper, collapse_whitespace
+from litradar.storage.store import Store
 
 _PAPER_TAG = re.compile(r"<\s*/?\s*paper\s*>", re.IGNORECASE)
 _ABSTRACT_LIMIT = 2500

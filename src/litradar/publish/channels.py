@@ -2,7 +2,7 @@
 the web page's propose button uses the pull request's). One registration line each.
 
 What every channel does around its own work is written once, here: choose the digest (the
-one named, or the newest), read it back (`litradar.digest.load`), tell the channel what
+one named, or the newest), read it back (`litradar.digests.digest.load`), tell the channel what
 it did with that digest before, and record what it does now, in the store's deliveries
 (one row per channel and digest: how `send` never mails a digest twice, and how
 `feedback` finds the pull requests to learn from).
@@ -18,9 +18,9 @@ from importlib import import_module
 from typing import Protocol, TypeVar
 
 from litradar.config import Config
-from litradar.digest import StoredDigest, choose_digest, load
-from litradar.errors import LitradarError
-from litradar.store import Store
+from litradar.core.errors import LitradarError
+from litradar.digests.digest import StoredDigest, choose_digest, load
+from litradar.storage.store import Store
 
 
 class ChannelReport(Protocol):

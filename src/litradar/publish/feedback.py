@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from litradar.awesome_list import parse_list, safe_url
 from litradar.config import Config
-from litradar.list_match import match_entries
+from litradar.curation.awesome_list import parse_list, safe_url
+from litradar.curation.list_match import match_entries
 from litradar.publish.pull_request import CHANNEL, connect
-from litradar.store import Store
+from litradar.storage.store import Store
 
 
 @dataclass

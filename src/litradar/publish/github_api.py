@@ -16,8 +16,8 @@ import httpx
 
 from litradar import __version__
 from litradar.config import GitHubConfig
-from litradar.errors import LitradarError
-from litradar.http_client import OwnsHttpClient
+from litradar.core.errors import LitradarError
+from litradar.core.http_client import OwnsHttpClient
 
 
 class GitHubError(LitradarError):

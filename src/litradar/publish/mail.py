@@ -30,10 +30,10 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 
 from litradar.config import Config, EmailConfig
-from litradar.digest import digest_names, load
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
+from litradar.digests.digest import digest_names, load
 from litradar.publish.channels import Delivery, deliver
-from litradar.store import Store
+from litradar.storage.store import Store
 
 CHANNEL = "email"
 _BODY_STYLE = (

@@ -13,7 +13,10 @@ import os
 from dataclasses import dataclass, field
 
 from litradar import __version__
-from litradar.awesome_list import (
+from litradar.config import Config
+from litradar.core.errors import LitradarError
+from litradar.core.paper import Paper, title_key
+from litradar.curation.awesome_list import (
     AwesomeList,
     ListEntry,
     entry_for_paper,
@@ -22,18 +25,15 @@ from litradar.awesome_list import (
     render_entry,
     safe_url,
 )
-from litradar.config import Config
-from litradar.digest import StoredDigest, by_section
-from litradar.errors import LitradarError
-from litradar.list_edit import insert_entry
-from litradar.list_match import match_entries
-from litradar.list_source import fetched_clone
-from litradar.paper import Paper, title_key
+from litradar.curation.git_repo import ListRepo
+from litradar.curation.list_edit import insert_entry
+from litradar.curation.list_match import match_entries
+from litradar.curation.list_source import fetched_clone
+from litradar.digests.digest import StoredDigest, by_section
 from litradar.publish.channels import Delivery, deliver
-from litradar.publish.git_repo import ListRepo
 from litradar.publish.github_api import GitHub, GitHubError
 from litradar.ranking.section_terms import describe_named
-from litradar.store import MIN_TITLE_KEY, Store
+from litradar.storage.store import MIN_TITLE_KEY, Store
 
 log = logging.getLogger("litradar.publish")
 

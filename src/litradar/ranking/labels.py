@@ -6,8 +6,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from litradar.awesome_list import AwesomeList
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
+from litradar.curation.awesome_list import AwesomeList
 
 
 @dataclass

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from litradar.errors import LitradarError
-from litradar.files import faultpoint, remove_stale_temporaries, temporary_prefix
+from litradar.core.atomic_files import faultpoint, remove_stale_temporaries, temporary_prefix
+from litradar.core.errors import LitradarError
 from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.taxonomy_model import TaxonomyModel

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from litradar.paper import Paper
+from litradar.core.paper import Paper
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.section_terms import SectionTerms
 

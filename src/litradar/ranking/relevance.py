@@ -25,7 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedKFold
 
-from litradar.paper import Paper
+from litradar.core.paper import Paper
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms, log_score
 

@@ -47,8 +47,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from litradar.paper import Paper
-from litradar.terms import ScopeTerms
+from litradar.core.paper import Paper
+from litradar.core.terms import ScopeTerms
 
 AXES = ("model", "internals", "contribution")
 # An axis without weak labels is not trained: its intercept makes it certain (p = 1).

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from litradar.paper import Paper
+from litradar.core.paper import Paper
 from litradar.ranking.model_files import TrainedModels
 from litradar.ranking.relevance import SIGNALS
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from litradar.paper import Paper
-from litradar.terms import compile_terms
+from litradar.core.paper import Paper
+from litradar.core.terms import compile_terms
 
 
 def describe_named(named: tuple[str, str] | None, escape: Callable[[str], str]) -> str:

@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 import numpy as np
 from sklearn.metrics import average_precision_score
 
-from litradar.paper import Paper
+from litradar.core.paper import Paper
+from litradar.core.terms import ScopeTerms
+from litradar.curation.taxonomy import Taxonomy, TaxonomyLabels
 from litradar.ranking.labels import Labels
 from litradar.ranking.model_files import TrainedModels
 from litradar.ranking.placement import TERMS_WEIGHT, PlacementModel
@@ -21,8 +23,6 @@ from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.scope import ScopeLabels
 from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.taxonomy_model import TaxonomyModel, fit_dimension
-from litradar.taxonomy import Taxonomy, TaxonomyLabels
-from litradar.terms import ScopeTerms
 
 
 @dataclass

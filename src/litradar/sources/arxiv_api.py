@@ -18,9 +18,9 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from litradar.config import ArxivApiConfig, Config
-from litradar.paper import Paper, Provenance, code_link, collapse_whitespace, split_version
-from litradar.retrying import Retryable, with_retries
-from litradar.sources.live import USER_AGENT, SourceError
+from litradar.core.paper import Paper, Provenance, code_link, collapse_whitespace, split_version
+from litradar.core.retrying import Retryable, with_retries
+from litradar.sources.source_error import USER_AGENT, SourceError
 
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ERROR_ID_PREFIX = "https://arxiv.org/api/errors"

@@ -15,7 +15,7 @@ import feedparser
 import httpx
 
 from litradar.config import Config, FeedConfig
-from litradar.paper import (
+from litradar.core.paper import (
     Paper,
     Provenance,
     code_link,
@@ -24,8 +24,8 @@ from litradar.paper import (
     is_arxiv_id,
     split_version,
 )
-from litradar.retrying import Retryable, with_retries
-from litradar.sources.live import USER_AGENT, SourceError
+from litradar.core.retrying import Retryable, with_retries
+from litradar.sources.source_error import USER_AGENT, SourceError
 
 # Announced papers that are new to arXiv; replacements are new versions of old papers.
 NEW_TYPES = frozenset({"new", "cross"})

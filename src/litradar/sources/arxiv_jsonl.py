@@ -14,8 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from litradar.errors import LitradarError
-from litradar.paper import (
+from litradar.core.errors import LitradarError
+from litradar.core.paper import (
     Paper,
     Provenance,
     code_link,

@@ -2,7 +2,7 @@
 
 A line says what the rest of litradar asks about a source without importing its module
 (the arxiv client, feedparser): the config's check of `[sources] live`, the CLI's reading
-of `--source`, the runner's overlap, and which records are arXiv's own (`litradar.merge`).
+of `--source`, the runner's overlap, and which records are arXiv's own (`litradar.storage.merge`).
 The module is imported only when the source is opened, so `find` or a run that reads only
 the feed never loads the others.
 
@@ -19,11 +19,11 @@ from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
 
 if TYPE_CHECKING:
     from litradar.config import Config
-    from litradar.paper import Paper
+    from litradar.core.paper import Paper
 
 
 class Source(Protocol):
@@ -51,7 +51,7 @@ class SourceSpec:
     # after their submission date); False: the mark is exact (the feed's last announcement).
     overlap: bool = True
     # Its records are arXiv's own (title, abstract, authors, versions, first-version
-    # date): they win over other sources' records of the same paper (litradar.merge).
+    # date): they win over other sources' records of the same paper (litradar.storage.merge).
     arxiv_records: bool = False
     # A file format: the file name endings it reads.
     suffixes: tuple[str, ...] = ()
@@ -124,6 +124,6 @@ def overlap_days(config: Config, source: Source) -> int:
 
 
 def has_arxiv_records(source_name: str) -> bool:
-    """Are papers whose `source` is this arXiv's own records? (see litradar.merge)"""
+    """Are papers whose `source` is this arXiv's own records? (see litradar.storage.merge)"""
     spec = SOURCES.get(source_name)
     return spec is not None and spec.arxiv_records

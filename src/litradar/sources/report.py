@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from litradar.config import Config
-from litradar.store import Store
+from litradar.storage.store import Store
 
 
 @dataclass

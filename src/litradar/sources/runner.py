@@ -18,15 +18,15 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from litradar.config import Config
-from litradar.errors import LitradarError
-from litradar.files import faultpoint
-from litradar.paper import clean_text
-from litradar.progress import Reporter, SilentReporter
+from litradar.core.atomic_files import faultpoint
+from litradar.core.errors import LitradarError
+from litradar.core.paper import clean_text
+from litradar.core.progress import Reporter, SilentReporter
 from litradar.sources import registry
-from litradar.sources.live import SourceError
 from litradar.sources.registry import Source
 from litradar.sources.report import SourceReport
-from litradar.store import Store, UpsertResult
+from litradar.sources.source_error import SourceError
+from litradar.storage.store import Store, UpsertResult
 
 
 def window_for(

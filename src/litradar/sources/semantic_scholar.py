@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 
 from litradar.config import Config, SemanticScholarConfig
-from litradar.errors import redact, remember_secret
-from litradar.http_client import OwnsHttpClient
-from litradar.paper import (
+from litradar.core.errors import redact, remember_secret
+from litradar.core.http_client import OwnsHttpClient
+from litradar.core.paper import (
     Paper,
     Provenance,
     code_link,
@@ -28,8 +28,8 @@ from litradar.paper import (
     json_kind,
     split_version,
 )
-from litradar.retrying import Retryable, Throttle, with_retries
-from litradar.sources.live import USER_AGENT, SourceError
+from litradar.core.retrying import Retryable, Throttle, with_retries
+from litradar.sources.source_error import USER_AGENT, SourceError
 
 PAPER_FIELDS = "title,abstract,authors,externalIds,publicationDate,venue,year"
 # Relevance search cannot page past offset + limit = 1000.
@@ -288,7 +288,7 @@ class SemanticScholarSource:
     @classmethod
     def from_config(cls, config: Config) -> SemanticScholarSource:
         """Snowballing starts from the list's papers; the key comes from the environment."""
-        from litradar.list_source import read_list
+        from litradar.curation.list_source import read_list
 
         s2 = config.sources.s2
         names = read_list(config).awesome.paper_names()

@@ -1,9 +1,9 @@
 """The maintainer's page: search, the week's review queue, the pull request, charts.
 
-Every route calls the code the commands call (`litradar.search.find`, `labelling.record_label`,
-`pull_request.propose`); the page holds no logic of its own beyond what to show. Paper
-text reaches HTML only through Jinja2 with autoescaping; no page carries a script.
-Importing this module imports neither torch nor matplotlib: the query encoder is loaded
+Every route calls the code the commands call (`litradar.steps.search.find`,
+`labelling.record_label`, `pull_request.propose`); the page holds no logic of its own
+beyond what to show. Paper text reaches HTML only through Jinja2 with autoescaping; no
+page carries a script. Importing this module imports neither torch nor matplotlib: the query encoder is loaded
 on the first search and kept (`search.WarmSearch`), the charts import matplotlib on the
 first chart.
 """
@@ -24,12 +24,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from litradar.config import Config
-from litradar.errors import LitradarError
-from litradar.list_source import new_run, read_list, refresh_every
-from litradar.loaders import load_configured_taxonomy
-from litradar.search import FindHit, WarmSearch
-from litradar.store import Store
-from litradar.taxonomy import Taxonomy
+from litradar.core.errors import LitradarError
+from litradar.curation.list_source import new_run, read_list, refresh_every
+from litradar.curation.taxonomy import Taxonomy
+from litradar.steps.configured_inputs import load_configured_taxonomy
+from litradar.steps.search import FindHit, WarmSearch
+from litradar.storage.store import Store
 from litradar.web import charts, review
 from litradar.web.security import (
     CSRF_COOKIE,
@@ -274,7 +274,7 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
 
     @app.get("/review", response_class=HTMLResponse)
     def review_page(request: Request, digest: str = "", decided: str = "") -> HTMLResponse:
-        from litradar.digest import load
+        from litradar.digests.digest import load
         from litradar.publish.pull_request import CHANNEL, load_proposals
 
         queue = review.load_queue(config, digest or None)

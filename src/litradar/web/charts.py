@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from litradar.config import Config
-from litradar.digest import digest_names, load
-from litradar.errors import LitradarError
-from litradar.quality import QUALITY_RUN, REPLAY_FILE, quality_figures
-from litradar.store import Store
+from litradar.core.errors import LitradarError
+from litradar.digests.digest import digest_names, load
+from litradar.ranking.quality_figures import QUALITY_RUN, REPLAY_FILE, quality_figures
+from litradar.storage.store import Store
 
 # The figures of `train`'s metrics kept over time, and how the chart names them.
 QUALITY_FIGURES = {

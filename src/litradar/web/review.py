@@ -1,7 +1,7 @@
 """The week's review queue: the digest's proposals and the papers near the cut, each with
 the reasons the digest gives, and what the maintainer decided about it.
 
-A decision goes through `litradar.labelling.record_label`, the code behind `litradar
+A decision goes through `litradar.steps.labelling.record_label`, the code behind `litradar
 label`, with origin "web": the same row in the same labels table, which `train` learns
 from and `propose` reads. A short name the maintainer typed is kept beside it
 (`Store.set_short_name`) for the pull request's entry. Skip stores nothing.
@@ -13,15 +13,15 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from litradar.config import Config
-from litradar.digest import choose_digest, describe_signals, load
-from litradar.errors import LitradarError
-from litradar.extractive import fallback_short_name
-from litradar.labelling import record_label
-from litradar.list_source import read_list
-from litradar.paper import collapse_whitespace
+from litradar.core.errors import LitradarError
+from litradar.core.extractive import fallback_short_name
+from litradar.core.paper import collapse_whitespace
+from litradar.curation.list_source import read_list
+from litradar.digests.digest import choose_digest, describe_signals, load
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
-from litradar.store import Store
+from litradar.steps.labelling import record_label
+from litradar.storage.store import Store
 
 ORIGIN = "web"
 MAX_SHORT_NAME = 60

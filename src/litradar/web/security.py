@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 from litradar.config import WEB_TOKEN_ENV
-from litradar.errors import LitradarError
+from litradar.core.errors import LitradarError
 
 TOKEN_ENV = WEB_TOKEN_ENV
 MIN_TOKEN_LENGTH = 16

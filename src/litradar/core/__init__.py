@@ -1,0 +1,1 @@
+"""The data types and plumbing every layer uses: no litradar import but each other."""

@@ -1,0 +1,168 @@
+"""Prefect settings that keep a run on this machine: no telemetry, no analytics look-ups.
+
+Set before Prefect is imported (its settings are read at import), and only where the user
+has not chosen otherwise.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from litradar.core.errors import LitradarError
+
+_DEFAULTS = {
+    "DO_NOT_TRACK": "1",  # client telemetry
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",  # the server's analytics host look-up
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",  # 2 loaded cores need longer
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # litradar's own progress lines (one per embedded chunk) in the flow run's log.
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "litradar",
+    # ... which also log outside a flow (the command line): no warning for those.
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+}
+
+
+def configure_prefect() -> None:
+    for name, value in _DEFAULTS.items():
+        os.environ.setdefault(name, value)
+
+
+def require_api(timeout: float = 5.0) -> str:
+    """The Prefect API `serve` registers with, checked to answer; else a one-line error.
+
+    Without a configured API (environment or Prefect profile) Prefect would serve from a
+    temporary server of its own that nothing else sees, so no run would ever be scheduled;
+    an API that does not answer would end in Prefect's traceback. Call after
+    configure_prefect()."""
+    import httpx
+    from prefect.settings import get_current_settings
+
+    api = get_current_settings().api
+    if not api.url:
+        raise LitradarError(
+            "PREFECT_API_URL is not set: serving needs a Prefect server "
+            "('prefect server start', then PREFECT_API_URL=http://127.0.0.1:4200/api)"
+        )
+    key = api.key.get_secret_value() if api.key else None
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    # As Prefect's own client verifies: a self-hosted server with its own CA must pass here.
+    verify: bool | str = not api.tls_insecure_skip_verify and (api.ssl_cert_file or True)
+    try:
+        answer = httpx.get(
+            f"{api.url.rstrip('/')}/health", headers=headers, timeout=timeout, verify=verify
+        )
+        answer.raise_for_status()
+    except httpx.HTTPError as exc:
+        why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LitradarError(f"the Prefect API at {api.url} does not answer: {why}") from None
+    return api.url
+
+
+_server: subprocess.Popen | None = None
+
+
+def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
+    """Start Prefect's temporary server for this process, unless PREFECT_API_URL names a
+    server; returns a function that waits until it answers.
+
+    It is the server Prefect itself starts when no API is configured (its app under
+    uvicorn on a free local port, UI off), but started before Prefect is imported here,
+    so the two start-ups overlap, and without the client importing the whole server
+    first (about 3 s of a run with nothing to do). Like Prefect's, it serves every run of
+    this process and stops at exit, after the queued logs and events are sent. Call it
+    before importing Prefect: Prefect reads PREFECT_API_URL once, at import."""
+    global _server
+    if os.environ.get("PREFECT_API_URL") and _server is None:
+        return lambda: None
+    if _server is None and "prefect" in sys.modules:
+        return lambda: None  # too late to point Prefect at it: Prefect starts its own
+    if _server is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        env = {
+            **os.environ,
+            "PREFECT_UI_ENABLED": "0",
+            "PREFECT__SERVER_EPHEMERAL": "1",
+            "PREFECT__SERVER_FINAL": "1",
+        }
+        command = [
+            sys.executable, "-m", "uvicorn", "--factory",
+            "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+            "--port", str(port), "--log-level", "error", "--lifespan", "on",
+        ]  # fmt: skip
+        # Its own session: a Ctrl-C in the terminal goes to litradar's process group, and a
+        # server stopped by it left the interrupted flow retrying its "Crashed" state
+        # against a dead API for minutes. It stops at exit (below), or with its parent.
+        _server = subprocess.Popen(
+            command, env=env, start_new_session=True, preexec_fn=_stop_with_parent
+        )
+        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        atexit.register(_stop_server)
+    server, url = _server, os.environ["PREFECT_API_URL"]
+
+    def ready() -> None:
+        import httpx
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise LitradarError(f"the temporary Prefect server exited ({server.returncode})")
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise LitradarError(f"the temporary Prefect server did not start in {timeout:.0f} s")
+
+    return ready
+
+
+def _stop_with_parent() -> None:
+    """In the server's process, before it runs: on Linux, be sent SIGTERM when litradar's
+    process dies (even by SIGKILL), as its own session no longer receives the terminal's
+    signals. Elsewhere a no-op."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _stop_server() -> None:
+    global _server
+    if _server is None:
+        return
+    _send_what_is_queued()
+    _server.terminate()
+    try:
+        _server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        _server.kill()
+        _server.wait()
+    _server = None
+
+
+def _send_what_is_queued() -> None:
+    """Logs and events still queued for the server go before it stops (Prefect's own
+    temporary server is stopped at exit after they drain; a log sent to a stopped server
+    is retried for over a minute)."""
+    if "prefect" not in sys.modules:
+        return
+    try:
+        from prefect.events.worker import EventsWorker
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=10)
+        EventsWorker.drain_all(timeout=10)
+    except Exception:  # best effort: the run's result is already in hand
+        pass

@@ -1,0 +1,64 @@
+"""Polite calls to remote services: exponential back-off between tries, and pacing.
+
+Shared by the live sources (arXiv, the feed, Semantic Scholar) and the LLM client, so that
+every remote call in litradar retries the same way and says the same thing when it gives up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from litradar.config import RetryConfig
+from litradar.core.errors import LitradarError
+
+T = TypeVar("T")
+
+
+class Retryable(Exception):
+    """A failure worth another try (a 5xx, a 429, a timeout, a cut body); its text says
+    what went wrong, for the message if the tries run out."""
+
+
+def backoff_delays(policy: RetryConfig) -> Iterator[float]:
+    """The sleeps between tries: exponential, capped, `policy.retries` of them."""
+    for attempt in range(policy.retries):
+        yield min(policy.max_backoff_seconds, policy.backoff_seconds * 2**attempt)
+
+
+def with_retries(
+    policy: RetryConfig,
+    what: str,
+    attempt: Callable[[], T],
+    failure: type[LitradarError] = LitradarError,
+) -> T:
+    """`attempt()` until it returns, backing off after each `Retryable`; any other error
+    passes through at once. Out of tries, `failure` names `what` and the last problem."""
+    delays = backoff_delays(policy)
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            return attempt()
+        except Retryable as exc:
+            problem = str(exc) or type(exc).__name__
+        delay = next(delays, None)
+        if delay is None:
+            raise failure(f"{what} gave up after {tries} tries: {problem}") from None
+        time.sleep(delay)
+
+
+class Throttle:
+    """At most one request per `interval` seconds, however the calls are spaced."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        if self._last is not None:
+            remaining = self.interval - (time.monotonic() - self._last)
+            if remaining > 0:
+                time.sleep(remaining)
+        self._last = time.monotonic()

@@ -1,0 +1,109 @@
+"""A working clone of the list's repository, driven through the git command line.
+
+The token never touches the command line, the remote URL or `.git/config`: it reaches git
+as an `http.extraHeader` through the environment (GIT_CONFIG_COUNT/KEY/VALUE), which git
+reads per process and does not store. Error messages are scrubbed of it all the same.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from pathlib import Path
+
+from litradar.core.errors import LitradarError, redact
+
+
+class GitError(LitradarError):
+    pass
+
+
+class ListRepo:
+    def __init__(
+        self,
+        workdir: Path,
+        remote_url: str,
+        token: str | None = None,
+        author: tuple[str, str] = ("litradar", "litradar@users.noreply.github.com"),
+    ) -> None:
+        self.workdir = workdir
+        self.remote_url = remote_url
+        self._token = token
+        self.author = author
+
+    def _env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        name, email = self.author
+        env |= {
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+            "GIT_TERMINAL_PROMPT": "0",
+        }
+        if self._token and self.remote_url.startswith("https://"):
+            basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
+            env |= {
+                "GIT_CONFIG_COUNT": "1",
+                "GIT_CONFIG_KEY_0": "http.extraHeader",
+                "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+            }
+        return env
+
+    def git(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=self.workdir,
+            env=self._env(),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and done.returncode != 0:
+            lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
+            raise GitError(f"git {args[0]} failed: {redact(lines[-1], [self._token])}")
+        return done
+
+    def sync(self) -> None:
+        """Clone once, then fetch every branch (pruning deleted ones) on each run."""
+        if not (self.workdir / ".git").is_dir():
+            self.workdir.mkdir(parents=True, exist_ok=True)
+            self.git("init", "--quiet")
+            self.git("remote", "add", "origin", self.remote_url)
+        else:
+            self.git("remote", "set-url", "origin", self.remote_url)
+        self.git("fetch", "--quiet", "--prune", "origin", "+refs/heads/*:refs/remotes/origin/*")
+
+    def has_branch(self, branch: str) -> bool:
+        ref = f"refs/remotes/origin/{branch}"
+        return self.git("rev-parse", "--verify", "--quiet", ref, check=False).returncode == 0
+
+    def read(self, branch: str, path: str) -> str:
+        """The file as it stands on the remote branch (bytes kept: no newline conversion)."""
+        return self.read_commit(f"refs/remotes/origin/{branch}", path, branch)
+
+    def read_commit(self, commit: str, path: str, shown: str | None = None) -> str:
+        """The file as it stands at a commit (or any revision git names)."""
+        done = subprocess.run(
+            ["git", "show", f"{commit}:{path}"],
+            cwd=self.workdir,
+            env=self._env(),
+            capture_output=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            where = shown or commit[:10]
+            raise GitError(f"cannot read {path} on {where}: {done.stderr.decode().strip()}")
+        return done.stdout.decode("utf-8")
+
+    def commit_and_push(self, branch: str, base: str, path: str, text: str, message: str) -> str:
+        """One commit on top of `base` that changes only `path`, force-pushed to `branch`
+        (the branch is litradar's own; each run rebuilds it from the current base)."""
+        self.git("checkout", "--quiet", "--force", "-B", branch, f"refs/remotes/origin/{base}")
+        (self.workdir / path).write_bytes(text.encode("utf-8"))
+        self.git("add", "--", path)
+        self.git("commit", "--quiet", "-m", message)
+        self.git("push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
+        self.git("fetch", "--quiet", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
+        return self.git("rev-parse", "HEAD").stdout.strip()

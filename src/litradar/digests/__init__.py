@@ -1,0 +1,1 @@
+"""The weekly digest: what it holds, its renderings, and its generations on disk."""

@@ -1,0 +1,1 @@
+"""Encoders: sentence-transformers, hashing, and the ONNX query encoder."""

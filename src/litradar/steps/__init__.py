@@ -1,0 +1,1 @@
+"""What the commands, the flows and the page run: one function per step."""

@@ -1,0 +1,381 @@
+"""The steps of a run, top to bottom: ingest -> index -> train -> digest (search is
+`litradar.steps.search`; what several commands load is `litradar.steps.configured_inputs`).
+
+Each step opens the store, does one job, and returns a small report. The command line and
+the Prefect flow both call these; neither holds logic of its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from litradar.config import Config
+from litradar.core.atomic_files import atomic_write_text
+from litradar.core.errors import LitradarError
+from litradar.core.progress import Reporter, SilentReporter
+from litradar.curation.list_source import read_list
+from litradar.curation.taxonomy import title_labels
+from litradar.embedding.encoders import (
+    ExportedEncoder,
+    SentenceTransformerEncoder,
+    TextEncoder,
+    embed_papers,
+    embed_store,
+)
+from litradar.ranking.quality_figures import record_quality
+from litradar.sources.registry import open_file
+from litradar.sources.runner import read_file
+from litradar.steps.configured_inputs import (
+    default_encoder,
+    load_configured_taxonomy,
+    load_curation,
+    scope_terms,
+    section_terms,
+    taxonomy_labels,
+    training_set,
+)
+from litradar.storage.paper_index import (
+    IndexDamaged,
+    IndexSettings,
+    PaperIndex,
+    content_fingerprint,
+)
+from litradar.storage.store import Store
+
+if TYPE_CHECKING:
+    from litradar.ranking.model_files import TrainedModels
+    from litradar.ranking.training import TrainingSet
+
+def index_settings(config: Config) -> IndexSettings:
+    return IndexSettings(**config.index.model_dump())
+
+
+@dataclass
+class IngestReport:
+    files: list[str] = field(default_factory=list)
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def ingest_files(
+    config: Config, files: Sequence[Path], reporter: Reporter | None = None
+) -> IngestReport:
+    """Read every file before writing: a missing file stops the run before anything changes.
+    Each file is committed in one transaction, so a crash keeps whole files or none."""
+    reporter = reporter or SilentReporter()
+    missing = [str(f) for f in files if not Path(f).is_file()]
+    if missing:
+        raise LitradarError(f"no such file: {missing[0]}")
+    report = IngestReport()
+    with Store.open(config.store_path, create=True) as store:
+        for path in files:
+            source = open_file(config, Path(path))
+            result, problems = read_file(store, source, reporter)
+            report.problems += problems
+            report.files.append(str(path))
+            report.added += result.added
+            report.updated += result.updated
+            report.unchanged += result.unchanged
+    return report
+
+
+@dataclass
+class IndexReport:
+    papers: int
+    embedded_now: int
+    rebuilt: bool  # the index changed (built, or grown)
+    action: str = "up to date"  # "built", "grown" or "up to date"
+    added: int = 0  # vectors added to (or replaced in) the index
+
+
+def update_index(
+    config: Config, encoder: TextEncoder | None = None, reporter: Reporter | None = None
+) -> IndexReport:
+    """Embed what is new (committed a chunk at a time), then bring the FAISS index to what
+    the store holds: add new papers, replace changed ones, rebuild only when it must (no
+    index yet, a damaged one, or its size calls for another kind of index)."""
+    reporter = reporter or SilentReporter()
+    encoder = encoder or default_encoder(config)
+    settings = index_settings(config)
+    with Store.open(config.store_path) as store:
+        if store.count() == 0:
+            raise LitradarError("the store is empty: run 'litradar ingest FILE' first")
+        if isinstance(encoder, ExportedEncoder):  # export first, checked on stored papers
+            with reporter.track(f"loading the {encoder.backend} encoder", None):
+                encoder.ensure_export([p.text for p in store.by_store_ids(range(1, 17)).values()])
+        embedded_now = embed_store(store, encoder, reporter, config.embedding.chunk_size)
+        # What a killed run of this step left (index generations, a half export): removed
+        # here, even when the index turns out to be up to date.
+        PaperIndex.sweep(config.data_dir, encoder.name)
+        ids, shas = store.index_entries(encoder.name)
+        _ensure_query_encoder(config, encoder, store, ids, reporter)
+        content = content_fingerprint(ids.tolist(), shas)
+        try:
+            # Mapped first (cheap at any size): an index that is up to date is not read.
+            existing = PaperIndex.load(config.data_dir, encoder.name)
+            if existing is not None and existing.fingerprint == content:
+                return IndexReport(len(ids), embedded_now, rebuilt=False)
+            if existing is not None:
+                existing = PaperIndex.load(config.data_dir, encoder.name, mmap=False)
+                existing.load_entries()
+        except IndexDamaged as exc:
+            reporter.warn(f"{str(exc).split(';')[0]}; rebuilding it from the store")
+            existing = None
+        if existing is None or existing.needs_rebuild(len(ids), settings):
+            with reporter.track(f"building the index of {len(ids)} papers", None):
+                index = _build_from_store(store, encoder.name, ids, shas, content, settings)
+            action, added = "built", index.size
+        else:
+            remove, add = existing.changes(ids, shas)
+            added = existing.apply(
+                remove, store.paper_vectors(encoder.name, add.tolist()), ids, shas, content
+            )
+            index, action = existing, "grown"
+    index.save(config.data_dir)
+    return IndexReport(len(ids), embedded_now, rebuilt=True, action=action, added=added)
+
+
+def _build_from_store(
+    store: Store,
+    model: str,
+    ids: np.ndarray,
+    shas: list[str],
+    content: str,
+    settings: IndexSettings,
+) -> PaperIndex:
+    chunks = list(store.paper_vectors(model))
+    if not chunks:
+        raise LitradarError("nothing to index: no paper has an embedding")
+    held = np.concatenate([c[0] for c in chunks])
+    vectors = np.vstack([c[1] for c in chunks])
+    sha_of = dict(zip(ids.tolist(), shas, strict=True))
+    held_shas = [sha_of[i] for i in held.tolist()]
+    return PaperIndex.build(model, held, vectors, content, held_shas, settings)
+
+
+def _ensure_query_encoder(
+    config: Config, encoder: TextEncoder, store: Store, ids: np.ndarray, reporter: Reporter
+) -> None:
+    """Export the model for torch-free queries once (torch is loaded here anyway, or is
+    loaded this once), checked against the stored vectors of up to 16 of the store's
+    papers and against the model on a few short queries."""
+    from litradar.embedding.query_encoder import export_ready
+
+    if not isinstance(encoder, SentenceTransformerEncoder):
+        return
+    if export_ready(config.data_dir, encoder.name):
+        return
+    sample = store.by_store_ids(ids[:: max(1, len(ids) // 16)][:16].tolist()).values()
+    known = store.cached_embeddings(encoder.name, [p.text_sha for p in sample])
+    papers = [p for p in sample if p.text_sha in known]
+    reference = np.vstack([known[p.text_sha] for p in papers]) if papers else None
+    with reporter.track("exporting the query encoder to ONNX", None):
+        try:
+            encoder.export_for_queries(config.data_dir, [p.text for p in papers], reference)
+        except Exception as exc:  # find still works, with torch: say so, do not fail
+            reporter.warn(f"find will load torch: the ONNX export failed ({exc})")
+            logging.getLogger("litradar.index").warning(f"the ONNX export failed: {exc}")
+
+
+TRAINING_INPUTS = "training_inputs.sha256"
+
+
+def training_fingerprint(config: Config, model: str) -> str:
+    """What training reads: the list, the survey, the taxonomy, the section mapping, the
+    maintainer's decisions and tags, every stored paper's text, the embedding model and
+    litradar's version. Equal fingerprints train equal models."""
+    from litradar import __version__
+
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(label.encode() + b"\0" + hashlib.sha256(data).digest())
+
+    add("litradar", __version__.encode())
+    add("model", model.encode())
+    # The list as read from its repository (its changes recorded first, as decisions).
+    add("list", read_list(config, record=True).text.encode())
+    for label, path in (
+        ("survey", config.survey_bibliography_path),
+        ("taxonomy", config.taxonomy_path),
+    ):
+        add(label, path.read_bytes() if path is not None and path.is_file() else b"")
+    add("sections", json.dumps(config.ranking.survey_sections, sort_keys=True).encode())
+    with Store.open(config.store_path) as store:
+        ids, shas = store.index_entries(model)
+        add("papers", content_fingerprint(ids.tolist(), shas).encode())
+        decisions = [(d["key"], d["relevant"], d["section"]) for d in store.labels()]
+        tags = [(t["key"], t["dimension"], t["class_name"]) for t in store.tag_labels()]
+    add("labels", json.dumps([decisions, sorted(tags)]).encode())
+    return digest.hexdigest()
+
+
+@dataclass
+class TrainReport:
+    metrics: dict  # what training measured (metrics.json): relevance, placement, taxonomy
+    unchanged: bool = False  # nothing training reads changed: the saved models and metrics
+
+
+def train(
+    config: Config,
+    encoder: TextEncoder | None = None,
+    reporter: Reporter | None = None,
+    force: bool = False,
+) -> TrainReport:
+    """Fit and save the models, and return their metrics. When nothing training reads has
+    changed since the saved models were trained (see training_fingerprint), the saved
+    metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
+    # The models' modules import scikit-learn (about 1.5 s): not on find's path.
+    from litradar.ranking.model_files import load_metrics, save_models
+    from litradar.ranking.training import fit_taxonomy, train_models
+
+    reporter = reporter or SilentReporter()
+    encoder = encoder or default_encoder(config)
+    marker = config.classifiers_dir / TRAINING_INPUTS
+    fingerprint = training_fingerprint(config, encoder.name)
+    if not force and _trained_on(config, encoder.name) == fingerprint:
+        return TrainReport(load_metrics(config.classifiers_dir), unchanged=True)
+    curation = load_curation(config)  # the list and the survey, read once for both label sets
+    data, labels = training_set(config, encoder, reporter, curation=curation)
+    if data.y.sum() < 2:
+        raise LitradarError(
+            "fewer than two list or survey papers are in the store: ingest their metadata "
+            "(for the demo: demo/data/arxiv_seed.jsonl)"
+        )
+    taxonomy = load_configured_taxonomy(config)
+    terms = section_terms(taxonomy)
+    with reporter.track("training relevance and placement", None):
+        models, metrics = train_models(data, labels, encoder.name, terms, scope_terms(taxonomy))
+    if taxonomy is not None:
+        with reporter.track("training the taxonomy classifiers", None):
+            tax_labels = taxonomy_labels(config, taxonomy, curation)
+            weak = title_labels(taxonomy, data.papers)
+            models.taxonomy, metrics["taxonomy"] = fit_taxonomy(data, tax_labels, taxonomy, weak)
+    marker.unlink(missing_ok=True)  # a kill while saving leaves no claim of being current
+    save_models(config.classifiers_dir, models, metrics)
+    with reporter.track("scoring the store for search", None):
+        save_scores(config, models, data)
+    record_quality(config, metrics)
+    atomic_write_text(marker, fingerprint + "\n")  # last: a kill before it retrains
+    return TrainReport(metrics)
+
+
+def _trained_on(config: Config, model: str) -> str | None:
+    """The fingerprint the saved models were trained on, if they are whole and loadable."""
+    from litradar.ranking.model_files import load_models
+
+    marker = config.classifiers_dir / TRAINING_INPUTS
+    try:
+        load_models(config.classifiers_dir, model)
+        return marker.read_text(encoding="utf-8").strip()
+    except Exception:  # missing, damaged, or of an older layout (KeyError): train again
+        return None
+
+
+def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:
+    """What the new models say of every stored paper, kept in the store: `find` ranks by it
+    and shows sections and tags without loading a model."""
+    rows = [i for i, p in enumerate(data.papers) if p.store_id is not None]
+    if not rows:
+        return
+    papers = [data.papers[i] for i in rows]
+    vectors = data.embeddings[rows]
+    texts = [p.text for p in papers]
+    score = models.relevance.score(texts, vectors)
+    relevance = models.relevance.proba_from_score(score)
+    sections = models.placement.predict(vectors, papers)
+    tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
+    with Store.open(config.store_path) as store:
+        store.put_scores(
+            models.trained_at,
+            [
+                (p.store_id or 0, float(score[j]), float(relevance[j]), sections[j], tags[j])
+                for j, p in enumerate(papers)
+            ],
+        )
+
+
+@dataclass
+class DigestReport:
+    name: str
+    markdown: Path
+    json: Path
+    papers: int
+    proposed: int
+
+
+def make_digest(
+    config: Config,
+    since: date,
+    until: date,
+    encoder: TextEncoder | None = None,
+    reporter: Reporter | None = None,
+) -> DigestReport:
+    """Score every paper first announced in [since, until) and write the week's digest."""
+    from litradar.assist.digest_assist import assist_selection
+    from litradar.digests.digest import Digest, write_digest
+    from litradar.publish.pull_request import CHANNEL as PULL_REQUESTS
+    from litradar.ranking.model_files import load_models
+    from litradar.ranking.scoring import score_papers
+    from litradar.ranking.selection import select
+    from litradar.sources.report import latest_source_reports
+
+    if until <= since:
+        raise LitradarError(f"empty window: --until {until} is not after --since {since}")
+    reporter = reporter or SilentReporter()
+    encoder = encoder or default_encoder(config)
+    awesome = read_list(config, record=True).awesome
+    models = load_models(config.classifiers_dir, encoder.name)
+    settings = config.digest
+    threshold = models.relevance.threshold_ if settings.min_score is None else settings.min_score
+    with Store.open(config.store_path) as store:
+        papers = store.papers(since=since, until=until)
+        if not papers:
+            reporter.warn(f"no papers first announced between {since} and {until} in the store")
+        vectors, _ = embed_papers(store, papers, encoder, reporter)
+        decided = {label["key"] for label in store.labels()}
+        pulls = [
+            {"name": d["name"], "status": d["status"], **d["detail"]}
+            for d in store.deliveries(PULL_REQUESTS)
+        ]
+        scored = score_papers(models, papers, vectors, close_to=settings.close_to)
+        chosen = select(
+            scored, awesome.keys, settings.size, threshold, decided, settings.near_cut
+        )
+        with reporter.track("short names and summaries", None):
+            assistance = assist_selection(config.llm, chosen, awesome.section_names(), store)
+    digest = Digest.of(
+        chosen,
+        awesome,
+        since,
+        until,
+        models.trained_at,
+        sources=latest_source_reports(config),
+        outcomes=pulls,
+        assistance=assistance,
+    )
+    md_path, json_path = write_digest(digest, awesome, config.digests_dir)
+    return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))
+
+
+def preflight(config: Config) -> None:
+    """Catch what a run would fail on anyway (missing files, an unreadable list) before
+    Prefect starts, so the user sees one line instead of a failed flow run's log."""
+    missing = [str(f) for f in config.source_files if not f.is_file()]
+    if missing:
+        raise LitradarError(f"no such file: {missing[0]} (in [sources] files)")
+    read_list(config)
+    bib = config.survey_bibliography_path
+    if bib is not None and not bib.is_file():
+        raise LitradarError(f"survey bibliography not found: {bib}")

@@ -1,0 +1,1 @@
+"""The store (the one module that writes state), its merge, and the indexes."""
