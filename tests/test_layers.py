@@ -1,9 +1,10 @@
 """Imports run one way: from the command line and the flows down to the data types.
 
-Every module of the package sits in a layer; a module may import from its own layer or a
-lower one, never a higher one (lazy imports inside functions and TYPE_CHECKING imports
-included), and the imports that run have no cycle. A new module must be given a layer here:
-the test says so rather than letting it land anywhere.
+The folders are the layers: a module's layer is the folder it sits in under
+`src/litradar/` (or `flows/`, installed as `litradar.flows`), with no exception. A module
+may import from its own layer or a lower one, never a higher one (lazy imports inside
+functions and TYPE_CHECKING imports included), and the imports that run have no cycle.
+`LAYERS` below is the one declaration of the architecture; README's picture follows it.
 """
 
 from __future__ import annotations
@@ -16,30 +17,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Lowest first. A name covers the module and, for a package, everything in it.
-LAYERS: list[tuple[str, tuple[str, ...]]] = [
-    (
-        "data types and plumbing",
-        (
-            "errors", "paper", "extractive", "files", "progress", "http_client", "lexical",
-            "terms", "query_encoder", "prefect_env", "window",
-        ),
-    ),
-    (
-        "configuration, storage and formats",
-        (
-            "config", "retrying", "merge", "store", "index", "awesome_list", "taxonomy",
-            "list_edit", "sources.registry", "list_source", "list_match", "publish.git_repo",
-        ),
-    ),
-    (
-        "components",
-        ("sources", "embed", "ranking", "assist", "selection", "quality", "leave_week_out"),
-    ),
-    ("what several commands share", ("loaders", "search", "digest", "labelling", "backfill")),
-    ("steps", ("pipeline", "evaluation", "replay", "backtest", "publish", "run_result", "scaffold")),
-    ("entry points", ("flows", "web", "cli", "__main__")),
-]  # fmt: skip
+# The architecture, lowest first: one folder (or top-level module) per layer. A module's
+# layer is its folder's (the first name under `litradar`), so moving a file moves it between
+# layers, and a new folder must be placed here. README's picture is drawn in this order.
+LAYERS: list[tuple[str, str]] = [
+    ("core", "data types and plumbing: the paper record, errors, files, progress, retries"),
+    ("config", "litradar.toml, read and checked"),
+    ("storage", "the store (the one writer of state), its merge, the vector and bm25 indexes"),
+    ("curation", "the list and the taxonomy: format, edits, clone, match to the store"),
+    ("sources", "live services and file formats, the runner and its watermarks"),
+    ("embedding", "encoders and the ONNX query encoder"),
+    ("ranking", "the models trained from the list, selection, evaluation figures"),
+    ("assist", "the optional LLM's short names and summaries"),
+    ("digests", "the weekly digest: its model, renderings, and generations on disk"),
+    ("publish", "the channels: email, the list's pull request, feedback from it"),
+    ("steps", "what a command runs: ingest, index, train, digest, search, evaluate, backfill"),
+    ("web", "the maintainer's page"),
+    ("flows", "the Prefect flows: orchestration only"),
+    ("cli", "the command line"),
+]
+LAYER_NAMES = [name for name, _ in LAYERS]
 
 
 def _modules() -> dict[str, Path]:
@@ -56,15 +53,11 @@ MODULES = _modules()
 
 
 def _layer(module: str) -> int | None:
-    """The layer of the longest name that covers `module`; None for the package itself."""
+    """The layer of `module`: the index of its folder (or top-level module) under
+    `litradar`; None for the package itself and for a name no layer holds."""
     relative = module.removeprefix("litradar").removeprefix(".")
-    best: tuple[int, int] | None = None
-    for level, (_, names) in enumerate(LAYERS):
-        for name in names:
-            covers = relative == name or relative.startswith(name + ".")
-            if covers and (best is None or len(name) > best[1]):
-                best = (level, len(name))
-    return None if best is None else best[0]
+    top = relative.split(".")[0]
+    return LAYER_NAMES.index(top) if top in LAYER_NAMES else None
 
 
 def _type_only(tree: ast.AST) -> set[int]:
@@ -98,7 +91,19 @@ def _imports(module: str, runtime_only: bool = False) -> set[str]:
 
 def test_every_module_has_a_layer():
     unplaced = [m for m in MODULES if m != "litradar" and _layer(m) is None]
-    assert not unplaced, f"give these modules a layer in tests/test_layers.py: {unplaced}"
+    assert not unplaced, f"move these modules into a layer's folder: {unplaced}"
+
+
+def test_the_top_of_the_package_holds_at_most_five_modules():
+    top = sorted(p.name for p in (ROOT / "src" / "litradar").glob("*.py"))
+    assert len(top) <= 5, top
+
+
+def test_every_folder_of_the_package_is_a_layer():
+    folders = {
+        p.parent.name for p in (ROOT / "src" / "litradar").glob("*/__init__.py")
+    } | {"flows"}
+    assert folders <= set(LAYER_NAMES), sorted(folders - set(LAYER_NAMES))
 
 
 def test_no_module_imports_from_a_higher_layer():
@@ -133,7 +138,7 @@ def test_the_checks_see_an_upward_import(tmp_path: Path):
     try:
         assert _imports("litradar.paper_probe") == {"litradar.cli", "litradar.web.app"}
         assert _imports("litradar.paper_probe", runtime_only=True) == {"litradar.cli"}
-        assert _layer("litradar.paper_probe") is None  # not covered by "paper"
+        assert _layer("litradar.paper_probe") is None  # at the top, in no layer
         assert _layer("litradar.cli") == len(LAYERS) - 1
     finally:
         del MODULES["litradar.paper_probe"]
