@@ -17,7 +17,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 
 from litradar.core.atomic_files import read_text
 from litradar.core.errors import LitradarError, remember_secret
-from litradar.sources.registry import live_names
+from litradar.core.plugins import live_names
 
 CONFIG_FILE_NAME = "litradar.toml"
 ENV_PREFIX = "LITRADAR_"
@@ -88,8 +88,8 @@ class SemanticScholarConfig(RetryConfig):
 class SourcesConfig(_Strict):
     files: list[Path] = Field(default_factory=list)
     categories: list[str] = Field(default_factory=lambda: ["cs.CV", "cs.CL", "cs.LG", "cs.AI"])
-    # Live sources the weekly flow reads, in parallel: "arxiv", "feed", "s2" (any name
-    # litradar.sources.registry knows).
+    # Live sources the weekly flow reads, in parallel: "arxiv", "feed", "s2" (any name an
+    # installed package declares: litradar.core.plugins).
     live: list[str] = Field(default_factory=list)
     # A source re-reads this many days before its watermark: arXiv announces a paper days
     # after its submission date, and a re-read paper costs nothing (it is deduplicated).

@@ -8,12 +8,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
-from litradar.config import RetryConfig
 from litradar.core.errors import LitradarError
 
 T = TypeVar("T")
+
+
+class RetryConfig(Protocol):
+    """A retry policy (litradar.config.RetryConfig and the sources' tables that extend it):
+    `backoff_seconds`, doubled per try up to `max_backoff_seconds`, `retries` times."""
+
+    @property
+    def retries(self) -> int: ...
+    @property
+    def backoff_seconds(self) -> float: ...
+    @property
+    def max_backoff_seconds(self) -> float: ...
 
 
 class Retryable(Exception):

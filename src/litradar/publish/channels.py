@@ -19,6 +19,7 @@ from typing import Protocol, TypeVar
 
 from litradar.config import Config
 from litradar.core.errors import LitradarError
+from litradar.core.plugins import declared_channels
 from litradar.digests.digest import StoredDigest, choose_digest, load
 from litradar.storage.store import Store
 
@@ -77,11 +78,10 @@ class Channel(Protocol[R]):
         ...
 
 
-# name -> "module:Class"; the module is imported when the channel is used.
-CHANNELS: dict[str, str] = {
-    "email": "litradar.publish.mail:EmailChannel",
-    "github": "litradar.publish.pull_request:PullRequestChannel",
-}
+# name -> "module:Class", as the installed packages declare them (entry points in the
+# group `litradar.channels`: litradar's own are in its pyproject.toml); the module is
+# imported when the channel is used.
+CHANNELS: dict[str, str] = declared_channels()
 
 
 def channel(name: str) -> Channel:

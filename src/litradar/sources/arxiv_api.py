@@ -12,6 +12,7 @@ import itertools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import ClassVar
 
 import arxiv
 import requests
@@ -120,6 +121,9 @@ def date_window_query(since: date, until: date) -> str:
 
 class ArxivApiSource:
     """New papers of the configured categories, and keyword searches over all of arXiv."""
+
+    # Its records are arXiv's own: they win over other sources' (litradar.core.plugins).
+    arxiv_records: ClassVar[bool] = True
 
     def __init__(self, config: ArxivApiConfig, categories: list[str]) -> None:
         self.config = config

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import ClassVar
 
 import feedparser
 import httpx
@@ -43,6 +44,11 @@ def split_creators(creators: str) -> tuple[str, ...]:
 
 
 class FeedSource:
+    # Its records are arXiv's own, and its watermark is exact: the last announcement read
+    # (litradar.core.plugins).
+    arxiv_records: ClassVar[bool] = True
+    overlap: ClassVar[bool] = False
+
     def __init__(self, config: FeedConfig, categories: list[str]) -> None:
         self.config = config
         self.categories = categories

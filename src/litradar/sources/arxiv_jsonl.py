@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from litradar.core.errors import LitradarError
 from litradar.core.paper import (
@@ -161,6 +161,11 @@ def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
 class JsonLinesFile:
     """A bulk-metadata file as a source: pages of its good lines, and a note
     ("file:line: reason") per bad line, in file order."""
+
+    # Its records are arXiv's own; the endings it reads (any other ending no format
+    # claims is read by it too: litradar.sources.registry.DEFAULT_FILE_FORMAT).
+    arxiv_records: ClassVar[bool] = True
+    suffixes: ClassVar[tuple[str, ...]] = (".jsonl", ".json")
 
     page_size = 1000
 

@@ -12,12 +12,12 @@ from dataclasses import replace
 from datetime import date
 
 from litradar.core.paper import Paper, normalise_doi
-from litradar.sources.registry import has_arxiv_records
+from litradar.core.plugins import has_arxiv_records
 
 
 def is_arxiv_record(paper: Paper) -> bool:
-    """From a source whose title, abstract and authors are arXiv's own (its registration
-    says so: litradar.sources.registry)."""
+    """From a source whose title, abstract and authors are arXiv's own (its class says so;
+    the table of declared sources answers by name: litradar.core.plugins)."""
     return has_arxiv_records(paper.source) and paper.arxiv_id is not None
 
 

@@ -3,7 +3,9 @@
 Every route calls the code the commands call (`litradar.steps.search.find`,
 `labelling.record_label`, `pull_request.propose`); the page holds no logic of its own
 beyond what to show. Paper text reaches HTML only through Jinja2 with autoescaping; no
-page carries a script. Importing this module imports neither torch nor matplotlib: the query encoder is loaded
+page carries a script.
+
+Importing this module imports neither torch nor matplotlib: the query encoder is loaded
 on the first search and kept (`search.WarmSearch`), the charts import matplotlib on the
 first chart.
 """
