@@ -31,6 +31,7 @@ from prefect.states import Failed, State  # noqa: E402
 from litradar.config import Config, load_config  # noqa: E402
 from litradar.core.digest_window import digest_window  # noqa: E402
 from litradar.core.errors import LitradarError  # noqa: E402
+from litradar.steps import ingest as ingest_step  # noqa: E402
 from litradar.steps import pipeline  # noqa: E402
 from litradar.steps.run_result import RunResult  # noqa: E402
 
@@ -40,7 +41,8 @@ if TYPE_CHECKING:  # the steps' modules are imported where they are used
     from litradar.publish.channels import ChannelReport
     from litradar.publish.feedback import FeedbackReport
     from litradar.sources.report import SourceReport
-    from litradar.steps.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+    from litradar.steps.ingest import IngestReport
+    from litradar.steps.pipeline import DigestReport, IndexReport, TrainReport
 
 
 def _retry_unless_user_error(task, task_run, state) -> bool:
@@ -64,7 +66,7 @@ def _config(config_path: str | None) -> Config:
 @task(retries=2, cache_policy=NONE, **RETRYING)
 def ingest(config_path: str | None) -> IngestReport:
     cfg = _config(config_path)
-    report = pipeline.ingest_files(cfg, cfg.source_files)
+    report = ingest_step.ingest_files(cfg, cfg.source_files)
     for problem in report.problems:
         get_run_logger().warning(problem)
     return report
@@ -74,11 +76,8 @@ def ingest(config_path: str | None) -> IngestReport:
 def ingest_live(config_path: str | None, name: str) -> SourceReport:
     """No Prefect retries: the source already retried with back-off, and its watermark
     makes the next weekly run catch up on what this one missed."""
-    from litradar.sources.registry import open_live
-    from litradar.sources.runner import read_source
-
     cfg = _config(config_path)
-    report = read_source(cfg, open_live(cfg, name))
+    report = ingest_step.ingest_live(cfg, name)
     logger = get_run_logger()
     (logger.error if report.error else logger.info)(report.summary())
     for note in report.notes:

@@ -122,7 +122,7 @@ def test_impossible_years_are_problems(created, reason):
 
 def test_one_wrong_typed_line_among_a_thousand_keeps_the_others(tmp_path: Path):
     from litradar.config import load_config
-    from litradar.steps.pipeline import ingest_files
+    from litradar.steps.ingest import ingest_files
     from tests.conftest import write_config
 
     good = [record(id=f"2503.{i:05d}") for i in range(1, 1001)]

@@ -16,7 +16,7 @@ from litradar.steps.evaluation import (
     query_measures,
     summarise,
 )
-from litradar.steps.pipeline import ingest_files
+from litradar.steps.ingest import ingest_files
 
 
 def test_leave_one_out_ranks_every_list_paper_for_every_ranker(project: Path):

@@ -9,7 +9,7 @@ import pytest
 
 from litradar.config import load_config
 from litradar.core.errors import LitradarError
-from litradar.steps.pipeline import ingest_files
+from litradar.steps.ingest import ingest_files
 from litradar.steps.replay import replay
 from litradar.storage.store import Store
 from tests.conftest import DEMO, write_config

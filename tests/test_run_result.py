@@ -6,7 +6,8 @@ from litradar.publish.feedback import FeedbackReport
 from litradar.publish.mail import SendReport
 from litradar.publish.pull_request import ProposeReport
 from litradar.sources.report import SourceReport
-from litradar.steps.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+from litradar.steps.ingest import IngestReport
+from litradar.steps.pipeline import DigestReport, IndexReport, TrainReport
 from litradar.steps.run_result import RunResult
 
 

@@ -118,9 +118,8 @@ def ingest(
 ) -> None:
     """Add papers to the store (idempotent): from files, or from live sources, each read
     from its watermark (minus the overlap) or from --since."""
-    from litradar.sources.registry import open_live, split_sources
-    from litradar.sources.runner import read_source
-    from litradar.steps.pipeline import ingest_files
+    from litradar.sources.registry import split_sources
+    from litradar.steps.ingest import ingest_files, ingest_live
 
     cfg = _config(config)
     live, named_files = split_sources(source or [])
@@ -140,9 +139,7 @@ def ingest(
         )
     for name in live:
         live_report = _guard(
-            lambda name=name: read_source(
-                cfg, open_live(cfg, name), start, end, RichReporter(err)
-            )
+            lambda name=name: ingest_live(cfg, name, start, end, RichReporter(err))
         )
         out.print(escape(live_report.summary()))
         for note in live_report.notes:
@@ -246,16 +243,16 @@ def backfill(
     result = _guard(
         lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
     )
-    if result.get("interrupted"):
+    if result.interrupted:
         err.print(
-            f"interrupted: {result['kept']} papers stored and {result['embedded']} embedded in "
+            f"interrupted: {result.kept} papers stored and {result.embedded} embedded in "
             "this run are kept; the same command goes on from there"
         )
         raise typer.Exit(130)
     out.print(
-        f"backfill done: {result['kept']} papers kept of {result['lines']} lines read, "
-        f"{result['problems']} bad line(s), {result['embedded']} embedded; "
-        f"index {result['index']}: {result['indexed']} papers"
+        f"backfill done: {result.kept} papers kept of {result.lines} lines read, "
+        f"{result.problems} bad line(s), {result.embedded} embedded; "
+        f"index {result.index}: {result.indexed} papers"
     )
 
 

@@ -4,24 +4,41 @@ The snapshot is streamed a line at a time, never loaded whole; the papers that p
 filter (categories, first-version date) are stored a batch at a time, each batch one
 transaction followed by a watermark of how far the file was read, so a re-run goes on
 from there and a paper read twice is deduplicated by the store. Embedding, the slow part,
-is spread over Dask workers by the flow (`litradar.flows.backfill`): workers only encode
-texts they are handed and hand vectors back; only the flow's own process writes to SQLite,
-which has one writer.
+is spread over workers through the `submit` function the flow hands in
+(`litradar.flows.backfill`: a Prefect task on Dask): workers only encode texts they are
+handed and hand vectors back; only this process writes to SQLite, which has one writer.
+
+`backfill` is the whole step: store the snapshot behind its watermark, embed what has no
+vector with a few chunks per worker in flight, bring the index up to date, and return a
+`BackfillReport`. It stops between batches and chunks when `stop` is set (the flow's
+Ctrl-C): what was committed stays, the chunks in flight are dropped.
 """
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Iterator, Sequence
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from litradar.config import Config
+from litradar.core.atomic_files import faultpoint
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper
+from litradar.embedding.encoders import ChunkLog, ExportedEncoder, format_duration
 from litradar.sources.arxiv_jsonl import parse_line
+from litradar.steps import pipeline
+from litradar.steps.configured_inputs import default_encoder
+from litradar.storage.store import Store
+
+log = logging.getLogger("litradar.backfill")
 
 
 @dataclass(frozen=True)
@@ -141,3 +158,146 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) ->
         ) from None
     finally:
         quiet.setLevel(level)
+
+
+@dataclass
+class BackfillReport:
+    lines: int = 0  # snapshot lines read in this run
+    kept: int = 0  # of them, papers that passed the filter and were stored
+    problems: int = 0  # bad lines, skipped
+    embedded: int = 0
+    indexed: int = 0  # papers in the index
+    index: str = "not updated"  # what was done to it
+    interrupted: bool = False
+
+
+class StopFlag:
+    """Set by the flow's first Ctrl-C; the loops below look at it. A plain flag, not a
+    threading.Event: its lock cannot be pickled, and Dask pickles the flow's task."""
+
+    def __init__(self) -> None:
+        self.stopping = False
+
+    def set(self) -> None:
+        self.stopping = True
+
+    def clear(self) -> None:
+        self.stopping = False
+
+    def is_set(self) -> bool:
+        return self.stopping
+
+
+class Chunk(Protocol):
+    """A chunk of texts being embedded elsewhere: its vectors, once `done()`."""
+
+    def done(self) -> bool: ...
+
+    def result(self) -> tuple[list[str], np.ndarray]: ...
+
+
+# submit(model, batch_size, shas, texts, backend, data_dir): start embedding a chunk.
+Submit = Callable[[str, int, list[str], list[str], str, str], Chunk]
+
+MAX_IN_FLIGHT = 8  # chunks submitted and not yet written
+POLL_SECONDS = 0.2  # how often a wait for a chunk looks whether Ctrl-C was pressed
+
+
+def store_snapshot(
+    config: Config, snapshot: Path, keep: SnapshotFilter, stop: StopFlag
+) -> BackfillReport:
+    """Stream `snapshot` into the store a batch at a time, each behind the watermark."""
+    size = snapshot.stat().st_size
+    key = watermark_key(snapshot)
+    report = BackfillReport()
+    started = time.monotonic()
+    with Store.open(config.store_path, create=True) as store:  # backfill adds papers
+        start = int(store.watermark(key) or 0)
+        if start:
+            log.info(f"resuming {snapshot.name} at byte {start:,} of {size:,}")
+        for batch in read_snapshot(snapshot, start, keep):
+            if stop.is_set():
+                break
+            result = store.upsert(batch.papers)
+            faultpoint("backfill.batch-stored")
+            store.set_watermark(key, str(batch.end))  # after the papers are committed
+            report.lines += batch.lines
+            report.kept += len(batch.papers)
+            report.problems += len(batch.problems)
+            for problem in batch.problems[:3]:
+                log.warning(problem)
+            rate = (batch.end - start) / max(time.monotonic() - started, 1e-9)
+            left = format_duration((size - batch.end) / max(rate, 1))
+            log.info(
+                f"read {batch.end / 1e6:,.0f} of {size / 1e6:,.0f} MB "
+                f"({100 * batch.end / max(size, 1):.1f}%): {report.kept:,} kept of "
+                f"{report.lines:,} lines (+{result.added} new), about {left} left"
+            )
+    return report
+
+
+def embed_missing(config: Config, submit: Submit, stop: StopFlag) -> int:
+    """Submit every stored paper without a vector, a chunk per call of `submit`; write
+    results in order as they come back, keeping a few chunks per worker in flight."""
+    model, batch_size, backend = config.embedding.model, config.embedding.batch_size, "torch"
+    space, data_dir = model, str(config.data_dir)
+    in_flight: deque[Chunk] = deque()
+    done = 0
+    with Store.open(config.store_path) as store:
+        encoder = default_encoder(config)
+        if isinstance(encoder, ExportedEncoder):
+            space, backend = encoder.name, encoder.backend
+        total = store.count_missing_embeddings(space)
+        if total == 0:
+            return 0
+        if isinstance(encoder, ExportedEncoder):  # once, here: the workers only load it
+            encoder.ensure_export([p.text for p in store.by_store_ids(range(1, 17)).values()])
+        log.info(f"embedding {total:,} papers")
+        progress = ChunkLog(total)
+
+        def write_oldest() -> int:
+            oldest = in_flight[0]
+            while not stop.is_set() and not oldest.done():
+                time.sleep(POLL_SECONDS)
+            if stop.is_set():
+                return 0
+            shas, vectors = in_flight.popleft().result()
+            store.put_embeddings(space, dict(zip(shas, vectors, strict=True)))
+            faultpoint("backfill.chunk-written")
+            progress.advance(len(shas))
+            return len(shas)
+
+        after = 0
+        while not stop.is_set():
+            papers = store.papers_missing_embeddings(space, after, config.embedding.chunk_size)
+            if not papers:
+                break
+            after = papers[-1].store_id or after
+            texts = {p.text_sha: p.text for p in papers}
+            in_flight.append(
+                submit(model, batch_size, list(texts), list(texts.values()), backend, data_dir)
+            )
+            if len(in_flight) >= MAX_IN_FLIGHT:
+                done += write_oldest()
+        while in_flight and not stop.is_set():
+            done += write_oldest()
+    return done
+
+
+def backfill(
+    config: Config, snapshot: Path, keep: SnapshotFilter, submit: Submit, stop: StopFlag
+) -> BackfillReport:
+    """Store the snapshot, embed what has no vector through `submit`, grow the index."""
+    report = store_snapshot(config, snapshot, keep, stop)
+    report.embedded = embed_missing(config, submit, stop)
+    if stop.is_set():  # the index is brought up to date by the run that finishes
+        report.interrupted = True
+        return report
+    with Store.open(config.store_path) as store:
+        empty = store.count() == 0
+    if empty:  # nothing passed the filter, and nothing was there before
+        report.embedded, report.index = 0, "not built (no papers)"
+        return report
+    index = pipeline.update_index(config)
+    report.indexed, report.index = index.papers, index.action
+    return report

@@ -1,5 +1,6 @@
-"""The steps of a run, top to bottom: ingest -> index -> train -> digest (search is
-`litradar.steps.search`; what several commands load is `litradar.steps.configured_inputs`).
+"""The steps of a run, top to bottom: ingest -> index -> train -> digest (ingest is
+`litradar.steps.ingest`, search `litradar.steps.search`; what several commands load is
+`litradar.steps.configured_inputs`).
 
 Each step opens the store, does one job, and returns a small report. The command line and
 the Prefect flow both call these; neither holds logic of its own.
@@ -10,8 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -32,8 +32,6 @@ from litradar.embedding.encoders import (
     embed_store,
 )
 from litradar.ranking.quality_figures import record_quality
-from litradar.sources.registry import open_file
-from litradar.sources.runner import read_file
 from litradar.steps.configured_inputs import (
     default_encoder,
     load_configured_taxonomy,
@@ -55,39 +53,9 @@ if TYPE_CHECKING:
     from litradar.ranking.model_files import TrainedModels
     from litradar.ranking.training import TrainingSet
 
+
 def index_settings(config: Config) -> IndexSettings:
     return IndexSettings(**config.index.model_dump())
-
-
-@dataclass
-class IngestReport:
-    files: list[str] = field(default_factory=list)
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-
-def ingest_files(
-    config: Config, files: Sequence[Path], reporter: Reporter | None = None
-) -> IngestReport:
-    """Read every file before writing: a missing file stops the run before anything changes.
-    Each file is committed in one transaction, so a crash keeps whole files or none."""
-    reporter = reporter or SilentReporter()
-    missing = [str(f) for f in files if not Path(f).is_file()]
-    if missing:
-        raise LitradarError(f"no such file: {missing[0]}")
-    report = IngestReport()
-    with Store.open(config.store_path, create=True) as store:
-        for path in files:
-            source = open_file(config, Path(path))
-            result, problems = read_file(store, source, reporter)
-            report.problems += problems
-            report.files.append(str(path))
-            report.added += result.added
-            report.updated += result.updated
-            report.unchanged += result.unchanged
-    return report
 
 
 @dataclass

@@ -34,8 +34,8 @@ from litradar.steps.configured_inputs import (
     training_set,
 )
 from litradar.steps.configured_inputs import section_terms as load_section_terms
+from litradar.steps.ingest import ingest_files
 from litradar.steps.labelling import record_label
-from litradar.steps.pipeline import ingest_files
 from litradar.storage.store import Store
 
 ORIGIN = "replay"

@@ -15,7 +15,8 @@ if TYPE_CHECKING:  # only annotations: this module imports no step
     from litradar.publish.channels import ChannelReport
     from litradar.publish.feedback import FeedbackReport
     from litradar.sources.report import SourceReport
-    from litradar.steps.pipeline import DigestReport, IndexReport, IngestReport, TrainReport
+    from litradar.steps.ingest import IngestReport
+    from litradar.steps.pipeline import DigestReport, IndexReport, TrainReport
 
 
 class SoftStep(Protocol):
