@@ -74,7 +74,7 @@ MUTATIONS = [
     Mutation(
         "digest-generation-link",
         "a digest's two files become current by one atomic rename of a link",
-        "src/litradar/digests/digest.py",
+        "src/litradar/digests/generations.py",
         "    os.symlink(target, temporary)\n    os.replace(temporary, link)\n",
         "    link.unlink(missing_ok=True)\n    os.symlink(target, link)\n",
         ("tests/test_digest.py", "-k", "kill or leftovers"),

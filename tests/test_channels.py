@@ -14,7 +14,7 @@ import pytest
 
 from litradar.config import Config, load_config
 from litradar.core.errors import LitradarError
-from litradar.digests.digest import commit_digest, load
+from litradar.digests.generations import commit_digest, load
 from litradar.publish import channels
 from litradar.publish.channels import Delivery, deliver
 from litradar.storage.store import Store

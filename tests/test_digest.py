@@ -18,16 +18,12 @@ from litradar.core.digest_window import digest_window
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper, Provenance
 from litradar.curation.awesome_list import load_list
-from litradar.digests.digest import (
-    build_digest,
-    commit_digest,
-    load,
-    render_json,
-    render_markdown,
-    write_digest,
-)
+from litradar.digests.generations import commit_digest, load, write_digest
+from litradar.digests.json_document import render_json
+from litradar.digests.markdown import render_markdown
 from litradar.ranking.scoring import Scored
 from tests.conftest import DEMO, ROOT, make_paper
+from tests.digests import build_digest
 
 
 def scored(paper: Paper, relevance: float = 0.9) -> Scored:
@@ -212,7 +208,7 @@ def dying(*args, **kwargs):
 setattr(os, step, dying)
 folder = Path(sys.argv[1])
 from tests.test_digest import two_digests
-from litradar.digests.digest import write_digest
+from litradar.digests.generations import write_digest
 awesome, old, new = two_digests()
 write_digest(new, awesome, folder)
 """

@@ -32,7 +32,7 @@ import pytest
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper
 from litradar.curation.awesome_list import parse_list
-from litradar.digests.digest import GENERATIONS, load
+from litradar.digests.generations import GENERATIONS, load
 from litradar.ranking.model_files import load_models
 from litradar.sources.arxiv_jsonl import read_jsonl
 from litradar.steps.backfill import SnapshotFilter
@@ -56,7 +56,7 @@ NAME = "2025-W11"
 # the command starts, and a line on stderr when they are: the kill then lands in the
 # command's own work, not in Python importing numpy (1.2 s of a 1.6 s ingest here).
 START = (
-    "import sys, litradar.cli, litradar.steps.pipeline, litradar.digests.digest; "
+    "import sys, litradar.cli, litradar.steps.pipeline, litradar.digests.generations; "
     "print('started', file=sys.stderr, flush=True); "
     "sys.argv = ['litradar', *sys.argv[1:]]; litradar.cli.app()"
 )

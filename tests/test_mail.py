@@ -15,11 +15,12 @@ from litradar.cli import app
 from litradar.config import load_config
 from litradar.core.paper import Paper, Provenance
 from litradar.curation.awesome_list import load_list
-from litradar.digests.digest import build_digest, write_digest
+from litradar.digests.generations import write_digest
 from litradar.publish.mail import render_html
 from litradar.storage.store import Store
 from tests.browser import artifacts_dir, chromium, needs_chromium
 from tests.conftest import DEMO, write_config
+from tests.digests import build_digest
 from tests.smtp_server import PASSWORD, SmtpServer, free_port
 from tests.test_digest import scored
 

@@ -17,9 +17,10 @@ from litradar.config import load_config
 from litradar.core.paper import Paper, Provenance
 from litradar.curation.awesome_list import entry_for_paper, load_list, parse_list, render_entry
 from litradar.curation.list_edit import insert_entry
-from litradar.digests.digest import build_digest, write_digest
+from litradar.digests.generations import write_digest
 from litradar.storage.store import Store
 from tests.conftest import DEMO, write_config
+from tests.digests import build_digest
 from tests.fake_github import NAME, OWNER, PULLS, FakeGitHub, git, make_remote
 from tests.replay import ReplayServer, Reply
 from tests.test_digest import scored

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from litradar.config import load_config
-from litradar.digests.digest import load
+from litradar.digests.generations import load
 from litradar.ranking import relevance
 from litradar.ranking.relevance import RelevanceModel, Signal
 from litradar.steps import pipeline

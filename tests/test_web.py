@@ -22,12 +22,14 @@ from typer.testing import CliRunner
 from litradar.cli import app as cli
 from litradar.config import load_config
 from litradar.curation.awesome_list import load_list, parse_list
-from litradar.digests.digest import build_digest, write_digest
+from litradar.digests.generations import write_digest
 from litradar.steps import search
 from litradar.storage.store import Store
-from litradar.web.app import FILTER_DEPTH, create_app
+from litradar.web.app import create_app
+from litradar.web.search_page import FILTER_DEPTH
 from tests.browser import artifacts_dir, chromium, needs_chromium, serve
 from tests.conftest import DEMO, make_paper, write_config
+from tests.digests import build_digest
 from tests.fake_github import FakeGitHub, git, make_remote
 from tests.replay import ReplayServer
 from tests.test_digest import scored

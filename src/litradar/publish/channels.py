@@ -2,13 +2,14 @@
 the web page's propose button uses the pull request's). One registration line each.
 
 What every channel does around its own work is written once, here: choose the digest (the
-one named, or the newest), read it back (`litradar.digests.digest.load`), tell the channel what
-it did with that digest before, and record what it does now, in the store's deliveries
-(one row per channel and digest: how `send` never mails a digest twice, and how
-`feedback` finds the pull requests to learn from).
+one named, or the newest), read it back (`litradar.digests.generations.load`), tell the
+channel what it did with that digest before, and record what it does now, in the store's
+deliveries (one row per channel and digest: how `send` never mails a digest twice, and
+how `feedback` finds the pull requests to learn from).
 
 Adding a channel: a module with a class that has `name`, `enabled(config)` and
-`deliver(config, delivery)` (the `Channel` protocol), plus one line in CHANNELS.
+`deliver(config, delivery)` (the `Channel` protocol), plus one entry point in the group
+`litradar.channels` (pyproject.toml: `name = "module:Class"`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Protocol, TypeVar
 from litradar.config import Config
 from litradar.core.errors import LitradarError
 from litradar.core.plugins import declared_channels
-from litradar.digests.digest import StoredDigest, choose_digest, load
+from litradar.digests.generations import StoredDigest, choose_digest, load
 from litradar.storage.store import Store
 
 

@@ -31,7 +31,7 @@ from markdown_it.common.utils import escapeHtml
 
 from litradar.config import Config, EmailConfig
 from litradar.core.errors import LitradarError
-from litradar.digests.digest import digest_names, load
+from litradar.digests.generations import digest_names, load
 from litradar.publish.channels import Delivery, deliver
 from litradar.storage.store import Store
 

@@ -29,7 +29,8 @@ from litradar.curation.git_repo import ListRepo
 from litradar.curation.list_edit import insert_entry
 from litradar.curation.list_match import match_entries
 from litradar.curation.list_source import fetched_clone
-from litradar.digests.digest import StoredDigest, by_section
+from litradar.digests.digest import by_section
+from litradar.digests.generations import StoredDigest
 from litradar.publish.channels import Delivery, deliver
 from litradar.publish.github_api import GitHub, GitHubError
 from litradar.ranking.section_terms import describe_named

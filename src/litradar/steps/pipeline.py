@@ -292,7 +292,8 @@ def make_digest(
 ) -> DigestReport:
     """Score every paper first announced in [since, until) and write the week's digest."""
     from litradar.assist.digest_assist import assist_selection
-    from litradar.digests.digest import Digest, write_digest
+    from litradar.digests.digest import Digest
+    from litradar.digests.generations import write_digest
     from litradar.publish.pull_request import CHANNEL as PULL_REQUESTS
     from litradar.ranking.model_files import load_models
     from litradar.ranking.scoring import score_papers

@@ -20,7 +20,7 @@ from datetime import date, datetime
 
 from litradar.config import Config
 from litradar.core.errors import LitradarError
-from litradar.digests.digest import digest_names, load
+from litradar.digests.generations import digest_names, load
 from litradar.ranking.quality_figures import QUALITY_RUN, REPLAY_FILE, quality_figures
 from litradar.storage.store import Store
 

@@ -17,7 +17,8 @@ from litradar.core.errors import LitradarError
 from litradar.core.extractive import fallback_short_name
 from litradar.core.paper import collapse_whitespace
 from litradar.curation.list_source import read_list
-from litradar.digests.digest import choose_digest, describe_signals, load
+from litradar.digests.generations import choose_digest, load
+from litradar.digests.markdown import describe_signals
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
 from litradar.steps.labelling import record_label
