@@ -61,7 +61,7 @@ MUTATIONS = [
     Mutation(
         "watermark-after-commit (backfill)",
         "the backfill's byte watermark moves only after its batch is committed",
-        "flows/backfill.py",
+        "src/litradar/steps/backfill.py",
         "            result = store.upsert(batch.papers)\n"
         '            faultpoint("backfill.batch-stored")\n'
         "            store.set_watermark(key, str(batch.end))",
@@ -160,12 +160,14 @@ MUTATIONS = [
     Mutation(
         "page-not-serialised",
         "a decision waiting for the store's lock does not hold other requests",
-        "src/litradar/web/app.py",
+        "src/litradar/web/review_page.py",
         "        await run_in_threadpool(\n"
-        '            review.decide, config, key, action, form.get("section"), '
+        '            review.decide, pages.config, key, action, form.get("section"), '
         'form.get("short_name")\n'
         "        )\n",
-        '        review.decide(config, key, action, form.get("section"), form.get("short_name"))\n',
+        "        review.decide(\n"
+        '            pages.config, key, action, form.get("section"), form.get("short_name")\n'
+        "        )\n",
         ("tests/test_web.py", "-k", "write_lock"),
         slow=True,
     ),

@@ -34,7 +34,8 @@ from litradar.digests.generations import StoredDigest
 from litradar.publish.channels import Delivery, deliver
 from litradar.publish.github_api import GitHub, GitHubError
 from litradar.ranking.section_terms import describe_named
-from litradar.storage.store import MIN_TITLE_KEY, Store
+from litradar.storage.papers import MIN_TITLE_KEY
+from litradar.storage.store import Store
 
 log = logging.getLogger("litradar.publish")
 

@@ -26,7 +26,8 @@ from litradar.sources import registry
 from litradar.sources.registry import Source
 from litradar.sources.report import SourceReport
 from litradar.sources.source_error import SourceError
-from litradar.storage.store import Store, UpsertResult
+from litradar.storage.papers import UpsertResult
+from litradar.storage.store import Store
 
 
 def window_for(

@@ -1,0 +1,61 @@
+"""The maintainer's decisions: labels (relevant or not, and the section), the short
+names given to list entries, and taxonomy classes (tables labels, short_names,
+tag_labels)."""
+
+from __future__ import annotations
+
+from litradar.storage.tables import Tables, utc_now
+
+
+class Decisions(Tables):
+    """Labels, short names and tags set by the maintainer."""
+
+    def set_label(self, key: str, relevant: bool, section: str | None, origin: str) -> None:
+        """The latest decision about a paper wins."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO labels (key, relevant, section, origin, decided_at) "
+                "VALUES (?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET relevant=excluded.relevant, "
+                "section=excluded.section, origin=excluded.origin, decided_at=excluded.decided_at",
+                (key, int(relevant), section, origin, utc_now()),
+            )
+
+    def set_short_name(self, key: str, short_name: str | None, origin: str) -> None:
+        """The bold name the maintainer gives a paper's list entry (None: litradar's own);
+        the pull request uses it. Kept apart from the label: a later relabel keeps it."""
+        with self._transaction() as db:
+            if short_name is None:
+                db.execute("DELETE FROM short_names WHERE key = ?", (key,))
+                return
+            db.execute(
+                "INSERT INTO short_names (key, short_name, origin, decided_at) VALUES (?,?,?,?) "
+                "ON CONFLICT (key) DO UPDATE SET short_name=excluded.short_name, "
+                "origin=excluded.origin, decided_at=excluded.decided_at",
+                (key, short_name, origin, utc_now()),
+            )
+
+    def short_names(self) -> dict[str, str]:
+        rows = self._db.execute("SELECT key, short_name FROM short_names")
+        return {r["key"]: r["short_name"] for r in rows}
+
+    def set_tags(self, key: str, dimension: str, classes: list[str], origin: str) -> None:
+        """The maintainer's classes for one paper in one dimension, replacing earlier ones."""
+        with self._transaction() as db:
+            db.execute("DELETE FROM tag_labels WHERE key = ? AND dimension = ?", (key, dimension))
+            db.executemany(
+                "INSERT INTO tag_labels (key, dimension, class_name, origin, decided_at) "
+                "VALUES (?,?,?,?,?)",
+                [(key, dimension, name, origin, utc_now()) for name in classes],
+            )
+
+    def tag_labels(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT key, dimension, class_name, origin FROM tag_labels ORDER BY key"
+        )
+        return [dict(r) for r in rows]
+
+    def labels(self) -> list[dict]:
+        rows = self._db.execute(
+            "SELECT key, relevant, section, origin, decided_at FROM labels ORDER BY key"
+        )
+        return [dict(r) | {"relevant": bool(r["relevant"])} for r in rows]
