@@ -1,4 +1,4 @@
-"""What was tried for relevance, measured on the judged weeks (README, "Quality").
+"""What was tried for relevance, measured on the judged weeks (docs/quality.md).
 
 Each variant is trained as the weekly run would be (the store, with the given weeks in it
 as unlabelled papers), then ranks each judged week. Printed per week: recall@10 of the

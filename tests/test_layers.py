@@ -126,6 +126,21 @@ def test_the_import_graph_has_no_cycle():
         raise AssertionError(f"import cycle: {' -> '.join(exc.args[1])}") from None
 
 
+def test_readmes_module_map_is_drawn_in_the_order_of_the_layers():
+    """README's module map names each layer once, in LAYERS' order: the picture a newcomer
+    reads is the architecture the test checks."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("<!-- layers: drawn from LAYERS in tests/test_layers.py -->")
+    block = readme[start : readme.index("<!-- /layers -->", start)]
+    drawn = [
+        cell.strip("`").removesuffix("/").removesuffix(".py")
+        for line in block.splitlines()
+        if line.startswith("| `")
+        for cell in [line.split("|")[1].strip()]
+    ]
+    assert drawn == LAYER_NAMES
+
+
 def test_the_checks_see_an_upward_import(tmp_path: Path):
     """The scan finds a lazy import inside a function, so the two tests above can fail."""
     probe = tmp_path / "probe.py"

@@ -114,7 +114,7 @@ class EmbeddingConfig(_Strict):
     model: str = DEFAULT_MODEL
     # How the model runs (litradar.embedding.encoders.BACKENDS): its ONNX export (fp32,
     # torch's vectors, batched by token count) is the default; int8 is faster, and opt-in
-    # until `litradar evaluate` has shown it keeps the rankings (README, "The encoder").
+    # until `litradar evaluate` has shown it keeps the rankings (docs/speed.md, "The encoder").
     backend: Literal["torch", "onnx", "onnx-int8"] = "onnx"
     batch_size: int = Field(32, ge=1, le=1024)
     device: str = "cpu"

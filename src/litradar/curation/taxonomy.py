@@ -54,7 +54,7 @@ class Scope(BaseModel):
     analysis_terms: list[str] = Field(default_factory=list)
     method_terms: list[str] = Field(default_factory=list)
     contribution_mentions: int = Field(2, ge=1)
-    # Chosen leave-one-week-out by `litradar evaluate` (README, "Quality").
+    # Chosen leave-one-week-out by `litradar evaluate` (docs/quality.md).
     contribution_weight: float = Field(1.0, ge=0.0, le=10.0)
     decision_weight: float = Field(1.0, ge=1.0, le=1000.0)
 

@@ -215,7 +215,7 @@ def export_query_encoder(  # type: ignore[no-untyped-def]
     args = tuple(sample[k] for k in ("input_ids", "attention_mask", "token_type_ids"))
     target = export_dir(data_dir, name)
     data_dir.mkdir(parents=True, exist_ok=True)
-    # Named after this process (files.temporary_prefix): a kill -9 mid-export leaves a
+    # Named after this process (atomic_files.temporary_prefix): a kill -9 mid-export leaves a
     # folder of about 90 MB that the next export, or the next `litradar index`, removes.
     remove_stale_temporaries(data_dir)
     prefix, suffix = temporary_prefix(target.name)

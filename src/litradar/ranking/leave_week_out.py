@@ -103,7 +103,7 @@ def _bars(weeks: Sequence[JudgedWeek], ranker: str, variant: str, depth: int = 2
 # The tuning objective weighs precision over recall (F0.5): a wrong proposal costs the
 # maintainer a review, a missed one still shows "near the cut" and comes back with the
 # list's next training. Measured leave-one-week-out on the five judged weeks, F1 proposed
-# more and kept fewer (README, "Quality").
+# more and kept fewer (docs/quality.md).
 BETA = 0.5
 
 

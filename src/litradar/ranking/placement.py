@@ -4,7 +4,7 @@ A similarity-weighted vote of the k nearest labelled papers (list entries, and s
 citations mapped to list sections), plus the evidence that the paper names a section's
 technique (`SectionTerms`). With a couple of dozen labelled papers the vote beat logistic
 regression on embeddings and on TF-IDF in leave-one-out, and the named technique lifted
-it further on both the list's papers and the survey's (README, "Quality").
+it further on both the list's papers and the survey's (docs/quality.md).
 """
 
 from __future__ import annotations

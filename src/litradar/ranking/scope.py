@@ -34,7 +34,7 @@ negative) and weigh `decision_weight` weak labels each.
   and counts as certain.
 
 On the judged weeks this beat the single classifier it replaced and TF-IDF + linear SVM
-(README, "Quality").
+(docs/quality.md).
 """
 
 from __future__ import annotations

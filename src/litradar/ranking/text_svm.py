@@ -1,5 +1,5 @@
 """TF-IDF + linear SVM: the arxiv-sanity ranker, and on the list's data the strongest
-single signal (see README, "Quality"). Kept as plain arrays so that loading a trained
+single signal (see docs/quality.md). Kept as plain arrays so that loading a trained
 model executes no code (no pickle)."""
 
 from __future__ import annotations
