@@ -154,9 +154,10 @@ def _from_package(match: re.Match[str]) -> str:
 
 def rewrite(text: str) -> str:
     text = _FROM_PACKAGE.sub(_from_package, text)
-    # A logger's name is what the log shows: it stays as it was ("litradar.embed").
+    # A logger's name is what the log shows: it stays as it was ("litradar.embed"), where
+    # it is named and where a test reads it.
     text = "".join(
-        line if "getLogger(" in line else _DOTTED.sub(_dotted, line)
+        line if "getLogger(" in line or "r.name ==" in line else _DOTTED.sub(_dotted, line)
         for line in text.splitlines(keepends=True)
     )
     return _FILE.sub(_file, text)

@@ -40,7 +40,7 @@ def test_each_chunk_is_committed_before_the_next_is_encoded(tmp_path: Path, capl
         assert embed_store(store, encoder, chunk_size=5) == 0  # nothing left to do
         stored = store.cached_embeddings("hashing", [p.text_sha for p in papers])
     assert np.allclose(stored[papers[3].text_sha], HashingEncoder().encode([papers[3].text])[0])
-    lines = [r.getMessage() for r in caplog.records if r.name == "litradar.embedding.encoders"]
+    lines = [r.getMessage() for r in caplog.records if r.name == "litradar.embed"]
     assert [line.split(" papers")[0] for line in lines] == [
         "embedded 5/12", "embedded 10/12", "embedded 12/12",
     ]  # fmt: skip
