@@ -180,3 +180,23 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
 
 def test_without_a_list_init_still_asks_what_to_set_up():
     assert "a LIST, or --github-actions" in one_error_line(init())
+
+
+def test_a_store_is_the_contrast_when_no_papers_are_given(project: Path, tmp_path: Path):
+    config_file = str(project / "litradar.toml")
+    ingested = runner.invoke(app, ["ingest", str(WEEK), "--config", config_file])
+    assert ingested.exit_code == 0, ingested.output
+    out = tmp_path / "from-store"
+    result = init(str(OTHER / "README.md"), "--out", str(out),
+                  "--config", str(project / "litradar.toml"))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "4 of them in the papers given" in result.output
+    config = tomllib.loads((out / "litradar.toml").read_text(encoding="utf-8"))
+    assert config["sources"]["files"] == []  # the store's papers are not a file to ingest
+    assert "add [sources] files or live sources" in result.output
+    assert load_taxonomy(out / "taxonomy.toml").scope.model_terms
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "litradar.toml").write_text('[paths]\ndata_dir = "index"\n', encoding="utf-8")
+    line = one_error_line(init(str(OTHER / "README.md"), "--config", str(fresh / "litradar.toml")))
+    assert "has no store yet" in line

@@ -936,7 +936,14 @@ def _init_list(
         s = result.suggestion
         said = "beside the drafted terms" if s.terms else f"none: {s.note}"
         out.print(escape(f"  LLM {s.model} suggestion: {said}"))
-    for note in result.notes + ([f"{bad_lines} bad lines skipped"] if bad_lines else []):
+    if bad_lines:
+        result.notes.append(f"{bad_lines} bad line{'' if bad_lines == 1 else 's'} skipped")
+    if not papers:
+        result.notes.append(
+            "the papers came from a store, not files: add [sources] files or live sources "
+            "so that litradar run has papers to read"
+        )
+    for note in result.notes:
         out.print(escape(f"  note: {note}"))
     out.print(
         escape(
