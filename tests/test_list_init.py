@@ -126,7 +126,7 @@ def test_another_fields_list_from_its_repository_then_run_writes_its_first_diges
 
 
 def test_an_llm_suggestion_sits_beside_the_drafted_terms(tmp_path: Path):
-    args = [str(OTHER / "README.md"), "--papers", str(OTHER / "papers.jsonl"),
+    args = [str(OTHER), "--papers", str(OTHER / "papers.jsonl"),  # a folder holding README.md
             "--papers", str(WEEK)]  # fmt: skip
     with ReplayServer() as server:
         model = FakeModel(server)
@@ -140,6 +140,7 @@ def test_an_llm_suggestion_sits_beside_the_drafted_terms(tmp_path: Path):
         load_taxonomy(tmp_path / "a" / "taxonomy.toml")  # still valid: a comment, not a key
         config = tomllib.loads((tmp_path / "a" / "litradar.toml").read_text(encoding="utf-8"))
         assert config["llm"]["enabled"] is True and config["llm"]["model"] == "fake-model"
+        assert (tmp_path / "a" / config["paths"]["list"]).resolve() == OTHER / "README.md"
         model.behaviour = {"Hallucination": "500"}
         down = init(*args, "--out", str(tmp_path / "b"), env=env)
         assert down.exit_code == 0, down.output
