@@ -160,6 +160,10 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     blogs = tmp_path / "blogs.md"
     blogs.write_text("# Awesome\n\n## Posts\n\n+ [A post](https://blog.example.org/a) (Mar. 1, 2025)\n")
     assert "none of its 1 entries links to arXiv" in one_error_line(init(str(blogs), *papers))
+    other_format = tmp_path / "other-format.md"
+    other_format.write_text("# Awesome\n\n## Papers\n\n* **A Paper** [[arxiv]](https://arxiv.org/abs/2401.06102)\n")
+    line = one_error_line(init(str(other_format), *papers))
+    assert "1 arXiv link, but none in an entry litradar reads" in line
     binary = tmp_path / "list.md"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     one_error_line(init(str(binary), *papers))

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from litradar.sources.arxiv_jsonl import LineProblem, read_jsonl
 from litradar.store import Store
 from litradar.terms import ScopeTerms, compile_terms
 
+_ARXIV_LINK = re.compile(r"arxiv\.org/(?:abs|pdf)/", re.IGNORECASE)
 CONFIG_NAME = "litradar.toml"
 TAXONOMY_NAME = "taxonomy.toml"
 LIST_COPY = "awesome_list.md"
@@ -92,6 +94,14 @@ class Draft:
 def check_list(origin: ListOrigin) -> AwesomeList:
     """The list, or one line saying why it is not one litradar can learn from."""
     awesome = parse_list(origin.text)
+    if awesome.arxiv_ids:
+        return awesome
+    if links := len(_ARXIV_LINK.findall(origin.text)):
+        raise LitradarError(
+            f"{origin.shown}: {links} arXiv link{'' if links == 1 else 's'}, but none in an "
+            "entry litradar reads ('+ [Title](link) (Mar. 1, 2025)' or '[Title](link)' lines "
+            "under headings)"
+        )
     if not awesome.entries:
         if not awesome.sections and "](" not in origin.text:
             raise LitradarError(f"{origin.shown} is not a markdown list: no linked entries found")
@@ -99,12 +109,10 @@ def check_list(origin: ListOrigin) -> AwesomeList:
             f"{origin.shown}: no entries found (litradar reads entries as '+ [Title](link)' "
             "or '[Title](link)' lines under headings)"
         )
-    if not awesome.arxiv_ids:
-        raise LitradarError(
-            f"{origin.shown}: none of its {len(awesome.entries)} entries links to arXiv; "
-            "litradar learns a list from its arXiv papers"
-        )
-    return awesome
+    raise LitradarError(
+        f"{origin.shown}: none of its {len(awesome.entries)} entries links to arXiv; "
+        "litradar learns a list from its arXiv papers"
+    )
 
 
 def gather_papers(files: Sequence[Path], store: Path | None) -> tuple[dict[str, Paper], int]:
