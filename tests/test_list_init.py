@@ -72,6 +72,7 @@ def test_the_bundled_list_gets_its_sections_terms_and_categories(tmp_path: Path)
     assert set(taxonomy.list_sections) == set(sections)
     assert taxonomy.named_only_sections == ["Surveys", "Tool"]
     assert "logit lens" in taxonomy.section_terms()["Logit Lens"]
+    assert taxonomy.section_terms()["Surveys"] == ["review", "survey"]
     scope = taxonomy.scope
     assert "LLaVA" in scope.model_terms and "interpretability" in scope.internals_terms
     assert scope.analysis_terms  # a list of analyses: the contribution half is drafted

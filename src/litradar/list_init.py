@@ -199,9 +199,12 @@ def draft(awesome: AwesomeList, papers: dict[str, Paper]) -> Draft:
 
 def _section_terms(section: str, by_section: dict[str, list[Paper]]) -> list[DraftTerm]:
     """The section's own name when its papers use it ("Logit Lens"), and the phrases that
-    at least half of its papers use and the list's other papers much less."""
+    at least half of its papers use and the list's other papers much less; for a section
+    of surveys or tools, the words by which a title says it is one."""
     inside = by_section.get(section, [])
     others = [p for name, ps in by_section.items() if name != section for p in ps]
+    if own := _named_only_terms(section):  # placed only when its title names it
+        return [DraftTerm(term, 0, 0, 0.0) for term in own]
     name = section.lower().removesuffix("s") if section.lower().endswith("ys") else section.lower()
     pattern = compile_terms([name])
     used = [p for p in inside if pattern is not None and pattern.search(_text(p))]
@@ -299,10 +302,21 @@ def render_taxonomy(d: Draft) -> str:
     return "\n".join(out) + "\n"
 
 
+# Sections a paper goes in only when it names them (a paper on a survey's topic is not a
+# survey), by a word in the section's name -> the words by which a paper names them.
+_NAMED_ONLY = {
+    "survey": ["survey", "review"], "review": ["survey", "review"],
+    "tool": ["tool", "toolkit", "library"], "librar": ["tool", "toolkit", "library"],
+}  # fmt: skip
+
+
 def _named_only(section: str) -> bool:
-    """Sections a paper goes in only when it names them: surveys, tools."""
+    return bool(_named_only_terms(section))
+
+
+def _named_only_terms(section: str) -> list[str]:
     lower = section.lower()
-    return any(word in lower for word in ("survey", "review", "tool", "librar"))
+    return next((terms for word, terms in _NAMED_ONLY.items() if word in lower), [])
 
 
 def _suggested(d: Draft, key: str) -> list[str]:
