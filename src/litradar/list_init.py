@@ -154,6 +154,8 @@ def list_categories(papers: Iterable[Paper], cover: float = 0.9) -> list[str]:
 
 
 def draft(awesome: AwesomeList, papers: dict[str, Paper]) -> Draft:
+    """The draft for `awesome` from `papers` (key -> paper): the list's own among them
+    are contrasted with all the others."""
     ids = awesome.arxiv_ids
     ours = [p for key, p in papers.items() if key in ids]
     rest = [p for key, p in papers.items() if key not in ids]
@@ -183,12 +185,17 @@ def draft(awesome: AwesomeList, papers: dict[str, Paper]) -> Draft:
     notes = []
     if missing := len(ids) - len(ours):
         notes.append(f"{missing} of the list's {len(ids)} arXiv papers are not in the papers given")
+    model_terms = [t for t in terms if _is_subject(t)][:PER_HALF]
+    topic_terms = [t for t in terms if not _is_subject(t)][:PER_HALF]
+    for half, found in (("model_terms", model_terms), ("internals_terms", topic_terms)):
+        if not found:
+            notes.append(f"no phrase stood out for {half}: the list and its papers alone teach it")
     return Draft(
         awesome=awesome,
         list_papers=ours,
         rest=len(rest),
-        model_terms=[t for t in terms if _is_subject(t)][:PER_HALF],
-        topic_terms=[t for t in terms if not _is_subject(t)][:PER_HALF],
+        model_terms=model_terms,
+        topic_terms=topic_terms,
         section_terms=section_terms,
         categories=list_categories(ours),
         analysis=share_ours >= 0.2 and share_ours >= 1.5 * share_rest,
