@@ -123,6 +123,11 @@ def test_another_fields_list_from_its_repository_then_run_writes_its_first_diges
     sections = {"Hallucination Survey", "Hallucination Evaluation & Analysis",
                 "Hallucination Mitigation"}  # fmt: skip
     assert digest["papers"] and {p["section"] for p in digest["papers"]} <= sections
+    # The digest names the halves in the draft's words, not the first list's.
+    markdown = (out / "digests" / "2025-W11.md").read_text(encoding="utf-8")
+    reasons = [line for line in markdown.splitlines() if "weaker half:" in line]
+    assert reasons and all("about the list's subject" in line for line in reasons)
+    assert not any("multimodal model" in line or "internals" in line for line in reasons)
     assert (out / "index" / "list-repo" / ".git").is_dir()  # the list read from its repository
 
 

@@ -306,6 +306,13 @@ def render_taxonomy(d: Draft) -> str:
             "analysis_terms = []",
             "method_terms = []",
         ]
+    out += [
+        "# How the digest names each half beside its probability: put the list's own words.",
+        "[scope.labels]",
+        'model = "about the list\'s subject"',
+        'internals = "on the list\'s topic"',
+        'contribution = "states findings, not a method"',
+    ]
     return "\n".join(out) + "\n"
 
 
