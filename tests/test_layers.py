@@ -30,14 +30,24 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "config", "retrying", "merge", "store", "index", "awesome_list", "taxonomy",
             "list_edit", "sources.registry", "list_source", "list_match", "publish.git_repo",
+            "list_origin",
         ),
     ),
     (
         "components",
-        ("sources", "embed", "ranking", "assist", "selection", "quality", "leave_week_out"),
+        (
+            "sources", "embed", "ranking", "assist", "selection", "quality", "leave_week_out",
+            "draft_terms",
+        ),
     ),
     ("what several commands share", ("loaders", "search", "digest", "labelling", "backfill")),
-    ("steps", ("pipeline", "evaluation", "replay", "backtest", "publish", "run_result", "scaffold")),
+    (
+        "steps",
+        (
+            "pipeline", "evaluation", "replay", "backtest", "publish", "run_result", "scaffold",
+            "list_init",
+        ),
+    ),
     ("entry points", ("flows", "web", "cli", "__main__")),
 ]  # fmt: skip
 

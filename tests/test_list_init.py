@@ -175,6 +175,9 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     one_error_line(init(str(binary), *papers))
     line = one_error_line(init(str(tmp_path / "nowhere" / "list.git"), *papers))
     assert line.startswith("error: cannot clone")
+    secret = "http://maintainer:s3cret-token@127.0.0.1:9/list.git"  # nothing listens on 9
+    line = one_error_line(init(secret, *papers))
+    assert "cannot clone http://127.0.0.1:9/list.git" in line and "s3cret" not in line
     assert "no such list" in one_error_line(init(str(tmp_path / "missing.md"), *papers))
     listed = str(OTHER / "README.md")
     assert "give --papers FILE" in one_error_line(init(listed, "--out", str(tmp_path / "o")))

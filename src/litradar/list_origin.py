@@ -11,6 +11,7 @@ from pathlib import Path
 
 from litradar.errors import LitradarError
 from litradar.files import read_text
+from litradar.list_source import shown_url
 
 _GITHUB = re.compile(r"github\.com[/:](?P<repo>[\w.-]+/[\w.-]+?)(?:\.git)?/?$")
 
@@ -40,7 +41,9 @@ def _looks_remote(source: str) -> bool:
 def read_origin(source: str, workdir: Path, list_file: str = "README.md") -> ListOrigin:
     """The list named by `source`. A path that is a file is the list; a folder with
     `list_file` in it holds it; anything else that git can clone (a URL, a bare
-    repository) is cloned shallowly into `workdir` and its `list_file` read."""
+    repository) is cloned shallowly into `workdir` and its `list_file` read. A user and
+    password in the URL are used to clone, never shown nor written into the config (the
+    token comes from `[github] token_env` when litradar reads the list again)."""
     path = Path(source).expanduser()
     if path.is_file():
         return ListOrigin(read_text(path), source, path.resolve())
@@ -57,11 +60,17 @@ def read_origin(source: str, workdir: Path, list_file: str = "README.md") -> Lis
     )  # fmt: skip
     if done.returncode != 0:
         why = (done.stderr.strip().splitlines() or ["git failed"])[-1]
-        raise LitradarError(f"cannot clone {source}: {why.removeprefix('fatal: ')}")
+        why = why.removeprefix("fatal: ").replace(source, shown_url(source))
+        raise LitradarError(f"cannot clone {shown_url(source)}: {why}")
     if not (clone / list_file).is_file():
-        raise LitradarError(f"{source} has no {list_file} (the list file; --list-file names it)")
+        raise LitradarError(
+            f"{shown_url(source)} has no {list_file} (the list file; --list-file names it)"
+        )
     branch = subprocess.run(
         ["git", "-C", str(clone), "rev-parse", "--abbrev-ref", "HEAD"],
         capture_output=True, text=True, check=False,
     ).stdout.strip()  # fmt: skip
-    return ListOrigin(read_text(clone / list_file), source, None, url, branch or "main", list_file)
+    return ListOrigin(
+        read_text(clone / list_file), shown_url(source), None, shown_url(url), branch or "main",
+        list_file,
+    )  # fmt: skip
