@@ -43,6 +43,8 @@ class FakeModel:
         request = json.loads(seen.body)
         self.requests.append(request)
         system, user = (m["content"] for m in request["messages"])
+        if '"model_terms"' in system:  # `litradar init`'s one request: terms for the scope
+            return self.suggest_terms(user)
         title = _TITLE.search(user)["title"]
         sections = _SECTIONS.search(system)["sections"].split(", ")
         task = "name" if '{"name"' in system else "summary" if '{"summary"' in system else "verdict"
@@ -68,3 +70,17 @@ class FakeModel:
         return chat_reply(
             json.dumps({"include": True, "section": sections[0], "reason": "It fits the list."})
         )
+
+    def suggest_terms(self, user: str) -> Reply:
+        """Terms from the titles it was given: the first word of the first title as the
+        subject, "hallucination" when a title names it, else the last word of the first."""
+        titles = re.findall(r"^- (.*)$", user, re.MULTILINE)
+        mode = next((m for t, m in self.behaviour.items() if any(t in x for x in titles)), "good")
+        if mode == "500":
+            return Reply(500, b'{"error": "boom"}')
+        if mode == "malformed":
+            return chat_reply('{"model_terms": ["unterminated')
+        first = titles[0].split() if titles else ["nothing"]
+        topic = "hallucination" if any("allucination" in t for t in titles) else first[-1]
+        return chat_reply(json.dumps({"model_terms": [first[0].strip(":"), "LVLM"],
+                                      "topic_terms": [topic, "faithfulness"]}))  # fmt: skip

@@ -297,3 +297,17 @@ def test_the_digest_says_when_the_cap_cut_what_cleared_the_score():
     roomy = build_digest(papers, awesome, date(2025, 3, 10), date(2025, 3, 17), 10, 0.5, "t")
     assert "cap" not in render_markdown(roomy, awesome).split("\n")[2]
     assert json.loads(render_json(roomy))["capped_from"] is None
+
+
+def test_the_halves_are_named_in_the_lists_own_words_where_its_taxonomy_gives_them():
+    from litradar.curation.awesome_list import escape_markdown
+    from litradar.digests.markdown import describe_signals
+
+    item = scored(make_paper("A paper"))
+    default = describe_signals(item, escape_markdown)
+    assert "about a multimodal model 0.90 (clip)" in default
+    assert "weaker half: analyses internals" in default
+    item.labels = {"model": "about a *robot*", "internals": "on grasping"}
+    own = describe_signals(item, escape_markdown)
+    assert "about a \\*robot\\* 0.90 (clip)" in own and "weaker half: on grasping" in own
+    assert "multimodal" not in own

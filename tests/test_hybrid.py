@@ -35,7 +35,7 @@ def test_a_list_paper_wins_a_near_tie_but_not_a_clear_loss():
 def test_the_paper_the_query_names_comes_first_whatever_its_scope_score():
     fused = fuse([1, 2], [1, 2], prior={1: -0.1, 2: -10.0}, titled={2})
     assert [i for i, _ in fused] == [2, 1]
-    assert [i for i, _ in fuse([1], [1], titled={3})][0] == 3  # named, though neither found it
+    assert next(i for i, _ in fuse([1], [1], titled={3})) == 3  # named, though neither found it
 
 
 def test_the_query_cannot_inject_fts_syntax():
@@ -61,9 +61,7 @@ def test_the_store_keeps_its_lexical_index_in_step_with_every_write(tmp_path: Pa
     with Store.open(tmp_path / "s.sqlite", create=True) as store:
         store.upsert([make_paper("Old title about rainfall", arxiv_id="2501.00001")])
         assert store.lexical_search("rainfall", 5) and not store.lexical_search("autoencoder", 5)
-        store.upsert(
-            [make_paper("Sparse autoencoder for CLIP", arxiv_id="2501.00001", version=2)]
-        )
+        store.upsert([make_paper("Sparse autoencoder for CLIP", arxiv_id="2501.00001", version=2)])
         assert store.count() == 1
         assert store.lexical_search("autoencoder", 5) and not store.lexical_search("rainfall", 5)
 

@@ -74,7 +74,9 @@ def test_a_paper_needs_both_halves_to_score_high():
     ]
     scores = model.score([p.text for p in tests], HashingEncoder().encode([p.text for p in tests]))
     assert scores[0] > scores[1] and scores[0] > scores[2]
-    proba = model.axis_proba([p.text for p in tests], HashingEncoder().encode([p.text for p in tests]))
+    proba = model.axis_proba(
+        [p.text for p in tests], HashingEncoder().encode([p.text for p in tests])
+    )
     assert proba[1, 0] > 0.5 > proba[1, 1]  # about the model, not its internals
     assert proba[2, 1] > 0.5 > proba[2, 0]  # internals, of no multimodal model
     assert any("autoencoder" in t for t in model.top_terms(tests[0].text, "internals", 5))
@@ -145,11 +147,17 @@ def test_the_contribution_half_tells_findings_from_methods_that_use_internals():
 
 def test_a_method_that_uses_internals_scores_below_an_analysis_of_them():
     analyses = [
-        make_paper(f"Attention heads of LLaVA {i}", "We find that heads reveal grounding. Our analysis of neurons.")
+        make_paper(
+            f"Attention heads of LLaVA {i}",
+            "We find that heads reveal grounding. Our analysis of neurons.",
+        )
         for i in range(15)
     ]
     methods = [
-        make_paper(f"Pruning attention heads of LLaVA {i}", "We propose a training-free efficient method to accelerate LLaVA by pruning neurons.")
+        make_paper(
+            f"Pruning attention heads of LLaVA {i}",
+            "We propose a training-free efficient method to accelerate LLaVA by pruning neurons.",
+        )
         for i in range(15)
     ]
     others = [make_paper(f"Weather {i}", "Rain and wind forecasts.") for i in range(30)]
@@ -169,3 +177,39 @@ def test_a_method_that_uses_internals_scores_below_an_analysis_of_them():
     unweighted = ScopeModel(dataclasses.replace(ANALYSIS, contribution_weight=0.0))
     plain = unweighted.fit(papers, vectors, labels).score(texts, vectors)
     assert (score[15:30] - plain[15:30]).max() < 0
+
+
+def test_a_rejected_kind_of_paper_is_held_back_next_week_and_the_rest_is_not(tmp_path):
+    """The maintainer rejects a token-pruning paper that names CLIP and attention heads;
+    next week's paper of the same kind scores a quarter of what it would, while a paper
+    like the list's own keeps its probability. Survives saving."""
+    papers, labels = _corpus()
+    pruning = [
+        make_paper(f"Pruning visual tokens of LLaVA by attention heads {i}",
+                   "We accelerate the vision-language model LLaVA by dropping tokens.")
+        for i in range(3)
+    ]  # fmt: skip
+    papers = papers + pruning
+    n = len(papers)
+    labels = ScopeLabels(relevant=np.zeros(n, bool), on_list=np.zeros(n, bool))
+    labels.on_list[:6] = labels.relevant[:6] = True
+    encoder = HashingEncoder()
+    vectors = encoder.encode([p.text for p in papers])
+    before = RelevanceModel(TERMS, cv_folds=3).fit(papers, vectors, labels)
+    labels.rejected = np.zeros(n, bool)
+    labels.rejected[-3:] = True  # the maintainer's decisions
+    after = RelevanceModel(TERMS, cv_folds=3).fit(papers, vectors, labels)
+    week = [
+        make_paper("Pruning visual tokens of LLaVA by attention heads again",
+                   "We accelerate the vision-language model LLaVA by dropping tokens."),
+        make_paper("Sparse autoencoder features of CLIP, new", "We find attention heads in LLaVA."),
+    ]  # fmt: skip
+    texts, week_vectors = [p.text for p in week], encoder.encode([p.text for p in week])
+    assert after.held_back(week_vectors).tolist() == [True, False]
+    assert not before.held_back(week_vectors).any()  # nothing rejected: nothing held back
+    was, now = before.predict_proba(texts, week_vectors), after.predict_proba(texts, week_vectors)
+    assert now[0, 1] < 0.3 * was[0, 1]
+    assert now[1, 1] >= was[1, 1]  # the list's kind is not held back (the halves moved up)
+    assert after.assess(texts, week_vectors)[0][0] == pytest.approx(now[0, 1])
+    again = RelevanceModel.from_arrays(*after.to_arrays())
+    assert np.allclose(again.predict_proba(texts, week_vectors), now)

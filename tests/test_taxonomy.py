@@ -213,3 +213,11 @@ def test_label_corrections_are_checked_stored_and_learned(indexed_project, tmp_p
         after["taxonomy"]["model"]["classes"]["generative VLM"]["positives"]
         == before["taxonomy"]["model"]["classes"]["generative VLM"]["positives"] + 1
     )
+
+
+def test_scope_labels_name_only_the_three_halves(tmp_path):
+    from litradar.curation.taxonomy import Scope
+
+    assert Scope(labels={"model": " about  a robot "}).terms().labels == {"model": "about a robot"}
+    with pytest.raises(ValueError, match="no scope half 'modle'"):
+        Scope(labels={"modle": "x"})

@@ -112,5 +112,10 @@ def test_the_installed_wheel_runs_the_demo_without_the_source_tree(wheel: Path, 
     _run(*litradar, "init", "--github-actions", "--repo", clone, "--config",
          clone / ".litradar" / "litradar.toml", cwd=tmp_path, env=env)  # fmt: skip
     assert "litradar run --config" in (clone / ".github/workflows/litradar.yml").read_text()
+    # `init LIST`: a new list's config and taxonomy, drafted by the installed package.
+    _run(*litradar, "init", data / "awesome_list.md", "--out", tmp_path / "new-list",
+         "--papers", data / "arxiv_seed.jsonl", "--papers", data / "weeks/2025-03-10.jsonl",
+         cwd=tmp_path, env=env)  # fmt: skip
+    assert "[scope]" in (tmp_path / "new-list" / "taxonomy.toml").read_text(encoding="utf-8")
     # The flow module ships too: the weekly flow's import is what `litradar run` needs.
     _run(python, "-c", "import litradar.flows.weekly", cwd=tmp_path, env=env)

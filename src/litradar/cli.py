@@ -801,6 +801,14 @@ def web(
 
 @app.command()
 def init(
+    source: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[LIST]",
+            help="A new list to set up: its README (a file, a folder holding it, or a git "
+            "URL or repository to clone).",
+        ),
+    ] = None,
     github_actions: Annotated[
         bool,
         typer.Option(
@@ -812,15 +820,42 @@ def init(
     repo: Annotated[
         Path, typer.Option(help="The list repository's clone (default: here).")
     ] = Path("."),
-    force: Annotated[bool, typer.Option(help="Replace an existing workflow.")] = False,
-    config: ConfigOption = None,
+    out_dir: Annotated[
+        Path,
+        typer.Option("--out", help="With LIST: where to write litradar.toml and taxonomy.toml."),
+    ] = Path("."),
+    papers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--papers",
+            help="With LIST: arXiv bulk-metadata JSON lines holding the list's papers and "
+            "others of the field to contrast them with; repeatable. The new config ingests them.",
+        ),
+    ] = None,
+    list_file: Annotated[
+        str, typer.Option(help="With a repository as LIST: the list's file in it.")
+    ] = "README.md",
+    force: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            "-c",
+            help="An existing litradar.toml: with --github-actions the one to run; with LIST "
+            "its store's papers are contrasted with the list's, and its [llm] drafts a "
+            "suggestion.",
+        ),
+    ] = None,
 ) -> None:
-    """Set litradar up where the list lives."""
+    """Set litradar up: for a new list (LIST), or where the list lives (--github-actions)."""
+    if source is not None:
+        _init_list(source, out_dir, papers or [], list_file, force, config)
+        return
     from litradar.config import find_config_file
     from litradar.steps.scaffold import workflow_for, write_workflow
 
     if not github_actions:
-        err.print("[red]error:[/red] say what to set up: --github-actions")
+        err.print("[red]error:[/red] say what to set up: a LIST, or --github-actions")
         raise typer.Exit(1)
     found = _guard(lambda: find_config_file(config))
     if found is None:
@@ -830,9 +865,87 @@ def init(
     path = _guard(lambda: write_workflow(repo, workflow_for(cfg, found, repo), force))
     out.print(
         escape(
-            f"wrote {path}: the weekly run on cron \"{cfg.schedule.cron}\" (UTC), its store on "
+            f'wrote {path}: the weekly run on cron "{cfg.schedule.cron}" (UTC), its store on '
             "the branch litradar-data; commit and push it, and add the secrets "
             "LITRADAR_SMTP_PASSWORD and S2_API_KEY if [email] or the s2 source is used"
+        )
+    )
+
+
+def _init_list(
+    source: str, out_dir: Path, papers: list[Path], list_file: str, force: bool,
+    config: Path | None,
+) -> None:  # fmt: skip
+    """`litradar init LIST`: draft litradar.toml and taxonomy.toml for a new list."""
+    import tempfile
+
+    from litradar.assist.term_suggest import suggest_terms
+    from litradar.curation.list_origin import read_origin
+    from litradar.steps import list_init
+
+    existing = _config(config) if config is not None else None
+    llm = existing or _config(None)  # [llm] from the file given, or from the environment
+    store = existing.store_path if existing is not None else None
+    if store is not None and not store.is_file():
+        err.print(
+            f"[red]error:[/red] {escape(str(config))} has no store yet ({escape(str(store))})"
+        )
+        raise typer.Exit(1)
+    if not papers and store is None:
+        err.print(
+            "[red]error:[/red] give --papers FILE (arXiv metadata of the list's papers and of "
+            "others to contrast them with) or --config of a litradar store"
+        )
+        raise typer.Exit(1)
+    names = [list_init.CONFIG_NAME, list_init.TAXONOMY_NAME]
+    _guard(lambda: list_init.check_writable(out_dir, names, force))
+    with tempfile.TemporaryDirectory(prefix="litradar-init-") as work:
+        origin = _guard(lambda: read_origin(source, Path(work), list_file))
+    awesome = _guard(lambda: list_init.check_list(origin))
+    found, bad_lines = _guard(lambda: list_init.gather_papers(papers, store))
+    result = _guard(lambda: list_init.draft(awesome, found))
+    if llm.llm.enabled:
+        titles = [p.title for p in result.list_papers]
+        result.suggestion = suggest_terms(llm.llm, awesome.section_names(), titles)
+    files = {
+        list_init.CONFIG_NAME: list_init.render_config(result, origin, out_dir, papers, llm),
+        list_init.TAXONOMY_NAME: list_init.render_taxonomy(result),
+    }
+    if origin.file is None:  # a cloned list: its copy is the offline fallback
+        files[list_init.LIST_COPY] = origin.text
+    written = _guard(lambda: list_init.write_files(out_dir, files, force))
+    sections = awesome.section_names()
+    out.print(
+        escape(
+            f"list {source}: {len(awesome.entries)} entries in {len(sections)} sections, "
+            f"{len(awesome.arxiv_ids)} arXiv papers, {len(result.list_papers)} of them in the "
+            f"papers given ({result.rest} others to contrast with)"
+        )
+    )
+    out.print(escape(f"  sections: {', '.join(sections)}"))
+    out.print(escape(f"  categories: {', '.join(result.categories)}"))
+    for half, terms in (
+        ("model_terms", result.model_terms),
+        ("internals_terms", result.topic_terms),
+    ):
+        out.print(escape(f"  {half}: {', '.join(t.term for t in terms[:10]) or 'none'}"))
+    if result.suggestion is not None:
+        s = result.suggestion
+        said = "beside the drafted terms" if s.terms else f"none: {s.note}"
+        out.print(escape(f"  LLM {s.model} suggestion: {said}"))
+    if bad_lines:
+        result.notes.append(f"{bad_lines} bad line{'' if bad_lines == 1 else 's'} skipped")
+    if not papers:
+        result.notes.append(
+            "the papers came from a store, not files: add [sources] files or live sources "
+            "so that litradar run has papers to read"
+        )
+    for note in result.notes:
+        out.print(escape(f"  note: {note}"))
+    out.print(
+        escape(
+            f"wrote {', '.join(str(p) for p in written)}: read and edit the draft, then "
+            f"litradar run --config {out_dir / list_init.CONFIG_NAME}"
         )
     )
 

@@ -39,6 +39,12 @@ class PathsConfig(_Strict):
     # The taxonomy the tags follow (see taxonomy.toml); none: no tags.
     taxonomy: Path | None = Path("taxonomy.toml")
 
+    @field_validator("survey_bibliography", "taxonomy", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        """TOML has no null: `survey_bibliography = ""` says the list follows no survey."""
+        return None if value == "" else value
+
 
 class RetryConfig(_Strict):
     """Exponential back-off: `backoff_seconds`, doubled per try up to `max_backoff_seconds`,

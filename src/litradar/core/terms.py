@@ -10,8 +10,8 @@ another field brings its own.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -29,6 +29,9 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
     if not alternatives:
         return None
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)")
+
+
+SCOPE_HALVES = ("model", "internals", "contribution")  # the scope model's axes, in order
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,9 @@ class ScopeTerms:
     # score, and how many weak labels one of the maintainer's decisions weighs.
     contribution_weight: float = 1.0
     decision_weight: float = 1.0
+    # How the digest names each axis, where the list's own words differ from the default
+    # (litradar.ranking.relevance.SIGNALS): axis -> label.
+    labels: Mapping[str, str] = field(default_factory=dict, hash=False)
 
     def weak_labels(self, papers: Sequence[Paper]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """axis -> (weak positives, weak negatives): named in the title (or often enough
@@ -104,4 +110,5 @@ class ScopeTerms:
             "contribution_mentions": self.contribution_mentions,
             "contribution_weight": self.contribution_weight,
             "decision_weight": self.decision_weight,
+            "labels": dict(self.labels),
         }

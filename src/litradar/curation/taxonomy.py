@@ -13,12 +13,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from litradar.core.atomic_files import read_text
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper
-from litradar.core.terms import ScopeTerms, compile_terms
+from litradar.core.terms import SCOPE_HALVES, ScopeTerms, compile_terms
 
 
 class TaxonomyClass(BaseModel):
@@ -57,6 +64,17 @@ class Scope(BaseModel):
     # Chosen leave-one-week-out by `litradar evaluate` (docs/quality.md).
     contribution_weight: float = Field(1.0, ge=0.0, le=10.0)
     decision_weight: float = Field(1.0, ge=1.0, le=1000.0)
+    # How the digest names each half, in the list's own words: model, internals,
+    # contribution -> label (the defaults name this project's first list's halves).
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("labels")
+    @classmethod
+    def _known_halves(cls, labels: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(labels) - set(SCOPE_HALVES))
+        if unknown:
+            raise ValueError(f"no scope half {unknown[0]!r}: say {', '.join(SCOPE_HALVES)}")
+        return {half: " ".join(label.split()) for half, label in labels.items()}
 
     def terms(self) -> ScopeTerms:
         return ScopeTerms(
@@ -69,6 +87,7 @@ class Scope(BaseModel):
             contribution_mentions=self.contribution_mentions,
             contribution_weight=self.contribution_weight,
             decision_weight=self.decision_weight,
+            labels=dict(self.labels),
         )
 
 

@@ -44,6 +44,7 @@ def render_json(digest: Digest) -> str:
                 "near_cut": item.paper.key in digest.near_cut_ids,
                 "on_list": item.paper.key in digest.on_list,
                 "signals": item.signals,
+                **({"signal_labels": item.labels} if item.labels else {}),
                 "top_terms": item.top_terms,
                 "close_to": [{"arxiv_id": a, "similarity": round(s, 4)} for a, s in item.close_to],
                 "tags": {d: [[c, p] for c, p in ranked] for d, ranked in item.tags.items()},

@@ -93,16 +93,19 @@ def describe_signals(item: Scored, escape: Callable[[str], str]) -> str:
     heads) · similarity to the closest list paper 0.62 · weaker half: analyses internals'.
     Both halves of the scope must hold; the weaker one is the one to check."""
     parts = []
+    own = getattr(item, "labels", None)
+    own = own if isinstance(own, dict) else {}
+    label = {s.name: escape(own[s.name]) if s.name in own else s.label for s in SIGNALS}
     for signal in SIGNALS:
         value = item.signals.get(signal.name)
         if value is None:
             continue
         words = ", ".join(escape(t) for t in item.top_terms.get(signal.name, []))
-        parts.append(f"{signal.label} {value:.2f}" + (f" ({words})" if words else ""))
+        parts.append(f"{label[signal.name]} {value:.2f}" + (f" ({words})" if words else ""))
     halves = [s for s in SIGNALS if s.in_score and s.name in item.signals]
     if halves:
         weaker = min(halves, key=lambda s: item.signals[s.name])
-        parts.append(f"weaker half: {weaker.label}")
+        parts.append(f"weaker half: {label[weaker.name]}")
     return " · ".join(parts)
 
 

@@ -21,7 +21,7 @@ from litradar.ranking.placement import PlacementModel
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.taxonomy_model import TaxonomyModel
 
-FORMAT_VERSION = 2  # 2: the scope has a third axis (contribution)
+FORMAT_VERSION = 3  # 2: the scope has a third axis (contribution); 3: rejected papers kept
 GENERATION = "generation"  # one stamp per save, in every model file
 _FILES = ("relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json")
 

@@ -11,6 +11,12 @@ The probability is a one-feature logistic regression fitted on out-of-fold score
 cut-off is where those out-of-fold scores give the best F1 for the papers known to be in
 scope (list papers, survey papers about a multimodal model, accepted ones). The digest
 proposes what clears it, so a week with four good papers proposes about four.
+
+A rejected kind of paper does not come back: a paper closer to one the maintainer rejected
+than to any list (or accepted) paper, and as close to it as list papers are to their own
+nearest list paper, has its probability cut to REJECTED_FACTOR of itself. The halves learn
+from a rejection too, but as one label among thousands of weak ones it hardly moves them;
+the replay of the judged weeks (README, "Learning from the maintainer") measures both.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from sklearn.model_selection import StratifiedKFold
 from litradar.core.paper import Paper
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms, log_score
+
+REJECTED_FACTOR = 0.25  # a held-back paper keeps a quarter of its probability
 
 
 class Signal(NamedTuple):
@@ -88,7 +96,26 @@ class RelevanceModel:
     ) -> RelevanceModel:
         self.scope_ = self._scope_model().fit(papers, embeddings, labels)
         self.list_ = NeighbourSet(embeddings[labels.on_list & ~labels.rejected])
+        self.rejected_ = NeighbourSet(embeddings[labels.rejected])
+        self.near_ = self._typical_nearest(self.list_)
         return self
+
+    @staticmethod
+    def _typical_nearest(kept: NeighbourSet) -> float:
+        """The median similarity of a list paper to its nearest other list paper: "as
+        close as two papers of the same kind", in whatever space the encoder makes."""
+        if len(kept) < 2:
+            return 1.0
+        scores, _ = kept.search(kept.vectors, 2)
+        return float(np.median(scores[:, 1]))
+
+    def held_back(self, embeddings: np.ndarray) -> np.ndarray:
+        """Which papers are of a kind the maintainer rejected (see the module's doc)."""
+        if len(self.rejected_) == 0 or len(embeddings) == 0:
+            return np.zeros(len(embeddings), dtype=bool)
+        rejected = self.rejected_.mean_top(embeddings, 1)
+        kept = self.list_.mean_top(embeddings, 1)
+        return (rejected > kept) & (rejected >= self.near_)
 
     def fit(
         self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
@@ -152,8 +179,11 @@ class RelevanceModel:
         """Everything the digest shows of a window, in one pass over its texts: the
         relevance probability, the signals (SIGNALS order) and the words behind each half."""
         axes, why = self.scope_.explain(texts, embeddings)
-        proba = self.proba_from_score(log_score(axes, self.weights))
+        proba = self._decided(self.proba_from_score(log_score(axes, self.weights)), embeddings)
         return proba, self._signal_columns(axes, texts, embeddings), why
+
+    def _decided(self, proba: np.ndarray, embeddings: np.ndarray) -> np.ndarray:
+        return np.where(self.held_back(embeddings), proba * REJECTED_FACTOR, proba)
 
     def _signal_columns(
         self, axes: np.ndarray, texts: Sequence[str], embeddings: np.ndarray
@@ -172,14 +202,14 @@ class RelevanceModel:
         return 1.0 / (1.0 + np.exp(-(self.calib_a_ * np.asarray(score) + self.calib_b_)))
 
     def predict_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
-        p = self.proba_from_score(self.score(texts, embeddings))
+        p = self._decided(self.proba_from_score(self.score(texts, embeddings)), embeddings)
         return np.column_stack([1 - p, p])
 
     # persistence as arrays ------------------------------------------------------------
 
     def to_arrays(self) -> tuple[dict[str, np.ndarray], dict]:
         arrays, meta = self.scope_.to_arrays()
-        arrays |= {"list_vectors": self.list_.vectors}
+        arrays |= {"list_vectors": self.list_.vectors, "rejected_vectors": self.rejected_.vectors}
         meta |= {
             "signals": [[s.name, s.label, s.in_score] for s in SIGNALS],
             "calib_a": self.calib_a_,
@@ -188,6 +218,7 @@ class RelevanceModel:
             "threshold_precision": self.threshold_precision_,
             "threshold_recall": self.threshold_recall_,
             "cv_folds": self.cv_folds,
+            "near": self.near_,
         }
         return arrays, meta
 
@@ -197,6 +228,8 @@ class RelevanceModel:
         model = cls(scope.terms, cv_folds=int(meta["cv_folds"]))
         model.scope_ = scope
         model.list_ = NeighbourSet(arrays["list_vectors"])
+        model.rejected_ = NeighbourSet(arrays["rejected_vectors"])
+        model.near_ = float(meta["near"])
         model.calib_a_ = float(meta["calib_a"])
         model.calib_b_ = float(meta["calib_b"])
         model.threshold_ = float(meta["threshold"])

@@ -48,9 +48,9 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from litradar.core.paper import Paper
-from litradar.core.terms import ScopeTerms
+from litradar.core.terms import SCOPE_HALVES, ScopeTerms
 
-AXES = ("model", "internals", "contribution")
+AXES = SCOPE_HALVES
 # An axis without weak labels is not trained: its intercept makes it certain (p = 1).
 _UNTRAINED_INTERCEPT = 40.0
 

@@ -33,6 +33,9 @@ class Scored:
     # The second most probable section and its probability.
     runner_up: str | None = None
     runner_up_probability: float = 0.0
+    # How the digest names a signal where the list's taxonomy says it in its own words
+    # (`[scope] labels`): signal name -> label; the rest keep SIGNALS' labels.
+    labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def section_uncertain(self) -> tuple[str, str] | None:
@@ -77,6 +80,7 @@ def score_papers(
                 section_named=terms.named(paper, section) if terms else None,
                 runner_up=models.placement.classes_[second],
                 runner_up_probability=float(placement[i, second]),
+                labels=dict(relevance.terms.labels),
             )
         )
     return scored

@@ -76,7 +76,11 @@ def _reasons(item: dict, list_names: dict[str, str], window: int) -> list[str]:
         f"{item['section']} {item['section_probability']:.2f}{named_text}",
     ]
     signals = describe_signals(
-        SimpleNamespace(signals=item.get("signals") or {}, top_terms=item.get("top_terms") or {}),
+        SimpleNamespace(
+            signals=item.get("signals") or {},
+            top_terms=item.get("top_terms") or {},
+            labels=item.get("signal_labels") or {},
+        ),
         _plain,
     )  # type: ignore[arg-type]
     if signals:
