@@ -6,7 +6,7 @@
 - The scope model's score (`prior`, log p(model) + log p(internals) from `train`) is
   added: the maintainer searches the list's field, so a paper that only uses CLIP loses
   to one that looks inside it. On the judged queries the fused ranking without it
-  stayed below the targets (README, "Quality").
+  stayed below the targets (docs/quality.md).
 - A list paper wins a near-tie: it is what the maintainer most often looks for.
 - A paper whose title is the query comes first, whatever its scope score: someone who
   pastes a title wants that paper, even one the scope model thinks far off the list.

@@ -18,7 +18,7 @@ from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.section_terms import SectionTerms
 
 # How much a named technique weighs against the neighbours' vote: 2 was chosen leave one
-# judged week out (`litradar evaluate`, README "Quality"), in four folds of five.
+# judged week out (`litradar evaluate`, docs/quality.md), in four folds of five.
 TERMS_WEIGHT = 2.0
 
 

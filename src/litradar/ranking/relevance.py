@@ -4,8 +4,8 @@ The score is the scope model's (`litradar.ranking.scope`): log p(about a multimo
 foundation model) + log p(analyses model internals) + w log p(the contribution is an
 analysis, not a method that uses internals). Similarity to the list's own papers
 is kept as a signal that explains a score ("close to") but does not make it: it ranked
-papers like the list's old ones first and missed new topics on later weeks (README,
-"Quality", what was tried).
+papers like the list's old ones first and missed new topics on later weeks
+(docs/quality.md, what was tried).
 
 The probability is a one-feature logistic regression fitted on out-of-fold scores, and the
 cut-off is where those out-of-fold scores give the best F1 for the papers known to be in
@@ -16,7 +16,8 @@ A rejected kind of paper does not come back: a paper closer to one the maintaine
 than to any list (or accepted) paper, and as close to it as list papers are to their own
 nearest list paper, has its probability cut to REJECTED_FACTOR of itself. The halves learn
 from a rejection too, but as one label among thousands of weak ones it hardly moves them;
-the replay of the judged weeks (README, "Learning from the maintainer") measures both.
+the replay of the judged weeks (docs/quality.md, "Learning from the maintainer")
+measures both.
 """
 
 from __future__ import annotations
