@@ -109,6 +109,89 @@ def test_a_damaged_export_falls_back_to_torch_and_index_exports_again(minilm_pro
             settings.write_text(good)
 
 
+def test_the_weights_lie_apart_and_an_export_of_one_file_answers_until_index_redoes_it(
+    minilm_project: Path, tmp_path: Path
+):
+    """Format 2 keeps the weights in model.onnx.data (onnxruntime maps them: a faster first
+    session). An export of format 1, one file, still gives `find` the same vectors, and
+    the next `litradar index` exports again in format 2."""
+    import onnx
+
+    from litradar.embedding.query_encoder import FORMAT, WEIGHTS
+
+    project = tmp_path / "p"
+    shutil.copytree(minilm_project, project)
+    folder = export_dir(project / "index", MODEL)
+    assert json.loads((folder / "encoder.json").read_text())["format"] == FORMAT == 2
+    assert (folder / WEIGHTS).stat().st_size > 80e6 > 1e6 > (folder / "model.onnx").stat().st_size
+    texts = [*abstracts(5), "sparse autoencoders"]
+    current = OnnxEncoder.load(project / "index", MODEL).encode(texts)
+
+    whole = onnx.load(str(folder / "model.onnx"))  # reads the weights in
+    onnx.save_model(whole, str(folder / "model.onnx"))
+    (folder / WEIGHTS).unlink()
+    settings = json.loads((folder / "encoder.json").read_text())
+    (folder / "encoder.json").write_text(json.dumps(settings | {"format": 1}))
+    old = OnnxEncoder.load(project / "index", MODEL)
+    assert old is not None and np.array_equal(old.encode(texts), current)
+    assert OnnxEncoder.load(project / "index", MODEL, current_only=True) is None
+
+    indexed = CliRunner().invoke(app, ["index", "--config", str(project / "litradar.toml")])
+    assert indexed.exit_code == 0, indexed.output
+    assert json.loads((folder / "encoder.json").read_text())["format"] == 2
+    assert (folder / WEIGHTS).is_file()
+    assert np.array_equal(OnnxEncoder.load(project / "index", MODEL).encode(texts), current)
+
+
+def test_find_loads_its_encoder_on_a_thread_and_ranks_as_without_it(minilm_project: Path):
+    """`litradar find` starts the ONNX session first, on a thread, while it imports and
+    opens the rest: the encoder it hands to the search is that one, and the hits are those
+    of a search that loaded the encoder itself."""
+    from litradar.embedding.query_preload import PreloadedEncoder
+    from litradar.steps.search import find
+
+    config = load_config(minilm_project / "litradar.toml")
+    preloaded = PreloadedEncoder(config)
+    encoder = query_encoder(config, preloaded)
+    assert isinstance(encoder, OnnxEncoder) and encoder is preloaded.result()
+    query = "attention heads hallucination"
+    with_thread = find(config, query, k=5, preloaded=PreloadedEncoder(config))
+    without = find(config, query, k=5)
+    assert [h.paper.key for h in with_thread] == [h.paper.key for h in without]
+    assert [round(h.score, 6) for h in with_thread] == [round(h.score, 6) for h in without]
+
+
+def test_a_failed_preload_is_the_callers_error(minilm_project: Path, monkeypatch):
+    """What the thread raised is raised where the search waits for it, not lost with the
+    thread (the CLI turns a LitradarError into its one line)."""
+    from litradar.core.errors import LitradarError
+    from litradar.embedding import query_preload
+
+    def broken(config):
+        raise LitradarError("the export is unreadable")
+
+    monkeypatch.setattr(query_preload, "load_onnx_query_encoder", broken)
+    preloaded = query_preload.PreloadedEncoder(load_config(minilm_project / "litradar.toml"))
+    with pytest.raises(LitradarError, match="unreadable"):
+        preloaded.result()
+
+
+def test_find_on_the_command_line_falls_back_to_torch_without_an_export(
+    minilm_project: Path, tmp_path: Path
+):
+    """The thread finds no usable export (here a damaged one): the command still answers,
+    with the configured torch encoder, the same vector space."""
+    project = tmp_path / "p"
+    shutil.copytree(minilm_project, project)
+    (export_dir(project / "index", MODEL) / "encoder.json").write_text("{broken")
+    found = CliRunner().invoke(
+        app, ["find", "sparse autoencoders", "-k", "3", "--json", "--config",
+              str(project / "litradar.toml")],
+    )  # fmt: skip
+    assert found.exit_code == 0, found.output
+    assert len([line for line in found.stdout.splitlines() if '"arxiv_id"' in line]) == 3
+
+
 def test_a_kill_during_the_first_export_leaves_nothing_after_the_next_index(
     minilm_project: Path, tmp_path: Path
 ):
@@ -151,9 +234,14 @@ def test_the_int8_backend_reembeds_a_torch_store_in_its_own_space_never_mixed(
     before = CliRunner().invoke(app, ["find", "sparse autoencoders", *config])
     assert before.exit_code == 1 and before.output.count("\n") == 1
     assert "'litradar index'" in before.output
+    import logging
+
+    root_handlers = list(logging.getLogger().handlers)
     indexed = CliRunner().invoke(app, ["index", *config])
     assert indexed.exit_code == 0, indexed.output
     assert "60 embedded now" in indexed.output and "embedded 60/60 papers" in indexed.output
+    # The int8 tools configured the root logger, which printed each progress line twice.
+    assert logging.getLogger().handlers == root_handlers
     data = project / "index"
     torch_index, int8_index = PaperIndex.load(data, MODEL), PaperIndex.load(data, INT8)
     assert torch_index.size == int8_index.size == 60 and int8_index.model == INT8

@@ -20,9 +20,9 @@ def test_a_warm_search_loads_its_encoder_once_and_answers_as_find_does(
     loads = []
     real = search.query_encoder
 
-    def counted(config):  # type: ignore[no-untyped-def]
+    def counted(config, preloaded=None):  # type: ignore[no-untyped-def]
         loads.append(1)
-        return real(config)
+        return real(config, preloaded)
 
     monkeypatch.setattr(search, "query_encoder", counted)
     warm = search.WarmSearch(config)

@@ -57,10 +57,12 @@ DigestOption = Annotated[
 @app.callback()
 def _start_run() -> None:
     # Each command is one run: the list's repository is fetched once in it, and the line
-    # saying which list was used goes to stderr (stdout stays clean for --json).
-    from litradar.curation.list_source import new_run
-
-    new_run()
+    # saying which list was used goes to stderr (stdout stays clean for --json). A new
+    # process has fetched nothing; not importing the list's modules here keeps them (and
+    # numpy) off `find`'s path until its query encoder is loading (query_preload).
+    list_source = sys.modules.get("litradar.curation.list_source")
+    if list_source is not None:
+        list_source.new_run()
     print_log_lines(err, "litradar.list")
     print_log_lines(err, "litradar.publish")
 
@@ -363,12 +365,15 @@ def find(
     config: ConfigOption = None,
 ) -> None:
     """Semantic search over the indexed papers."""
-    from litradar.ranking.taxonomy_model import top_tags
-    from litradar.steps.search import find as find_step
+    from litradar.embedding.query_preload import PreloadedEncoder
 
     cfg = _config(config)
     start = _parse_date(since, "--since")
-    hits = _guard(lambda: find_step(cfg, query, k=k, since=start))
+    preloaded = PreloadedEncoder(cfg)  # first: it loads while the rest imports
+    from litradar.ranking.taxonomy_model import top_tags
+    from litradar.steps.search import find as find_step
+
+    hits = _guard(lambda: find_step(cfg, query, k=k, since=start, preloaded=preloaded))
     if as_json:
         for hit in hits:
             sys.stdout.write(json.dumps(hit.as_record(), ensure_ascii=False) + "\n")

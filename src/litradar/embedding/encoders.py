@@ -198,9 +198,14 @@ class ExportedEncoder:
 
         if self._onnx is not None:
             return
-        onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+        def load() -> OnnxEncoder | None:  # an export of an older format is made again
+            return OnnxEncoder.load(
+                self.data_dir, self.name, self.threads, self.batch_size, current_only=True
+            )
+
+        onnx = load()
         if onnx is None and self._from_machine_cache():
-            onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+            onnx = load()
         if onnx is None:
             torch_encoder = SentenceTransformerEncoder(self.model, batch_size=self.batch_size)
             log.info(f"exporting {self.model} to ONNX ({self.variant}) for {self.name}")
@@ -210,7 +215,7 @@ class ExportedEncoder:
                 )
             except ValueError as exc:
                 raise LitradarError(f"cannot export {self.model} to ONNX: {exc}") from None
-            onnx = OnnxEncoder.load(self.data_dir, self.name, self.threads, self.batch_size)
+            onnx = load()
             if onnx is None:
                 raise LitradarError(f"the ONNX export of {self.model} does not load")
             self._to_machine_cache()

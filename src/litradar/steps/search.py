@@ -14,24 +14,21 @@ from litradar.config import Config
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper
 from litradar.curation.list_source import read_list
-from litradar.embedding.encoders import HashingEncoder, TextEncoder, embed_query, vector_space
+from litradar.embedding.encoders import TextEncoder, embed_query
+from litradar.embedding.query_preload import PreloadedEncoder, load_onnx_query_encoder
 from litradar.ranking.hybrid import fuse
 from litradar.steps.configured_inputs import default_encoder
 from litradar.storage.paper_index import PaperIndex
 from litradar.storage.store import Store
 
 
-def query_encoder(config: Config) -> TextEncoder:
+def query_encoder(config: Config, preloaded: PreloadedEncoder | None = None) -> TextEncoder:
     """For one query: the ONNX export of the index's own vector space beside the index (no
-    torch, see litradar.embedding.query_encoder) when `litradar index` made one, else the configured
-    encoder (which exports it, or for the torch backend is the model itself)."""
-    embedding = config.embedding
-    if embedding.model == HashingEncoder.name:
-        return HashingEncoder()
-    from litradar.embedding.query_encoder import OnnxEncoder
-
-    space = vector_space(embedding.model, embedding.backend)
-    return OnnxEncoder.load(config.data_dir, space) or default_encoder(config)
+    torch, see litradar.embedding.query_encoder) when `litradar index` made one, else the
+    configured encoder (which exports it, or for the torch backend is the model itself).
+    `preloaded`: the same load, already started on a thread (`litradar find`)."""
+    loaded = preloaded.result() if preloaded else load_onnx_query_encoder(config)
+    return loaded or default_encoder(config)
 
 
 @dataclass
@@ -75,13 +72,14 @@ def find(
     k: int = 10,
     since: date | None = None,
     encoder: TextEncoder | None = None,
+    preloaded: PreloadedEncoder | None = None,
 ) -> list[FindHit]:
     """Dense (MiniLM over FAISS) and lexical (bm25 over the store's FTS index) rankings
     fused, with the scope model's scores from the last `train` (litradar.ranking.hybrid);
     a paper whose title is the query comes first."""
     if not query.strip():
         raise LitradarError("empty query")
-    encoder = encoder or query_encoder(config)
+    encoder = encoder or query_encoder(config, preloaded)
     index = PaperIndex.load(config.data_dir, encoder.name, nprobe=config.index.nprobe)
     if index is None or index.size == 0:
         raise LitradarError(
