@@ -213,3 +213,47 @@ def test_a_rejected_kind_of_paper_is_held_back_next_week_and_the_rest_is_not(tmp
     assert after.assess(texts, week_vectors)[0][0] == pytest.approx(now[0, 1])
     again = RelevanceModel.from_arrays(*after.to_arrays())
     assert np.allclose(again.predict_proba(texts, week_vectors), now)
+
+
+def test_one_pass_over_the_texts_gives_the_matrix_of_fit_then_transform():
+    """`_fit_words` fits and transforms in one pass; sorted, its matrix is exactly what a
+    fit followed by a transform gives, so the models fitted on it are unchanged."""
+    import json
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from litradar.ranking.scope import _VECTORIZER_PARAMS, _fit_words
+    from tests.conftest import DEMO
+
+    lines = (DEMO / "weeks" / "2025-03-10.jsonl").read_text(encoding="utf-8").splitlines()
+    texts = [f"{r['title']}. {r['abstract']}" for r in map(json.loads, lines[:400])]
+    vectorizer, words = _fit_words(texts)
+    reference = TfidfVectorizer(**_VECTORIZER_PARAMS).fit(texts)
+    expected = reference.transform(texts)
+    assert vectorizer.vocabulary_ == reference.vocabulary_
+    assert np.array_equal(words.indptr, expected.indptr)
+    assert np.array_equal(words.indices, expected.indices)
+    assert np.array_equal(words.data, expected.data)
+
+
+def test_a_folds_weak_labels_are_its_rows_of_the_whole_sets():
+    """The calibration's folds take their rows of the weak labels found once over all
+    papers: the same as finding them over the fold's papers."""
+    from litradar.ranking.scope import weak_rows
+
+    terms = ScopeTerms(
+        model=["CLIP"], internals=["probing"], analysis=["we find"], method=["we propose"]
+    )
+    papers = [
+        make_paper("Probing CLIP", "We find that CLIP layers encode colour."),
+        make_paper("A method", "We propose a faster CLIP. We propose more."),
+        make_paper("Rain", "Weather."),
+        make_paper("CLIP probing again", "We find and we find."),
+    ]
+    rows = np.array([0, 2, 3])
+    whole = ScopeModel(terms).weak_labels(papers)
+    fold = ScopeModel(terms).weak_labels([papers[i] for i in rows])
+    assert set(whole) == set(fold) == {"model", "internals", "contribution"}
+    for axis, (positive, negative) in weak_rows(whole, rows).items():
+        assert positive.tolist() == fold[axis][0].tolist()
+        assert negative.tolist() == fold[axis][1].tolist()

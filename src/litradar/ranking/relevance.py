@@ -34,7 +34,15 @@ from sklearn.model_selection import StratifiedKFold
 
 from litradar.core.paper import Paper
 from litradar.ranking.neighbours import NeighbourSet
-from litradar.ranking.scope import AXES, ScopeLabels, ScopeModel, ScopeTerms, log_score
+from litradar.ranking.scope import (
+    AXES,
+    ScopeLabels,
+    ScopeModel,
+    ScopeTerms,
+    WeakLabels,
+    log_score,
+    weak_rows,
+)
 
 REJECTED_FACTOR = 0.25  # a held-back paper keeps a quarter of its probability
 
@@ -86,16 +94,23 @@ class RelevanceModel:
 
     # fitting ----------------------------------------------------------------------------
 
-    def in_scope(self, papers: Sequence[Paper], labels: ScopeLabels) -> np.ndarray:
+    def in_scope(
+        self, papers: Sequence[Paper], labels: ScopeLabels, weak: WeakLabels | None = None
+    ) -> np.ndarray:
         """The papers known to belong: on the list (or accepted), or relevant (cited by the
         survey) and about a multimodal model by its terms; never a rejected one."""
-        about_model = self.terms.weak_labels(papers)["model"][0]
+        weak = self._scope_model().weak_labels(papers) if weak is None else weak
+        about_model = weak["model"][0]
         return (labels.on_list | (labels.relevant & about_model)) & ~labels.rejected
 
     def fit_uncalibrated(
-        self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
+        self,
+        papers: Sequence[Paper],
+        embeddings: np.ndarray,
+        labels: ScopeLabels,
+        weak: WeakLabels | None = None,
     ) -> RelevanceModel:
-        self.scope_ = self._scope_model().fit(papers, embeddings, labels)
+        self.scope_ = self._scope_model().fit(papers, embeddings, labels, weak)
         self.list_ = NeighbourSet(embeddings[labels.on_list & ~labels.rejected])
         self.rejected_ = NeighbourSet(embeddings[labels.rejected])
         self.near_ = self._typical_nearest(self.list_)
@@ -121,7 +136,9 @@ class RelevanceModel:
     def fit(
         self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
     ) -> RelevanceModel:
-        y = self.in_scope(papers, labels).astype(int)
+        # The terms' weak labels are per paper: found once, each fold takes its rows.
+        weak = self._scope_model().weak_labels(papers)
+        y = self.in_scope(papers, labels, weak).astype(int)
         if y.sum() < 2 or (y == 0).sum() < 2:
             raise ValueError("relevance needs at least two papers in scope and two others")
         folds = max(2, min(self.cv_folds, int(y.sum())))
@@ -130,11 +147,14 @@ class RelevanceModel:
         texts = [p.text for p in papers]
         for train, test in splitter.split(np.zeros(len(y)), y):
             fold = self._scope_model().fit(
-                [papers[i] for i in train], embeddings[train], labels.subset(train)
+                [papers[i] for i in train],
+                embeddings[train],
+                labels.subset(train),
+                weak_rows(weak, train),
             )
             oof[test] = fold.axis_proba([texts[i] for i in test], embeddings[test])
         self.oof_axes_, self.in_scope_ = oof, y
-        self.fit_uncalibrated(papers, embeddings, labels)
+        self.fit_uncalibrated(papers, embeddings, labels, weak)
         self.calibrate()
         return self
 

@@ -49,6 +49,7 @@ from sklearn.linear_model import LogisticRegression
 
 from litradar.core.paper import Paper
 from litradar.core.terms import SCOPE_HALVES, ScopeTerms
+from litradar.ranking.corpus_memo import fitted_on, once, transformed
 
 AXES = SCOPE_HALVES
 # An axis without weak labels is not trained: its intercept makes it certain (p = 1).
@@ -97,6 +98,23 @@ class ScopeLabels:
         )
 
 
+def _fit_words(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
+    """One pass over the texts; with its indices sorted, fit_transform's matrix is the
+    very matrix transform() gives after fit() (checked in tests/test_scope.py)."""
+    vectorizer = TfidfVectorizer(**_VECTORIZER_PARAMS)
+    words = vectorizer.fit_transform(texts)
+    words.sort_indices()
+    return vectorizer, words
+
+
+# axis -> (weak positives, weak negatives), one entry per paper (ScopeTerms.weak_labels).
+WeakLabels = dict[str, tuple[np.ndarray, np.ndarray]]
+
+
+def weak_rows(weak: WeakLabels, rows: np.ndarray) -> WeakLabels:
+    return {axis: (positive[rows], negative[rows]) for axis, (positive, negative) in weak.items()}
+
+
 class ScopeModel:
     """fit(papers, embeddings, labels) / axis_proba(texts, embeddings); state after fit."""
 
@@ -113,11 +131,19 @@ class ScopeModel:
     def weight_vector(self) -> list[float]:
         return [1.0, 1.0, float(self.terms.contribution_weight)]
 
+    def weak_labels(self, papers: Sequence[Paper]) -> WeakLabels:
+        """The terms' weak labels of `papers` (once per corpus inside an evaluation)."""
+        fields = [f"{p.title}\0{p.abstract}" for p in papers]
+        kind = f"scope weak labels {self.terms.to_meta()!r}"
+        return once(kind, fields, lambda: self.terms.weak_labels(papers))
+
     def training_targets(
-        self, papers: Sequence[Paper], labels: ScopeLabels
+        self, papers: Sequence[Paper], labels: ScopeLabels, weak: WeakLabels | None = None
     ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """axis -> (positives, negatives), the terms overridden by what is known."""
-        weak = self.terms.weak_labels(papers)
+        """axis -> (positives, negatives), the terms overridden by what is known. `weak`:
+        the weak labels of `papers`, when the caller has them (they are per paper, so a
+        cross-validation fold's are its rows of the whole set's)."""
+        weak = self.weak_labels(papers) if weak is None else weak
         known_positive = {
             "model": labels.on_list,
             "internals": labels.relevant,
@@ -134,16 +160,20 @@ class ScopeModel:
         return targets
 
     def fit(
-        self, papers: Sequence[Paper], embeddings: np.ndarray, labels: ScopeLabels
+        self,
+        papers: Sequence[Paper],
+        embeddings: np.ndarray,
+        labels: ScopeLabels,
+        weak: WeakLabels | None = None,
     ) -> ScopeModel:
         texts = [p.text for p in papers]
-        self.vectorizer_ = TfidfVectorizer(**_VECTORIZER_PARAMS)
-        self.vectorizer_.fit(texts)
-        features = self._features(texts, embeddings)
+        self.vectorizer_, words = once("scope words", texts, lambda: _fit_words(texts))
+        self.fitted_on_ = fitted_on(texts)
+        features = self._stack(words, embeddings)
         self.coef_: dict[str, np.ndarray] = {}
         self.intercept_: dict[str, float] = {}
         decided = labels.accepted | labels.rejected
-        targets = self.training_targets(papers, labels)
+        targets = self.training_targets(papers, labels, weak)
         for axis in AXES:
             if axis not in targets:
                 self.coef_[axis] = np.zeros(features.shape[1], dtype=np.float32)
@@ -164,7 +194,11 @@ class ScopeModel:
         return self
 
     def _features(self, texts: Sequence[str], embeddings: np.ndarray) -> sp.csr_matrix:
-        return self._stack(self.vectorizer_.transform(texts), embeddings)
+        fit_key = getattr(self, "fitted_on_", None)
+        words = transformed(
+            fit_key, "scope words", texts, lambda: self.vectorizer_.transform(texts)
+        )
+        return self._stack(words, embeddings)
 
     def _stack(self, words: sp.csr_matrix, embeddings: np.ndarray) -> sp.csr_matrix:
         weight = {"words": 0.0, "embedding": 1.0}.get(self.features, _EMBEDDING_WEIGHT)

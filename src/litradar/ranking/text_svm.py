@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from litradar.ranking.corpus_memo import fitted_on, once, transformed
+
 _VECTORIZER_PARAMS = {
     "ngram_range": (1, 2),
     "max_features": 20000,
@@ -27,8 +29,12 @@ class TfidfSvm:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.svm import LinearSVC
 
-        self.vectorizer_ = TfidfVectorizer(**_VECTORIZER_PARAMS)
-        features = self.vectorizer_.fit_transform(texts)
+        def fit_words() -> tuple[TfidfVectorizer, object]:
+            vectorizer = TfidfVectorizer(**_VECTORIZER_PARAMS)
+            return vectorizer, vectorizer.fit_transform(texts)
+
+        self.vectorizer_, features = once("svm words", texts, fit_words)
+        self.fitted_on_ = fitted_on(texts)
         # liblinear shuffles its coordinate descent; unseeded, two fits of the same data
         # differ in the 7th digit and a re-run of a week can reorder near-ties.
         svm = LinearSVC(C=self.C, class_weight="balanced", max_iter=5000, random_state=0)
@@ -38,7 +44,10 @@ class TfidfSvm:
         return self
 
     def decision_function(self, texts: Sequence[str]) -> np.ndarray:
-        features = self.vectorizer_.transform(texts)
+        fit_key = self.__dict__.get("fitted_on_")
+        features = transformed(
+            fit_key, "svm words", texts, lambda: self.vectorizer_.transform(texts)
+        )
         return np.asarray(features @ self.coef_).ravel() + self.intercept_
 
     def top_terms(self, text: str, n: int = 5) -> list[tuple[str, float]]:

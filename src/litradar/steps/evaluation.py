@@ -31,6 +31,7 @@ from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper
 from litradar.core.progress import Reporter, SilentReporter
 from litradar.ranking.baselines import rank_of, similarity_scores, svm_scores
+from litradar.ranking.corpus_memo import remembered
 from litradar.ranking.hybrid import fuse
 from litradar.ranking.labels import Labels
 from litradar.ranking.leave_week_out import (
@@ -118,6 +119,10 @@ def _svm_leave_one_out(data: TrainingSet, labels: Labels, rows: list[int], held:
     return {"accuracy": round(correct / len(held), 4) if held else None, "papers": len(held)}
 
 
+def _texts(data: TrainingSet, rows: Sequence[int]) -> list[str]:
+    return [data.papers[i].text for i in rows]
+
+
 def _read_week(week: Path) -> list[Paper]:
     papers = [p for p in read_jsonl(week) if isinstance(p, Paper)]
     if not papers:
@@ -139,16 +144,21 @@ def leave_one_out(
     week_rows = [index_of[p.key] for p in week_papers if p.key not in labels.relevant]
     held_out = [a for a in sorted(labels.on_list) if a in index_of]
     ranks: dict[str, list[int]] = {name: [] for name in WEEK_RANKERS}
-    with reporter.track("leave-one-out", len(held_out)) as advance:
+    # Every fold fits on the same texts: their TF-IDF and weak labels are fitted once.
+    with remembered(), reporter.track("leave-one-out", len(held_out)) as advance:
         for arxiv_id in held_out:
             fold = TrainingSet.build(data.papers, data.embeddings, _without(labels, arxiv_id))
-            rows = [*week_rows, index_of[arxiv_id]]
-            target = len(rows) - 1
+            held = [index_of[arxiv_id]]
+            target = len(week_rows)  # the held-out paper, scored after the week's papers
             model = fit_relevance(fold, scope, calibrate=False)
-            texts = [data.papers[i].text for i in rows]
-            ranks["litradar"].append(rank_of(model.score(texts, data.embeddings[rows]), target))
-            ranks["tfidf_svm"].append(rank_of(svm_scores(fold, rows), target))
-            ranks["minilm_similarity"].append(rank_of(similarity_scores(fold, rows), target))
+            # Scored in two calls: the week's part is the same texts in every fold, so its
+            # words are transformed once (corpus_memo).
+            litradar = [model.score(_texts(data, r), data.embeddings[r]) for r in (week_rows, held)]
+            svm = [svm_scores(fold, r) for r in (week_rows, held)]
+            ranks["litradar"].append(rank_of(np.concatenate(litradar), target))
+            ranks["tfidf_svm"].append(rank_of(np.concatenate(svm), target))
+            similar = similarity_scores(fold, [*week_rows, *held])
+            ranks["minilm_similarity"].append(rank_of(similar, target))
             advance(1)
     return {
         "week": str(week),
