@@ -7,7 +7,8 @@ second run with nothing new), and `find` latency from a cold start.
 
 It works in a fresh temporary project folder (a copy of demo/, litradar.toml and
 taxonomy.toml), so it measures a first run honestly and leaves your own store alone.
-With --tiny the runs use the bundled week's first 100 papers and the `hashing` encoder.
+With --tiny everything uses the `hashing` encoder (no model to load or export), the runs
+the bundled week's first 100 papers.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +29,9 @@ LITRADAR = str(Path(sys.executable).with_name("litradar"))
 WEEK = ROOT / "demo" / "data" / "weeks" / "2025-03-10.jsonl"
 
 
-def embedding_throughput(n: int, folder: Path, rounds: int = 2) -> tuple[float, float]:
+def embedding_throughput(
+    n: int, folder: Path, model: str = "all-MiniLM-L6-v2", rounds: int = 2
+) -> tuple[float, float]:
     """(bare encoder, chunked stream into a store) in papers/s over the same n texts, the
     best of `rounds` alternating runs of each: on a shared machine the load changes
     within a minute, and alternating keeps the two comparable."""
@@ -40,7 +44,7 @@ def embedding_throughput(n: int, folder: Path, rounds: int = 2) -> tuple[float, 
     papers = [p for p in read_jsonl(WEEK) if isinstance(p, Paper)][:n]
     # The default backend, as `litradar run` embeds; exported (or copied) outside the timing.
     backend = EmbeddingConfig().backend
-    encoder = encoder_for("all-MiniLM-L6-v2", backend=backend, data_dir=folder / "export")
+    encoder = encoder_for(model, backend=backend, data_dir=folder / "export")
     encoder.encode([p.text for p in papers[:8]])
     chunk = max(1, n // 3)  # three committed chunks, as in a run of 3 x [embedding] chunk_size
     bare, stream = 0.0, 0.0
@@ -58,12 +62,56 @@ def embedding_throughput(n: int, folder: Path, rounds: int = 2) -> tuple[float, 
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
+    elapsed, stdout, _ = timed_with_log(args, cwd, env)
+    return elapsed, stdout
+
+
+def timed_with_log(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str, list]:
+    """(seconds, stdout, the Prefect log's (seconds since the start, line) pairs)."""
+    started_at = datetime.now()
     start = time.perf_counter()
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, check=False, env=env)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return elapsed, done.stdout
+    return elapsed, done.stdout, _log_times(done.stdout + done.stderr, started_at)
+
+
+# Prefect's console lines: "16:05:57.924 | INFO    | Task run 'train-6fc' - Finished in ..."
+_LOG_LINE = re.compile(
+    r"^(\d\d:\d\d:\d\d\.\d{3}) \| INFO +\| (Flow run|Task run) '([^']+)' - "
+    r"(Beginning flow run|Finished in state)"
+)
+
+
+def _log_times(output: str, started_at: datetime) -> list[tuple[float, str]]:
+    events = []
+    for line in output.splitlines():
+        found = _LOG_LINE.match(line)
+        if not found:
+            continue
+        clock = datetime.strptime(found[1], "%H:%M:%S.%f").time()
+        at = (datetime.combine(started_at.date(), clock) - started_at).total_seconds()
+        if found[2] == "Flow run":
+            what = "flow begins" if found[4].startswith("Beginning") else "flow ends"
+        else:
+            what = re.sub(r"-[0-9a-f]{3}$", "", found[3]) + " done"  # the run's random suffix
+        events.append((at, what))
+    return events
+
+
+def where_the_time_goes(events: list[tuple[float, str]], total: float) -> str:
+    """'flow begins +6.1, ingest done +0.5, ..., exit +1.0 s': the seconds each step of a
+    run added, read from its log; 'exit' is what follows the flow's end (Prefect sending
+    the last logs, the temporary server stopping, the interpreter ending)."""
+    if not events:
+        return "no Prefect log lines to break the run down"
+    parts, before = [], 0.0
+    for at, what in sorted(events):
+        parts.append(f"{what} +{at - before:.1f}")
+        before = at
+    parts.append(f"exit +{total - before:.1f}")
+    return ", ".join(parts) + " s"
 
 
 def main() -> None:
@@ -75,9 +123,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         n = 24 if args.tiny else 600
-        bare, stream = embedding_throughput(n, project)
+        model = "hashing" if args.tiny else "all-MiniLM-L6-v2"
+        bare, stream = embedding_throughput(n, project, model)
         print(
-            f"embedding throughput (all-MiniLM-L6-v2 as ONNX, batch 32, CPU, {n} abstracts, "
+            f"embedding throughput ({'hashing' if args.tiny else f'{model} as ONNX'}, "
+            f"batch 32, CPU, {n} abstracts, "
             f"best of 2 alternating runs): bare encoder {bare:.1f} papers/s; "
             f"committed to the store in 3 chunks {stream:.1f} papers/s "
             f"({100 * (stream / bare - 1):+.1f}%)"
@@ -90,7 +140,8 @@ def main() -> None:
             week.write_text("".join(week.read_text().splitlines(keepends=True)[:100]))
             env["LITRADAR_EMBEDDING__MODEL"] = "hashing"
         window = ["--since", "2025-03-10", "--until", "2025-03-17"]
-        first, out1 = timed([LITRADAR, "run", *window], project, env)
+        env["PREFECT_LOGGING_LEVEL"] = "INFO"  # the task lines the breakdown is read from
+        first, out1, log1 = timed_with_log([LITRADAR, "run", *window], project, env)
         found = re.search(r"(\d+) embedded", out1)
         papers = int(found[1]) if found else 0
         floor = papers / bare
@@ -99,12 +150,15 @@ def main() -> None:
             f"{first:.1f} s = {first / floor:.2f}x the bare encoder's time for its new papers "
             f"({floor:.1f} s)"
         )
-        second, out2 = timed([LITRADAR, "run", *window], project, env)
+        print(f"  where its time went: {where_the_time_goes(log1, first)}")
+        second, out2, log2 = timed_with_log([LITRADAR, "run", *window], project, env)
         found = re.search(r"(\d+) embedded", out2)
         print(
             f"litradar run, second (nothing new): {second:.1f} s; "
             f"embedded now: {found[1] if found else '?'}"
         )
+        print(f"  where its time went: {where_the_time_goes(log2, second)}")
+        env.pop("PREFECT_LOGGING_LEVEL")
         query = [LITRADAR, "find", "attention heads hallucination", "-k", "10"]
         cold = sorted(timed(query, project, env)[0] for _ in range(5))
         shown = ", ".join(f"{c:.2f}" for c in cold)

@@ -16,7 +16,10 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 WEEK = DEMO / "weeks" / "2025-03-10.jsonl"
 
 TINY = {
-    "bench.py": (["--tiny"], ["bare encoder", "litradar run, second", "cold start"]),
+    "bench.py": (
+        ["--tiny"],
+        ["bare encoder", "litradar run, second", "where its time went: flow begins", "cold start"],
+    ),
     "bench_ingest.py": (["--entries", "300", "--page-size", "100"], ["correct"]),
     "bench_index.py": (
         ["--sizes", "2000", "8000", "--exact-up-to", "5000"],

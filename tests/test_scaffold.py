@@ -106,7 +106,7 @@ def run_workflow(checkout: Path, values: dict[str, str], env: dict[str, str]) ->
 
 @pytest.mark.slow
 def test_the_workflow_runs_twice_keeping_its_store_on_the_data_branch(
-    list_repo: tuple[Path, Path], tmp_path: Path, tmp_path_factory
+    list_repo: tuple[Path, Path], tmp_path: Path, tmp_path_factory, prefect_api: str
 ):
     server_dir, remote = list_repo
     workflow = (remote.parent.parent.parent / "maintainer" / WORKFLOW_PATH).read_text()
@@ -129,6 +129,9 @@ def test_the_workflow_runs_twice_keeping_its_store_on_the_data_branch(
             "PREFECT_HOME": str(tmp_path_factory.getbasetemp() / "prefect-home"),
             "RUNNER_TEMP": str(tmp_path),
             "GITHUB_RUN_ID": "101",
+            # The worker's one Prefect server, not a temporary one per run (conftest): a
+            # runner's temporary server is what `litradar run` starts in test_flow.py.
+            "PREFECT_API_URL": prefect_api,
         }  # fmt: skip
         first = tmp_path / "runner1"
         git(tmp_path, "clone", "--quiet", str(remote), str(first))  # actions/checkout
