@@ -44,7 +44,9 @@ def minilm_project(tmp_path_factory) -> Path:
         (project / "data" / name).write_bytes((DEMO / name).read_bytes())
     week = first_lines(DEMO / "weeks" / "2025-03-10.jsonl", project / "week.jsonl", 60)
     config_file = write_config(project, model=MODEL)
-    text = config_file.read_text().replace(f'model = "{MODEL}"', f'model = "{MODEL}"\nbackend = "torch"')
+    text = config_file.read_text().replace(
+        f'model = "{MODEL}"', f'model = "{MODEL}"\nbackend = "torch"'
+    )
     config_file.write_text(text)
     runner = CliRunner()
     config = ["--config", str(project / "litradar.toml")]
@@ -161,16 +163,38 @@ def test_find_loads_its_encoder_on_a_thread_and_ranks_as_without_it(minilm_proje
     assert [round(h.score, 6) for h in with_thread] == [round(h.score, 6) for h in without]
 
 
+def test_a_process_that_ends_while_its_encoder_loads_waits_for_it(minilm_project: Path):
+    """A command that stops while the session is still being created on its thread (an
+    error, a refusal) must not end under it: with a daemon thread, onnxruntime's C++
+    runtime aborted such a process ("terminate called without an active exception", exit
+    134). The interpreter now waits for the thread before its exit handlers run."""
+    script = (
+        "import atexit, sys\n"
+        "from pathlib import Path\n"
+        "from litradar.config import load_config\n"
+        "from litradar.embedding.query_preload import PreloadedEncoder\n"
+        f"loading = PreloadedEncoder(load_config(Path({str(minilm_project / 'litradar.toml')!r})))\n"
+        "atexit.register(lambda: print('alive at exit:', loading._thread.is_alive()))\n"
+        "sys.exit(3)\n"  # at once: the thread has only begun creating the session
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.strip() == "alive at exit: False"
+    assert "terminate called" not in done.stderr
+
+
 def test_a_failed_preload_is_the_callers_error(minilm_project: Path, monkeypatch):
     """What the thread raised is raised where the search waits for it, not lost with the
     thread (the CLI turns a LitradarError into its one line)."""
     from litradar.core.errors import LitradarError
     from litradar.embedding import query_preload
 
-    def broken(config):
+    def broken(*args, **kwargs):
         raise LitradarError("the export is unreadable")
 
-    monkeypatch.setattr(query_preload, "load_onnx_query_encoder", broken)
+    monkeypatch.setattr(OnnxEncoder, "load", broken)
     preloaded = query_preload.PreloadedEncoder(load_config(minilm_project / "litradar.toml"))
     with pytest.raises(LitradarError, match="unreadable"):
         preloaded.result()
@@ -262,7 +286,9 @@ def test_the_int8_backend_reembeds_a_torch_store_in_its_own_space_never_mixed(
 
     # The machine keeps the export: another store copies it instead of exporting.
     cache = tmp_path / "machine-cache"
-    assert list(Path(os.environ["LITRADAR_CACHE_DIR"]).glob(f"encoders/*/{export_dir(data, INT8).name}"))
+    assert list(
+        Path(os.environ["LITRADAR_CACHE_DIR"]).glob(f"encoders/*/{export_dir(data, INT8).name}")
+    )
     # A damaged export is made again (not copied: an empty machine cache), and gives the
     # very vectors the index was built with: that is what makes the machine's copy safe.
     monkeypatch.setenv("LITRADAR_CACHE_DIR", str(cache))

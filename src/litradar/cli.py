@@ -369,6 +369,9 @@ def find(
 
     cfg = _config(config)
     start = _parse_date(since, "--since")
+    if not query.strip():
+        err.print("[red]error:[/red] empty query")
+        raise typer.Exit(1)
     preloaded = PreloadedEncoder(cfg)  # first: it loads while the rest imports
     from litradar.ranking.taxonomy_model import top_tags
     from litradar.steps.search import find as find_step
