@@ -160,9 +160,11 @@ def main() -> None:
         print(f"  where its time went: {where_the_time_goes(log2, second)}")
         env.pop("PREFECT_LOGGING_LEVEL")
         query = [LITRADAR, "find", "attention heads hallucination", "-k", "10"]
-        cold = sorted(timed(query, project, env)[0] for _ in range(5))
+        tries = 1 if args.tiny else 5  # the smoke test only needs it to run
+        cold = sorted(timed(query, project, env)[0] for _ in range(tries))
         shown = ", ".join(f"{c:.2f}" for c in cold)
-        print(f"litradar find, cold start (new process): median {cold[2]:.2f} s ({shown})")
+        median = cold[len(cold) // 2]
+        print(f"litradar find, cold start (new process): median {median:.2f} s ({shown})")
 
 
 if __name__ == "__main__":
