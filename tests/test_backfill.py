@@ -131,7 +131,7 @@ def test_a_scheduler_that_does_not_answer_is_one_line_before_anything_runs(tmp_p
 
 @pytest.mark.slow
 def test_ctrl_c_stops_the_backfill_keeps_what_was_committed_and_the_next_run_resumes(
-    tmp_path: Path, tmp_path_factory
+    tmp_path: Path, tmp_path_factory, prefect_api: str
 ):
     """Ctrl-C in a terminal signals litradar's whole process group (its Dask workers too).
     The temporary Prefect server used to be in that group: it died first, and the
@@ -174,8 +174,9 @@ def test_ctrl_c_stops_the_backfill_keeps_what_was_committed_and_the_next_run_res
         vectors = db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
     assert 0 < vectors < papers  # what was committed is kept; the rest is still to do
 
+    resume = {"LITRADAR_EMBEDDING__CHUNK_SIZE": "64", "PREFECT_API_URL": prefect_api}
     again = subprocess.run(
-        [sys.executable, "-m", "litradar.cli", *args], env=env | {"LITRADAR_EMBEDDING__CHUNK_SIZE": "64"},
+        [sys.executable, "-m", "litradar.cli", *args], env=env | resume,
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr

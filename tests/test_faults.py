@@ -470,16 +470,16 @@ def test_a_kill_before_the_digest_link_moves(stages: dict, tmp_path: Path):
 @pytest.mark.slow
 @pytest.mark.parametrize("point", ["backfill.batch-stored", "backfill.chunk-written"])
 def test_a_kill_inside_a_backfill_on_two_workers(
-    stages: dict, tmp_path: Path, tmp_path_factory, point: str
+    stages: dict, tmp_path: Path, prefect_api: str, point: str
 ):
     """The watermark moves only after its batch is committed; vectors come back from two
-    Dask workers and are written by the flow's one process."""
+    Dask workers and are written by the flow's one process. On the test process's Prefect
+    server: what a kill does to a temporary one is test_backfill's Ctrl-C test."""
     project = tmp_path / "p"
     shutil.copytree(stages["copies"]["fresh"], project, symlinks=True)
     snapshot = project_files(project)[1]
     args = ["backfill", str(snapshot), "--categories", "cs.CL", "--workers", "2"]
-    env = {"PREFECT_HOME": str(tmp_path_factory.getbasetemp() / "prefect-home"),
-           "LITRADAR_EMBEDDING__CHUNK_SIZE": "40"}  # fmt: skip
+    env = {"PREFECT_API_URL": prefect_api, "LITRADAR_EMBEDDING__CHUNK_SIZE": "40"}
     kill_at(project, point, *args, env=env)
     keep = SnapshotFilter(frozenset({"cs.CL"}))
     expected = len({p.arxiv_id for p in read_jsonl(snapshot) if isinstance(p, Paper) and keep.keeps(p)})

