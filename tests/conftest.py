@@ -27,7 +27,7 @@ from litradar.core.paper import Paper
 # server) gets its share of the cores for torch's, FAISS's and onnxruntime's thread pools
 # (litradar.embedding.query_encoder.default_threads reads it too). Two workers whose every
 # encoder spun a thread per core took the cores from each other: the suite ran 10:42 here,
-# 9:27 with one thread each (2 cores, 2 workers; docs/speed.md).
+# 9:27 with one thread each (2 cores, 2 workers; README, "The suite's time").
 if "PYTEST_XDIST_WORKER_COUNT" in os.environ and "OMP_NUM_THREADS" not in os.environ:
     _workers = max(1, int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))
     os.environ["OMP_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // _workers))
