@@ -631,7 +631,8 @@ def run(
     until: Annotated[str | None, typer.Option(help="Digest window end, exclusive.")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Run the weekly flow once (ingest, index, train, digest) with no Prefect server.
+    """Run the weekly flow once (ingest, index, train, digest) on a temporary local Prefect
+    server (or the one PREFECT_API_URL names).
 
     Exit code 0: every step worked; 2: the run finished but a source, the feedback or an
     output channel (the email, the pull request) failed (each said above); 1: the run

@@ -91,7 +91,7 @@ def _held_back_text(digest: Digest) -> str:
 def describe_signals(item: Scored, escape: Callable[[str], str]) -> str:
     """'about a multimodal model 0.98 (llava, lvlm) · analyses internals 0.91 (attention
     heads) · similarity to the closest list paper 0.62 · weaker half: analyses internals'.
-    Both halves of the scope must hold; the weaker one is the one to check."""
+    Every half of the scope must hold; the weaker one is the one to check."""
     parts = []
     own = getattr(item, "labels", None)
     own = own if isinstance(own, dict) else {}
