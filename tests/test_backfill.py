@@ -127,6 +127,15 @@ def test_a_scheduler_that_does_not_answer_is_one_line_before_anything_runs(tmp_p
         assert result.output.startswith(f"error: no Dask scheduler answers at {address}")
         assert result.output.count("\n") == 1 and "Traceback" not in result.output
     assert not (tmp_path / "index" / "litradar.sqlite").exists()
+    # As a user runs it: a Dask Client half-made by the malformed address printed its own
+    # traceback ("Exception ignored in: Client.__del__") 10 s after the one line.
+    done = subprocess.run(
+        [sys.executable, "-m", "litradar.cli", *args, "--address", "not-an-address"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("error: no Dask scheduler answers at not-an-address")
+    assert done.stderr.count("\n") == 1, done.stderr
 
 
 @pytest.mark.slow

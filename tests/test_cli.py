@@ -2,8 +2,11 @@
 kind of bad input: one line on stderr, a non-zero exit, nothing stored lost."""
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -210,3 +213,89 @@ def test_help_texts_show_the_config_tables_they_name():
     assert "[email] recipients" in send.output
     backfill = CliRunner().invoke(app, ["backfill", "--help"])
     assert "[sources]" in backfill.output
+
+
+# Found by a bad-input sweep of every command (issue 22's session): each was a traceback.
+
+
+def test_an_inverted_window_is_refused_before_the_run_starts(built: Path):
+    """The ingest ran first and the digest step's refusal came out of Prefect."""
+    result = invoke(built, "run", "--since", "2025-03-17", "--until", "2025-03-10")
+    assert_one_line_error(result, "empty window: --until 2025-03-10 is not after --since")
+
+
+def test_input_nested_too_deeply_is_one_line(built: Path, tmp_path: Path):
+    """Python's parsers give up with a RecursionError a thousand brackets deep."""
+    deep_toml = tmp_path / "deep.toml"
+    deep_toml.write_text("x = " + "[" * 1000 + "]" * 1000)
+    result = runner.invoke(app, ["find", "probing", "--config", str(deep_toml)])
+    assert_one_line_error(result, "deep.toml: nested too deeply to read")
+    env = {"LITRADAR_DIGEST__SIZE": "[" * 5000 + "]" * 5000}
+    result = runner.invoke(app, ["find", "probing", "--config", str(built / "litradar.toml")], env=env)
+    assert_one_line_error(result, "LITRADAR_DIGEST__SIZE: nested too deeply to read")
+    env = {"LITRADAR_PATHS__TAXONOMY": str(deep_toml)}
+    result = runner.invoke(app, ["train", "--config", str(built / "litradar.toml")], env=env)
+    assert_one_line_error(result, "deep.toml: nested too deeply to read")
+    survey = built / "data" / "survey_bibliography.jsonl"
+    survey.write_text("[" * 5000 + "]" * 5000 + "\n" + survey.read_text())
+    assert_one_line_error(invoke(built, "train", "--force"), "survey_bibliography.jsonl:1: malformed")
+
+
+def test_a_digest_nested_too_deeply_is_unreadable_not_a_crash(built: Path):
+    from litradar.core.errors import LitradarError
+    from litradar.digests.generations import load
+
+    assert invoke(built, "digest", "--since", "2025-03-10").exit_code == 0
+    document = (built / "digests" / "2025-W11.json").resolve()
+    document.write_text("[" * 5000 + "]" * 5000)
+    with pytest.raises(LitradarError, match=r"digest 2025-W11 in .* is unreadable"):
+        load(built / "digests", "2025-W11")
+
+
+def test_model_files_of_the_wrong_shape_are_one_line_and_retrained(built: Path):
+    """Valid JSON that is not the models' own (`[]`) passed the parse and failed later."""
+    from litradar.config import load_config
+    from litradar.core.errors import LitradarError
+    from litradar.ranking.model_files import load_metrics
+    from litradar.steps.pipeline import _trained_on
+
+    config = load_config(built / "litradar.toml")
+    assert _trained_on(config, "hashing") is not None
+    relevance = built / "classifiers" / "relevance.json"
+    saved = relevance.read_text()
+    relevance.write_text("[]")
+    assert_one_line_error(invoke(built, "digest", "--since", "2025-03-10"), "not a JSON object")
+    assert _trained_on(config, "hashing") is None  # the next train retrains
+    relevance.write_text(saved)
+    metrics = built / "classifiers" / "metrics.json"
+    for damaged in ("[1", "[1]"):
+        metrics.write_text(damaged)
+        with pytest.raises(LitradarError, match=r"training metrics .* are unreadable"):
+            load_metrics(built / "classifiers")
+        assert _trained_on(config, "hashing") is None  # not "up to date", then a crash
+
+
+@pytest.mark.skipif(
+    os.geteuid() == 0 and shutil.which("setpriv") is None,
+    reason="root writes a read-only file; setpriv drops that power",
+)
+def test_a_store_file_that_cannot_be_written_is_one_line_and_kept(built: Path):
+    store = built / "index" / "litradar.sqlite"
+    before = paper_count(built)
+    store.chmod(0o444)
+    drop = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner",
+            "--inh-caps=-all"] if os.geteuid() == 0 else []  # fmt: skip
+    try:
+        done = subprocess.run(
+            [*drop, sys.executable, "-m", "litradar.cli", "label", "2503.10602", "--relevant",
+             "--config", str(built / "litradar.toml")],
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        store.chmod(0o644)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip() == "error: the store: attempt to write a readonly database"
+    assert paper_count(built) == before
+    with sqlite3.connect(store) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

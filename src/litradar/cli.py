@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -76,6 +77,10 @@ def _guard(action: Callable[[], T]) -> T:
     except OSError as exc:  # a full disk, a permission, a folder where a file should be
         where = f": {exc.filename}" if exc.filename else ""
         err.print(f"[red]error:[/red] {escape(exc.strerror or str(exc))}{escape(where)}")
+        raise typer.Exit(1) from None
+    except sqlite3.DatabaseError as exc:  # a store file made read-only, a disk gone bad
+        # SQLite rolled the failed transaction back: what was committed before stays.
+        err.print(f"[red]error:[/red] the store: {escape(str(exc))}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err.print("interrupted; nothing half-written was kept")

@@ -323,6 +323,8 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
             value: Any = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
+        except RecursionError:
+            raise LitradarError(f"{name}: nested too deeply to read") from None
         target = overrides
         for table in tables:
             nested = target.setdefault(table, {})
@@ -378,6 +380,8 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
             raw = tomllib.loads(read_text(config_file))
         except tomllib.TOMLDecodeError as exc:
             raise LitradarError(f"{config_file}: not valid TOML: {exc}") from None
+        except RecursionError:
+            raise LitradarError(f"{config_file}: nested too deeply to read") from None
     overrides = _env_overrides(environ)
     if overrides:
         origin = f"{origin} + environment"

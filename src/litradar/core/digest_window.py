@@ -20,6 +20,10 @@ def last_full_iso_week(today: date) -> tuple[date, date]:
 def digest_window(since: date | None, until: date | None, today: date) -> tuple[date, date]:
     """The window a digest covers, for `litradar digest`, `litradar run` and the flow alike:
     a week from (or up to) the one end given, else the last full ISO week before `today`."""
+    if since is not None and until is not None and until <= since:
+        # Checked here, before `run` starts its flow: the ingest ran first and the digest
+        # step's refusal came out of Prefect as a traceback.
+        raise LitradarError(f"empty window: --until {until} is not after --since {since}")
     try:
         if since is not None:
             return since, until or since + timedelta(days=7)

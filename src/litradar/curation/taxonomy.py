@@ -154,6 +154,8 @@ def load_taxonomy(path: Path) -> Taxonomy:
         return Taxonomy.model_validate(tomllib.loads(read_text(path)))
     except tomllib.TOMLDecodeError as exc:
         raise LitradarError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise LitradarError(f"{path}: nested too deeply to read") from None
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])

@@ -65,7 +65,7 @@ def _parse(text: str, directory: Path, name: str) -> dict:
     """The JSON text of digest `name`, checked to be one."""
     try:
         document = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise LitradarError(f"digest {name} in {directory} is unreadable: {exc}") from None
     if (
         not isinstance(document, dict)

@@ -38,7 +38,7 @@ def load_survey_citations(path: Path) -> dict[str, list[str]]:
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             raise LitradarError(f"{path}:{line_no}: malformed JSON") from None
         if not isinstance(record, dict):
             raise LitradarError(f"{path}:{line_no}: not a JSON object")

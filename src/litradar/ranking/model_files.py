@@ -93,6 +93,8 @@ def _load_npz(path: Path, generations: set[str]) -> dict[str, np.ndarray]:
 
 def _load_json(path: Path, generations: set[str]) -> dict:
     meta = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(meta, dict):  # valid JSON of the wrong shape is a damaged file too
+        raise ValueError(f"{path.name} is not a JSON object")
     generations.add(str(meta.get(GENERATION, "")))
     return meta
 
@@ -114,13 +116,13 @@ def load_models(directory: Path, embedding_model: str) -> TrainedModels:
         place_meta = _load_json(directory / "placement.json", generations)
         rel_arrays = _load_npz(directory / "relevance.npz", generations)
         place_arrays = _load_npz(directory / "placement.npz", generations)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, RecursionError) as exc:
         raise LitradarError(f"the models in {directory} are unreadable ({exc}); retrain") from None
     if rel_meta.get("format") != FORMAT_VERSION:
         raise LitradarError(f"the models in {directory} are of another format; retrain")
-    if rel_meta["embedding_model"] != embedding_model:
+    if rel_meta.get("embedding_model") != embedding_model:
         raise LitradarError(
-            f"the models in {directory} were trained with {rel_meta['embedding_model']!r}, "
+            f"the models in {directory} were trained with {rel_meta.get('embedding_model')!r}, "
             f"not the configured {embedding_model!r}; run 'litradar train'"
         )
     taxonomy = None
@@ -129,21 +131,34 @@ def load_models(directory: Path, embedding_model: str) -> TrainedModels:
             tax_meta = _load_json(directory / "taxonomy.json", generations)
             tax_arrays = _load_npz(directory / "taxonomy.npz", generations)
             taxonomy = TaxonomyModel.from_arrays(tax_arrays, tax_meta)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise LitradarError(
                 f"the taxonomy model in {directory} is unreadable ({exc})"
             ) from None
     _one_generation(directory, generations)
-    return TrainedModels(
-        taxonomy=taxonomy,
-        relevance=RelevanceModel.from_arrays(rel_arrays, rel_meta),
-        placement=PlacementModel.from_arrays(place_arrays, place_meta),
-        embedding_model=embedding_model,
-        list_ids=list(rel_meta["list_ids"]),
-        trained_at=rel_meta["trained_at"],
-    )
+    try:
+        return TrainedModels(
+            taxonomy=taxonomy,
+            relevance=RelevanceModel.from_arrays(rel_arrays, rel_meta),
+            placement=PlacementModel.from_arrays(place_arrays, place_meta),
+            embedding_model=embedding_model,
+            list_ids=list(rel_meta["list_ids"]),
+            trained_at=rel_meta["trained_at"],
+        )
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise LitradarError(
+            f"the models in {directory} are unreadable ({exc!r}); retrain"
+        ) from None
 
 
 def load_metrics(directory: Path) -> dict:
+    """{} when there are none; a damaged file is the caller's LitradarError ("retrain")."""
     path = directory / "metrics.json"
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    if not path.is_file():
+        return {}
+    try:
+        return _load_json(path, set())
+    except (OSError, ValueError, RecursionError) as exc:
+        raise LitradarError(
+            f"the training metrics in {directory} are unreadable ({exc}); retrain"
+        ) from None

@@ -143,11 +143,17 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) ->
     import logging
 
     from distributed import Client
+    from distributed.comm.addressing import parse_address, parse_host_port
 
     quiet = logging.getLogger("distributed")
     level = quiet.level
     quiet.setLevel(logging.CRITICAL)  # its own retry lines would precede our one line
     try:
+        # A malformed address first: a Client that fails on one is left half-made, and its
+        # clean-up printed a traceback 10 s after our one line.
+        scheme, location = parse_address(address)
+        if scheme in ("tcp", "tls"):
+            parse_host_port(location)
         with Client(address, timeout=timeout, set_as_default=False) as client:
             client.scheduler_info()
     except (OSError, TimeoutError, ValueError, TypeError) as exc:

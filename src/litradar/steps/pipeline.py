@@ -241,11 +241,12 @@ def train(
 
 def _trained_on(config: Config, model: str) -> str | None:
     """The fingerprint the saved models were trained on, if they are whole and loadable."""
-    from litradar.ranking.model_files import load_models
+    from litradar.ranking.model_files import load_metrics, load_models
 
     marker = config.classifiers_dir / TRAINING_INPUTS
     try:
         load_models(config.classifiers_dir, model)
+        load_metrics(config.classifiers_dir)  # what an unchanged train reports
         return marker.read_text(encoding="utf-8").strip()
     except Exception:  # missing, damaged, or of an older layout (KeyError): train again
         return None
