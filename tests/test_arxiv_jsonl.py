@@ -159,3 +159,19 @@ def test_hostile_json_is_a_problem(tmp_path: Path):
     path.write_text("[" * 100_000 + "\n" + '{"id": 1' + "0" * 5000 + "}\n")
     items = list(read_jsonl(path))
     assert [type(i) for i in items] == [LineProblem, LineProblem]
+
+
+def test_a_folder_or_a_device_is_named_as_such_not_as_missing(tmp_path: Path):
+    with pytest.raises(LitradarError, match="is a folder, not a file of papers"):
+        list(read_jsonl(tmp_path))
+    with pytest.raises(LitradarError, match="/dev/null is not a regular file"):
+        list(read_jsonl(Path("/dev/null")))
+
+
+def test_a_byte_order_mark_does_not_cost_the_first_paper(tmp_path: Path):
+    """Some editors save UTF-8 with a BOM: the first line was 'malformed JSON'."""
+    line = (DEMO / "weeks" / "2025-03-10.jsonl").read_bytes().splitlines(keepends=True)[0]
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line)
+    (item,) = list(read_jsonl(path))
+    assert isinstance(item, Paper) and item.arxiv_id == json.loads(line)["id"]

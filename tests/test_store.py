@@ -359,3 +359,23 @@ def test_short_names_are_kept_apart_from_labels_and_a_schema_3_store_gets_them(t
         assert store.labels()[0]["section"] == "Causal Tracing"
         store.set_short_name("2503.00001", None, "web")
         assert store.short_names() == {}
+
+
+def test_an_empty_or_foreign_file_is_no_store_except_to_a_command_that_adds(tmp_path: Path):
+    """A zero-byte file (truncated, or a creation cut short) was taken for a new store by
+    `digest`, which then wrote a digest of nothing over the week's."""
+    path = tmp_path / "litradar.sqlite"
+    path.write_bytes(b"")
+    with pytest.raises(LitradarError, match="holds no litradar store"):
+        Store.open(path)
+    foreign = tmp_path / "other.sqlite"
+    with sqlite3.connect(foreign) as db:
+        db.execute("CREATE TABLE notes (x)")
+    with pytest.raises(LitradarError, match="holds no litradar store"):
+        Store.open(foreign)
+    with sqlite3.connect(foreign) as db:
+        assert [r[0] for r in db.execute("SELECT name FROM sqlite_master")] == ["notes"]
+    with Store.open(path, create=True) as store:  # ingest starts one where creation stopped
+        store.upsert([paper("2503.00001")])
+    with Store.open(path) as store:
+        assert store.count() == 1

@@ -144,12 +144,23 @@ def parse_line(raw: bytes, name: str) -> Paper:
     return parse_record(_load_json(_decode(raw)), name)
 
 
+def not_a_file(path: Path) -> str:
+    """Why `path` cannot be read as a file of papers, in words that fit the case."""
+    if path.is_dir():
+        return f"{path} is a folder, not a file of papers"
+    if path.exists():
+        return f"{path} is not a regular file"
+    return f"no such file: {path}"
+
+
 def read_jsonl(path: Path) -> Iterator[Paper | LineProblem]:
     """Yield a Paper per good line and a LineProblem per bad one, in file order."""
     if not path.is_file():
-        raise LitradarError(f"no such file: {path}")
+        raise LitradarError(not_a_file(path))
     with path.open("rb") as handle:
         for line_no, raw in enumerate(handle, start=1):
+            if line_no == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")  # a BOM, as some editors save UTF-8
             if not raw.strip():
                 continue
             try:

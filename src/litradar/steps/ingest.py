@@ -14,6 +14,7 @@ from pathlib import Path
 from litradar.config import Config
 from litradar.core.errors import LitradarError
 from litradar.core.progress import Reporter, SilentReporter
+from litradar.sources.arxiv_jsonl import not_a_file
 from litradar.sources.registry import open_file, open_live
 from litradar.sources.report import SourceReport
 from litradar.sources.runner import read_file, read_source
@@ -35,9 +36,9 @@ def ingest_files(
     """Read every file before writing: a missing file stops the run before anything changes.
     Each file is committed in one transaction, so a crash keeps whole files or none."""
     reporter = reporter or SilentReporter()
-    missing = [str(f) for f in files if not Path(f).is_file()]
+    missing = [Path(f) for f in files if not Path(f).is_file()]
     if missing:
-        raise LitradarError(f"no such file: {missing[0]}")
+        raise LitradarError(not_a_file(missing[0]))
     report = IngestReport()
     with Store.open(config.store_path, create=True) as store:
         for path in files:

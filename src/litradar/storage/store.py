@@ -119,6 +119,15 @@ class Store(Papers, Caches, Decisions, Bookkeeping):
             _use_wal(db, deadline=time.monotonic() + BUSY_TIMEOUT_SECONDS)
             db.execute("PRAGMA foreign_keys=ON")
             db.create_function("title_key", 1, title_key, deterministic=True)
+            if not create and not _holds_a_store(db):
+                # An empty file (truncated, or a creation cut short) or another program's
+                # database: taking it for a new store made a digest of nothing, in place
+                # of the week's. Only a command that adds papers may start one here.
+                db.close()
+                raise LitradarError(
+                    f"{path} holds no litradar store (an empty or foreign SQLite file): run "
+                    "'litradar ingest', or check [paths] data_dir"
+                )
             cls._migrate(db, path)
         except sqlite3.DatabaseError as exc:
             if _is_busy(exc):
@@ -197,3 +206,12 @@ class Store(Papers, Caches, Decisions, Bookkeeping):
                 self._db.backup(copy)
         finally:
             copy.close()
+
+
+def _holds_a_store(db: sqlite3.Connection) -> bool:
+    """A litradar schema of any version (an old one is upgraded by `_migrate`)."""
+    if db.execute("PRAGMA user_version").fetchone()[0] > 0:
+        return True
+    return bool(
+        db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='papers'").fetchone()
+    )
