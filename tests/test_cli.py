@@ -299,3 +299,11 @@ def test_a_store_file_that_cannot_be_written_is_one_line_and_kept(built: Path):
     assert paper_count(built) == before
     with sqlite3.connect(store) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_evaluate_refuses_a_json_path_it_cannot_write_before_it_measures(built: Path):
+    """It measured for minutes, then named a temporary file it could not create."""
+    week = str(built / "data" / "weeks" / "2025-03-10.jsonl")
+    for where in (built, built / "missing" / "figures.json"):
+        result = invoke(built, "evaluate", "--week", week, "--json", str(where))
+        assert_one_line_error(result, f"--json {where}: not a file in an existing folder")

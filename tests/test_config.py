@@ -53,6 +53,8 @@ def test_environment_overrides_nested_tables(tmp_path: Path):
         ("[digest\nsize = 5\n", "not valid TOML"),
         ("[sources]\nlive = ['arxiv', 'scholar']\n", "unknown live source 'scholar'"),
         ("[sources.s2]\nretries = -1\n", "'sources.s2.retries'"),
+        ("[embedding]\nmodel = ''\n", "'embedding.model'"),
+        ("base_dir = '/etc'\n", "unknown key 'base_dir'"),
     ],
 )
 def test_a_bad_config_is_one_clear_line(tmp_path: Path, text: str, message: str):

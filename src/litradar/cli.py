@@ -430,6 +430,11 @@ def evaluate(
     from litradar.steps.evaluation import judged_evaluation, leave_one_out, summarise
 
     cfg = _config(config)
+    if json_out is not None and (json_out.is_dir() or not json_out.parent.is_dir()):
+        # Said before minutes of evaluation, and of the path given, not of a temporary file.
+        where = escape(str(json_out))
+        err.print(f"[red]error:[/red] --json {where}: not a file in an existing folder")
+        raise typer.Exit(1)
     if replay_weeks and judged is None:
         err.print("[red]error:[/red] --replay needs --judged (the judgements are the decisions)")
         raise typer.Exit(1)

@@ -117,7 +117,7 @@ class SourcesConfig(_Strict):
 
 
 class EmbeddingConfig(_Strict):
-    model: str = DEFAULT_MODEL
+    model: str = Field(DEFAULT_MODEL, min_length=1)
     # How the model runs (litradar.embedding.encoders.BACKENDS): its ONNX export (fp32,
     # torch's vectors, batched by token count) is the default; int8 is faster, and opt-in
     # until `litradar evaluate` has shown it keeps the rankings (docs/speed.md, "The encoder").
@@ -387,6 +387,8 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
         origin = f"{origin} + environment"
     merged = _merge(raw, overrides)
     base_dir = config_file.resolve().parent if config_file else Path.cwd()
+    if "base_dir" in merged:  # where the file is, not a setting
+        raise LitradarError(f"{origin}: unknown key 'base_dir'")
     try:
         config = Config(**merged, base_dir=base_dir)
     except ValidationError as exc:
