@@ -222,6 +222,9 @@ def test_an_inverted_window_is_refused_before_the_run_starts(built: Path):
     """The ingest ran first and the digest step's refusal came out of Prefect."""
     result = invoke(built, "run", "--since", "2025-03-17", "--until", "2025-03-10")
     assert_one_line_error(result, "empty window: --until 2025-03-10 is not after --since")
+    week = str(built / "data" / "weeks" / "2025-03-10.jsonl")
+    result = invoke(built, "ingest", week, "--since", "2025-03-17", "--until", "2025-03-10")
+    assert_one_line_error(result, "empty window: --since 2025-03-17 is not before --until")
 
 
 def test_input_nested_too_deeply_is_one_line(built: Path, tmp_path: Path):

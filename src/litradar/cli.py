@@ -136,6 +136,9 @@ def ingest(
         err.print(f"[red]error:[/red] nothing to ingest: give FILES or --source {names}")
         raise typer.Exit(1)
     start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
+    if start is not None and end is not None and end <= start:  # before any file is read
+        err.print(f"[red]error:[/red] empty window: --since {start} is not before --until {end}")
+        raise typer.Exit(1)
     failed = False
     new_store = not cfg.store_path.exists()
     if paths:
