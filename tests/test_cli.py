@@ -112,6 +112,19 @@ def test_a_missing_file_stops_before_anything_changes(built: Path):
     assert paper_count(built) == before
 
 
+def test_a_file_with_no_arxiv_record_at_all_is_an_error(project: Path):
+    """Every line bad: most likely the wrong file. It exited 0 with a warning per line."""
+    good = project / "data" / "weeks" / "2025-03-10.jsonl"
+    garbage = project / "notes.txt"
+    garbage.write_text("shopping list\neggs\n")
+    result = invoke(project, "ingest", str(garbage), str(good))
+    assert result.exit_code == 1, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "notes.txt: not one line is an arXiv record" in errors[0]
+    assert paper_count(project) > 0  # the good file beside it went in
+    assert invoke(project, "ingest", str(good)).exit_code == 0
+
+
 def test_malformed_lines_are_skipped_and_reported(project: Path):
     bad = project / "bad.jsonl"
     good = (project / "data" / "weeks" / "2025-03-10.jsonl").read_text().splitlines()[:3]
@@ -263,19 +276,19 @@ def test_model_files_of_the_wrong_shape_are_one_line_and_retrained(built: Path):
     from litradar.steps.pipeline import _trained_on
 
     config = load_config(built / "litradar.toml")
-    assert _trained_on(config, "hashing") is not None
+    assert _trained_on(config) is not None
     relevance = built / "classifiers" / "relevance.json"
     saved = relevance.read_text()
     relevance.write_text("[]")
     assert_one_line_error(invoke(built, "digest", "--since", "2025-03-10"), "not a JSON object")
-    assert _trained_on(config, "hashing") is None  # the next train retrains
+    assert _trained_on(config) is None  # the next train retrains
     relevance.write_text(saved)
     metrics = built / "classifiers" / "metrics.json"
     for damaged in ("[1", "[1]"):
         metrics.write_text(damaged)
         with pytest.raises(LitradarError, match=r"training metrics .* are unreadable"):
             load_metrics(built / "classifiers")
-        assert _trained_on(config, "hashing") is None  # not "up to date", then a crash
+        assert _trained_on(config) is None  # not "up to date", then a crash
 
 
 @pytest.mark.skipif(
@@ -310,3 +323,27 @@ def test_evaluate_refuses_a_json_path_it_cannot_write_before_it_measures(built: 
     for where in (built, built / "missing" / "figures.json"):
         result = invoke(built, "evaluate", "--week", week, "--json", str(where))
         assert_one_line_error(result, f"--json {where}: not a file in an existing folder")
+
+
+@pytest.mark.parametrize(
+    "args, says",
+    [
+        (["find", "x", "-k", "0"], "Invalid value for '-k'"),
+        (["find", "x", "-k", "abc"], "Invalid value for '-k'"),
+        (["web", "--port", "0"], "Invalid value for '--port'"),
+        (["find", "x", "--bogus"], "No such option: --bogus"),
+        (["no-such-command"], "No such command 'no-such-command'"),
+    ],
+)
+def test_a_usage_error_is_one_line_naming_the_help(args: list[str], says: str):
+    """click printed the usage and a hint before the error: four lines for one mistake."""
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], lines
+    assert "--help')" in lines[0]
+
+
+def test_the_command_alone_still_shows_its_help():
+    result = runner.invoke(app, [])
+    assert "Usage: " in result.output and "Commands" in result.output

@@ -225,5 +225,8 @@ def test_a_huge_abstract_is_stored_cut_with_one_line_that_says_so(project: Path)
     assert result.exit_code == 0, result.output[:2000]
     said = [line for line in result.output.splitlines() if "cut to" in line]
     assert len(said) == 1 and "abstract cut to 20,000 characters (was 49,999,999)" in said[0]
+    # Stored, not skipped: the summary said "1 line(s) skipped" for it.
+    assert "1 added" in result.output and "0 line(s) skipped" in result.output
+    assert "1 stored with a field cut" in result.output
     with Store.open(config.store_path) as store:
         assert len(store.by_key("2503.99123").abstract) == 20_000

@@ -41,10 +41,10 @@ def test_training_is_skipped_until_its_inputs_change(trained_project: Path, tmp_
 
     # What train compares to decide (the retrain itself is shown by the decision above).
     marker = project / "classifiers" / TRAINING_INPUTS
-    assert marker.read_text().strip() == training_fingerprint(config, "hashing")
+    assert marker.read_text().splitlines()[0] == training_fingerprint(config, "hashing")
     lst = project / "data" / "awesome_list.md"
     lst.write_text(lst.read_text() + "\n")  # the list file changed
-    assert marker.read_text().strip() != training_fingerprint(config, "hashing")
+    assert marker.read_text().splitlines()[0] != training_fingerprint(config, "hashing")
 
 
 def test_damaged_models_are_retrained_even_when_inputs_match(trained_project, tmp_path):
@@ -52,6 +52,29 @@ def test_damaged_models_are_retrained_even_when_inputs_match(trained_project, tm
     shutil.copytree(trained_project, project)
     (project / "classifiers" / "relevance.npz").write_bytes(b"not a zip")
     assert not train(load_config(project / "litradar.toml")).unchanged
+
+
+def test_a_model_file_changed_since_training_is_retrained(trained_project, tmp_path):
+    """Whether the models are the ones training wrote is read from their hashes, recorded
+    beside the fingerprint, not by loading them: a file edited, even into valid JSON, or
+    removed, or a marker of an older release (no hashes), means training again."""
+    project = tmp_path / "p"
+    shutil.copytree(trained_project, project)
+    config = load_config(project / "litradar.toml")
+    marker = project / "classifiers" / TRAINING_INPUTS
+    recorded = marker.read_text()
+    assert {line.split()[-1] for line in recorded.splitlines()[1:]} >= {
+        "relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json",
+    }  # fmt: skip
+    metrics = project / "classifiers" / "metrics.json"
+    metrics.write_text(metrics.read_text().replace("{", '{"edited": 1, ', 1))
+    assert not train(config).unchanged
+    assert train(config).unchanged
+    (project / "classifiers" / "placement.npz").unlink()
+    assert not train(config).unchanged
+    marker.write_text(marker.read_text().splitlines()[0] + "\n")  # an older release's marker
+    assert not train(config).unchanged
+    assert train(config).unchanged
 
 
 def test_models_of_an_older_layout_are_retrained_not_a_crash(trained_project, tmp_path):

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import sqlite3
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from typer.core import TyperGroup
 
 from litradar.config import Config, load_config
 from litradar.core.atomic_files import atomic_write_text
@@ -21,7 +22,47 @@ from litradar.core.errors import LitradarError, redact
 from litradar.core.progress import RichReporter, print_log_lines
 from litradar.sources.registry import live_names
 
+# The click that typer runs on: click itself, or (newer typer) typer's own copy of it.
+_click_errors = sys.modules[typer.BadParameter.__module__]
+
+
+class OneLineUsageErrors(TyperGroup):
+    """click's usage errors (an option out of its range, an unknown option or command) in
+    one line, as litradar's own: "error: Invalid value for '-k': 0 is not in the range
+    1<=x<=1000. (see 'litradar find --help')", exit code 2. click prints the usage and a
+    hint first, four lines for one mistake."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except _click_errors.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # `litradar` alone: the help
+                exc.show()
+                sys.exit(exc.exit_code)
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"error: {message}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except _click_errors.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except _click_errors.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=OneLineUsageErrors,
     help="Keeps a research field's awesome list up to date.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -72,7 +113,9 @@ def _guard(action: Callable[[], T]) -> T:
     try:
         return action()
     except LitradarError as exc:
-        err.print(f"[red]error:[/red] {escape(str(exc))}")
+        # One line, also when the message carries another library's (a model hub's error
+        # spans lines) or a user's text with a line break in it.
+        err.print(f"[red]error:[/red] {escape(' '.join(str(exc).split()))}")
         raise typer.Exit(1) from None
     except OSError as exc:  # a full disk, a permission, a folder where a file should be
         where = f": {exc.filename}" if exc.filename else ""
@@ -143,10 +186,18 @@ def ingest(
     new_store = not cfg.store_path.exists()
     if paths:
         report = _guard(lambda: ingest_files(cfg, paths, RichReporter(err)))
+        cut = f", {len(report.cut)} stored with a field cut" if report.cut else ""
         out.print(
             f"ingested {len(report.files)} file(s): {report.added} added, {report.updated} "
-            f"updated, {report.unchanged} unchanged, {len(report.problems)} line(s) skipped"
+            f"updated, {report.unchanged} unchanged, {len(report.problems)} line(s) "
+            f"skipped{cut}"
         )
+        for unreadable in report.unreadable:
+            err.print(
+                f"[red]error:[/red] {escape(unreadable)}: not one line is an arXiv record "
+                "(is it arXiv's bulk-metadata JSON lines?)"
+            )
+        failed = bool(report.unreadable)
     for name in live:
         live_report = _guard(
             lambda name=name: ingest_live(cfg, name, start, end, RichReporter(err))
@@ -356,8 +407,9 @@ def digest(
     cfg = _config(config)
     start, end = _window(since, until)
     report = _guard(lambda: make_digest(cfg, start, end, reporter=RichReporter(err)))
+    kept = " (unchanged: nothing it reads changed)" if report.unchanged else ""
     out.print(
-        f"digest {report.name}: {report.papers} papers read, {report.proposed} proposed\n"
+        f"digest {report.name}: {report.papers} papers read, {report.proposed} proposed{kept}\n"
         f"  {report.markdown}\n  {report.json}"
     )
 
@@ -655,19 +707,25 @@ def run(
     cfg = _config(config)
     start, end = _window(since, until)
     _guard(lambda: preflight(cfg))
-    from litradar.core.prefect_env import configure_prefect, start_temporary_server
+    from litradar.core.prefect_env import (
+        configure_prefect,
+        start_temporary_server,
+        temporary_server_started,
+    )
 
     configure_prefect()
     server_ready = start_temporary_server()
     from litradar.flows.weekly import run_weekly, warm_up
 
-    warm_up()
+    if temporary_server_started():  # seconds to wait anyway; else a run that trains nothing
+        warm_up()  # and keeps its digest would import scikit-learn for nothing
     _guard(server_ready)
     result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end))
     out.print(
         f"weekly run done: {result.ingest.added} papers added, "
         f"{result.index.embedded_now} embedded, digest {result.digest.name} "
-        f"({result.digest.proposed} proposed)\n  {result.digest.markdown}"
+        f"({result.digest.proposed} proposed{', unchanged' if result.digest.unchanged else ''})"
+        f"\n  {result.digest.markdown}"
     )
     for title, report in result.deliveries.items():
         out.print(f"  {title}: {escape(report.summary())}")
@@ -756,10 +814,13 @@ def feedback(config: ConfigOption = None) -> None:
 @app.command()
 def label(
     paper_id: Annotated[str, typer.Argument(help="The paper: an arXiv id (or s2:<id>).")],
-    relevant: Annotated[
-        bool | None,
-        typer.Option("--relevant/--not-relevant", help="Does it belong on the list?"),
-    ] = None,
+    # Two flags, not click's flag pair, with which the last of both given won silently.
+    belongs: Annotated[
+        bool, typer.Option("--relevant", help="It belongs on the list.")
+    ] = False,
+    does_not: Annotated[
+        bool, typer.Option("--not-relevant", help="It does not belong on the list.")
+    ] = False,
     section: Annotated[str | None, typer.Option(help="The list section it belongs in.")] = None,
     tag: Annotated[
         list[str] | None,
@@ -771,9 +832,13 @@ def label(
     from litradar.steps.labelling import record_label
 
     cfg = _config(config)
-    if relevant is None and not tag:
+    if belongs and does_not:
+        err.print("[red]error:[/red] say --relevant or --not-relevant, not both")
+        raise typer.Exit(1)
+    if not (belongs or does_not or tag):
         err.print("[red]error:[/red] say --relevant or --not-relevant, or give a --tag")
         raise typer.Exit(1)
+    relevant = True if belongs else False if does_not else None
     summary = _guard(lambda: record_label(cfg, paper_id, relevant, section, tag or []))
     out.print(f"recorded: {escape(summary)}; run 'litradar train' to learn from it")
 

@@ -125,6 +125,11 @@ def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
     return ready
 
 
+def temporary_server_started() -> bool:
+    """Whether this process started Prefect's temporary server (start_temporary_server)."""
+    return _server is not None
+
+
 def _stop_with_parent() -> None:
     """In the server's process, before it runs: on Linux, be sent SIGTERM when litradar's
     process dies (even by SIGKILL), as its own session no longer receives the terminal's

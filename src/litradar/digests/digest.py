@@ -47,6 +47,8 @@ class Digest:
     assisted: dict[str, Assisted] = field(default_factory=dict)
     assist_notes: list[str] = field(default_factory=list)
     assist_model: str | None = None
+    # What it was made from (steps.pipeline.digest_inputs): the next run keeps it when equal.
+    inputs: str | None = None
 
     @property
     def name(self) -> str:
@@ -63,6 +65,7 @@ class Digest:
         sources: list[dict] | None = None,
         outcomes: list[dict] | None = None,
         assistance: Assistance | None = None,
+        inputs: str | None = None,
     ) -> Digest:
         """`outcomes` of this window's own pull request are left out: a digest reports on
         earlier weeks."""
@@ -85,6 +88,7 @@ class Digest:
             assisted=assistance.assisted if assistance else {},
             assist_notes=assistance.notes if assistance else [],
             assist_model=assistance.model if assistance else None,
+            inputs=inputs,
         )
 
 

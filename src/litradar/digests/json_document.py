@@ -57,6 +57,7 @@ def render_json(digest: Digest) -> str:
         "until": digest.until.isoformat(),
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "models_trained_at": digest.models_trained_at,
+        "inputs": digest.inputs,
         "papers_read": len(digest.ranked),
         "proposed": len(digest.proposed_ids),
         "threshold": round(digest.threshold, 6),

@@ -14,7 +14,6 @@ from litradar.curation.awesome_list import (
     safe_url,
 )
 from litradar.digests.digest import Digest, by_section
-from litradar.ranking.relevance import SIGNALS
 from litradar.ranking.scoring import Scored
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
@@ -92,6 +91,10 @@ def describe_signals(item: Scored, escape: Callable[[str], str]) -> str:
     """'about a multimodal model 0.98 (llava, lvlm) · analyses internals 0.91 (attention
     heads) · similarity to the closest list paper 0.62 · weaker half: analyses internals'.
     Every half of the scope must hold; the weaker one is the one to check."""
+    # Imported here: the modules that read digests (email, pull request, page) import this
+    # one, and relevance imports scikit-learn (1-2 s).
+    from litradar.ranking.relevance import SIGNALS
+
     parts = []
     own = getattr(item, "labels", None)
     own = own if isinstance(own, dict) else {}

@@ -155,15 +155,17 @@ class HashingEncoder:
     name = "hashing"
 
     def __init__(self, dim: int = 384) -> None:
-        from sklearn.feature_extraction.text import HashingVectorizer
-
         self.dim = dim
-        self._vectorizer = HashingVectorizer(
-            n_features=dim, alternate_sign=False, norm="l2", stop_words="english"
-        )
 
     def encode(self, texts: Sequence[str], progress: Progress | None = None) -> np.ndarray:
-        vectors = self._vectorizer.transform(list(texts)).toarray().astype(np.float32)
+        # scikit-learn (1-2 s) is imported on the first text, not when a step that may have
+        # nothing to embed makes its encoder.
+        from sklearn.feature_extraction.text import HashingVectorizer
+
+        vectorizer = HashingVectorizer(
+            n_features=self.dim, alternate_sign=False, norm="l2", stop_words="english"
+        )
+        vectors = vectorizer.transform(list(texts)).toarray().astype(np.float32)
         if progress:
             progress(len(texts))
         return vectors

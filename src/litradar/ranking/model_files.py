@@ -6,24 +6,29 @@ not be able to do that. Everything a model needs is an array or a JSON value.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from litradar.core.atomic_files import faultpoint, remove_stale_temporaries, temporary_prefix
 from litradar.core.errors import LitradarError
-from litradar.ranking.placement import PlacementModel
-from litradar.ranking.relevance import RelevanceModel
-from litradar.ranking.taxonomy_model import TaxonomyModel
+
+if TYPE_CHECKING:  # imported where models are made: relevance imports scikit-learn (1-2 s)
+    from litradar.ranking.placement import PlacementModel
+    from litradar.ranking.relevance import RelevanceModel
+    from litradar.ranking.taxonomy_model import TaxonomyModel
 
 FORMAT_VERSION = 3  # 2: the scope has a third axis (contribution); 3: rejected papers kept
 GENERATION = "generation"  # one stamp per save, in every model file
 _FILES = ("relevance.npz", "relevance.json", "placement.npz", "placement.json", "metrics.json")
+_TAXONOMY_FILES = ("taxonomy.npz", "taxonomy.json")
 
 
 @dataclass
@@ -73,9 +78,9 @@ def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
             arrays, meta = models.taxonomy.to_arrays()
             np.savez_compressed(tmp / "taxonomy.npz", **arrays, **stamp)
             _write_json(tmp / "taxonomy.json", meta | stamp | {"format": FORMAT_VERSION})
-            names += ["taxonomy.npz", "taxonomy.json"]
+            names += list(_TAXONOMY_FILES)
         else:
-            for stale in ("taxonomy.npz", "taxonomy.json"):
+            for stale in _TAXONOMY_FILES:
                 (directory / stale).unlink(missing_ok=True)
         for n, name in enumerate(names):
             os.replace(tmp / name, directory / name)
@@ -107,7 +112,23 @@ def _one_generation(directory: Path, generations: set[str]) -> None:
         )
 
 
+def saved_files_sha256(directory: Path) -> list[str]:
+    """One `sha256sum` line per model file in `directory`: recorded when training ends, they
+    tell a run that the models are the ones it wrote, whole, without loading them (loading
+    imports scikit-learn, 1-2 s of a run with nothing to train)."""
+    lines = []
+    for name in (*_FILES, *_TAXONOMY_FILES):
+        path = directory / name
+        if path.is_file():
+            lines.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {name}")
+    return lines
+
+
 def load_models(directory: Path, embedding_model: str) -> TrainedModels:
+    from litradar.ranking.placement import PlacementModel
+    from litradar.ranking.relevance import RelevanceModel
+    from litradar.ranking.taxonomy_model import TaxonomyModel
+
     if not (directory / "relevance.json").is_file():
         raise LitradarError(f"no trained models in {directory}: run 'litradar train' first")
     generations: set[str] = set()

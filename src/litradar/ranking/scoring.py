@@ -9,7 +9,6 @@ import numpy as np
 
 from litradar.core.paper import Paper
 from litradar.ranking.model_files import TrainedModels
-from litradar.ranking.relevance import SIGNALS
 
 # Placement's two best sections closer than this (in probability) are named together.
 UNCERTAIN_MARGIN = 0.2
@@ -48,6 +47,8 @@ class Scored:
 def score_papers(
     models: TrainedModels, papers: Sequence[Paper], vectors: np.ndarray, close_to: int = 3
 ) -> list[Scored]:
+    from litradar.ranking.relevance import SIGNALS  # scikit-learn: not on a reader's path
+
     if not papers:
         return []
     texts = [p.text for p in papers]

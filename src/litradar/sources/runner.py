@@ -103,11 +103,15 @@ def read_source(
     return report
 
 
-def read_file(store: Store, source: Source, reporter: Reporter) -> tuple[UpsertResult, list[str]]:
-    """Every page of a file source, committed together; each bad line is warned of as soon
-    as it is read, and returned."""
+def read_file(
+    store: Store, source: Source, reporter: Reporter
+) -> tuple[UpsertResult, list[str], list[str]]:
+    """Every page of a file source, committed together; each bad line (skipped) and each
+    paper stored with a field cut to its cap (kept) is warned of as soon as it is read.
+    Returns what was stored, the bad lines and the cut papers' notes."""
     papers = []
     problems: list[str] = []
+    cut: list[str] = []
     notes: list[str] = getattr(source, "notes", [])
 
     def report_new() -> int:
@@ -120,7 +124,10 @@ def read_file(store: Store, source: Source, reporter: Reporter) -> tuple[UpsertR
     with reporter.track(f"reading {source.name}", None) as advance:
         for page in source.pages(date.min, date.max):
             papers += page
-            notes.extend(note for p in page if (note := p.cut_note()))
+            for note in (p.cut_note() for p in page):
+                if note:
+                    reporter.warn(note)
+                    cut.append(note)
             advance(len(page) + report_new())
         advance(report_new())
-    return store.upsert(papers), problems
+    return store.upsert(papers), problems, cut

@@ -27,7 +27,10 @@ class IngestReport:
     added: int = 0
     updated: int = 0
     unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # bad lines, skipped
+    cut: list[str] = field(default_factory=list)  # papers stored with a field cut to its cap
+    # Files with bad lines and not one paper: most likely not arXiv metadata at all.
+    unreadable: list[str] = field(default_factory=list)
 
 
 def ingest_files(
@@ -43,8 +46,11 @@ def ingest_files(
     with Store.open(config.store_path, create=True) as store:
         for path in files:
             source = open_file(config, Path(path))
-            result, problems = read_file(store, source, reporter)
+            result, problems, cut = read_file(store, source, reporter)
             report.problems += problems
+            report.cut += cut
+            if problems and not (result.added or result.updated or result.unchanged):
+                report.unreadable.append(str(path))
             report.files.append(str(path))
             report.added += result.added
             report.updated += result.updated

@@ -30,6 +30,7 @@ from litradar.embedding.encoders import (
     TextEncoder,
     embed_papers,
     embed_store,
+    vector_space,
 )
 from litradar.ranking.quality_figures import record_quality
 from litradar.steps.configured_inputs import (
@@ -50,6 +51,8 @@ from litradar.storage.paper_index import (
 from litradar.storage.store import Store
 
 if TYPE_CHECKING:
+    from litradar.curation.awesome_list import AwesomeList
+    from litradar.digests.generations import StoredDigest
     from litradar.ranking.model_files import TrainedModels
     from litradar.ranking.training import TrainingSet
 
@@ -204,16 +207,19 @@ def train(
     """Fit and save the models, and return their metrics. When nothing training reads has
     changed since the saved models were trained (see training_fingerprint), the saved
     metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
-    # The models' modules import scikit-learn (about 1.5 s): not on find's path.
-    from litradar.ranking.model_files import load_metrics, save_models
-    from litradar.ranking.training import fit_taxonomy, train_models
+    from litradar.ranking.model_files import load_metrics, saved_files_sha256
 
     reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
     marker = config.classifiers_dir / TRAINING_INPUTS
     fingerprint = training_fingerprint(config, encoder.name)
-    if not force and _trained_on(config, encoder.name) == fingerprint:
+    if not force and _trained_on(config) == fingerprint:
         return TrainReport(load_metrics(config.classifiers_dir), unchanged=True)
+    # Training imports scikit-learn (1-2 s): not on find's path, nor on a run's that has
+    # nothing to train.
+    from litradar.ranking.model_files import save_models
+    from litradar.ranking.training import fit_taxonomy, train_models
+
     curation = load_curation(config)  # the list and the survey, read once for both label sets
     data, labels = training_set(config, encoder, reporter, curation=curation)
     if data.y.sum() < 2:
@@ -235,21 +241,28 @@ def train(
     with reporter.track("scoring the store for search", None):
         save_scores(config, models, data)
     record_quality(config, metrics)
-    atomic_write_text(marker, fingerprint + "\n")  # last: a kill before it retrains
+    # Last: a kill before it retrains. Beside the fingerprint, each model file's hash.
+    files = saved_files_sha256(config.classifiers_dir)
+    atomic_write_text(marker, "\n".join([fingerprint, *files]) + "\n")
     return TrainReport(metrics)
 
 
-def _trained_on(config: Config, model: str) -> str | None:
-    """The fingerprint the saved models were trained on, if they are whole and loadable."""
-    from litradar.ranking.model_files import load_metrics, load_models
+def _trained_on(config: Config) -> str | None:
+    """The fingerprint the saved models were trained on, if they are the files that training
+    wrote: every model file's hash is recorded beside it, so a file damaged, replaced or
+    removed since means training again. Checked without loading the models (which imports
+    scikit-learn); the litradar version and the embedding model are in the fingerprint."""
+    from litradar.ranking.model_files import saved_files_sha256
 
-    marker = config.classifiers_dir / TRAINING_INPUTS
     try:
-        load_models(config.classifiers_dir, model)
-        load_metrics(config.classifiers_dir)  # what an unchanged train reports
-        return marker.read_text(encoding="utf-8").strip()
-    except Exception:  # missing, damaged, or of an older layout (KeyError): train again
+        fingerprint, *files = (config.classifiers_dir / TRAINING_INPUTS).read_text(
+            encoding="utf-8"
+        ).splitlines()
+    except (OSError, ValueError):  # none, unreadable, or empty
         return None
+    if not files or files != saved_files_sha256(config.classifiers_dir):
+        return None  # damaged since, or a marker of an older release (no hashes)
+    return fingerprint.strip()
 
 
 def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:
@@ -282,6 +295,60 @@ class DigestReport:
     json: Path
     papers: int
     proposed: int
+    unchanged: bool = False  # nothing it reads changed: the digest on disk was kept
+
+
+def digest_inputs(
+    config: Config,
+    model: str,
+    since: date,
+    until: date,
+    list_text: str,
+    papers: list,
+    store: Store,
+) -> str | None:
+    """What a digest reads, as one hash: the window and its papers, the models (the hashes
+    training recorded), the list, the maintainer's decisions, earlier pull requests, the
+    sources' last runs, the config and litradar's version. None when it cannot be known
+    without the digest itself: no training record, or an LLM (its help and its notes
+    change from run to run). Deliberately wide: a digest written once too often costs a
+    second; one kept when it should not be shows last week's proposals."""
+    from litradar import __version__
+    from litradar.publish.pull_request import CHANNEL as PULL_REQUESTS
+    from litradar.sources.report import latest_source_reports
+
+    if config.llm.enabled or _trained_on(config) is None:
+        return None
+    digest = hashlib.sha256()
+    for part in (
+        __version__,
+        model,
+        f"{since}/{until}",
+        (config.classifiers_dir / TRAINING_INPUTS).read_text(encoding="utf-8"),
+        list_text,
+        config.model_dump_json(),
+        json.dumps(latest_source_reports(config), sort_keys=True, default=str),
+        json.dumps(
+            [store.labels(), store.short_names(), store.tag_labels()], sort_keys=True, default=str
+        ),
+        json.dumps(store.deliveries(PULL_REQUESTS), sort_keys=True, default=str),
+        *(repr(p) for p in papers),
+    ):
+        digest.update(hashlib.sha256(part.encode()).digest())
+    return digest.hexdigest()
+
+
+def _kept_digest(config: Config, name: str, inputs: str | None) -> StoredDigest | None:
+    """The digest on disk when it was made from exactly `inputs` and is whole."""
+    from litradar.digests.generations import load
+
+    if inputs is None:
+        return None
+    try:
+        stored = load(config.digests_dir, name)
+    except (LitradarError, OSError):  # none yet, or damaged: written again
+        return None
+    return stored if stored.json is not None and stored.json.get("inputs") == inputs else None
 
 
 def make_digest(
@@ -291,7 +358,40 @@ def make_digest(
     encoder: TextEncoder | None = None,
     reporter: Reporter | None = None,
 ) -> DigestReport:
-    """Score every paper first announced in [since, until) and write the week's digest."""
+    """Score every paper first announced in [since, until) and write the week's digest.
+    When nothing it reads changed since the digest on disk was written (digest_inputs),
+    that digest is kept: a run with nothing new then loads no model and no scikit-learn."""
+    from litradar.core.digest_window import window_name
+
+    if until <= since:
+        raise LitradarError(f"empty window: --until {until} is not after --since {since}")
+    reporter = reporter or SilentReporter()
+    name = window_name(since, until)
+    listed = read_list(config, record=True)
+    embedding = config.embedding
+    model = encoder.name if encoder else vector_space(embedding.model, embedding.backend)
+    with Store.open(config.store_path) as store:
+        papers = store.papers(since=since, until=until)
+        inputs = digest_inputs(config, model, since, until, listed.text, papers, store)
+    kept = _kept_digest(config, name, inputs)
+    if kept is not None:
+        directory = config.digests_dir
+        proposed = int(kept.document["proposed"])
+        markdown, document = directory / f"{name}.md", directory / f"{name}.json"
+        return DigestReport(name, markdown, document, len(papers), proposed, unchanged=True)
+    return _write_digest(config, since, until, listed.awesome, inputs, encoder, reporter)
+
+
+def _write_digest(
+    config: Config,
+    since: date,
+    until: date,
+    awesome: AwesomeList,
+    inputs: str | None,
+    encoder: TextEncoder | None,
+    reporter: Reporter,
+) -> DigestReport:
+    # The models' modules import scikit-learn: loaded only when the digest is written.
     from litradar.assist.digest_assist import assist_selection
     from litradar.digests.digest import Digest
     from litradar.digests.generations import write_digest
@@ -301,11 +401,7 @@ def make_digest(
     from litradar.ranking.selection import select
     from litradar.sources.report import latest_source_reports
 
-    if until <= since:
-        raise LitradarError(f"empty window: --until {until} is not after --since {since}")
-    reporter = reporter or SilentReporter()
     encoder = encoder or default_encoder(config)
-    awesome = read_list(config, record=True).awesome
     models = load_models(config.classifiers_dir, encoder.name)
     settings = config.digest
     threshold = models.relevance.threshold_ if settings.min_score is None else settings.min_score
@@ -334,6 +430,7 @@ def make_digest(
         sources=latest_source_reports(config),
         outcomes=pulls,
         assistance=assistance,
+        inputs=inputs,
     )
     md_path, json_path = write_digest(digest, awesome, config.digests_dir)
     return DigestReport(digest.name, md_path, json_path, len(papers), len(digest.proposed_ids))
