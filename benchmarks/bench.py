@@ -162,6 +162,9 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     env = dict(os.environ)
+    # An installed litradar has its byte code compiled; with this set (as some sandboxes
+    # do) every command compiles litradar's modules again, 60 ms of every cold start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp)
         n = 24 if args.tiny else 600

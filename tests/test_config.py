@@ -82,3 +82,19 @@ def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path: Path):
     with pytest.raises(LitradarError, match="is not UTF-8 text") as caught:
         load_config(path, environ={})
     assert "\n" not in str(caught.value)
+
+
+def test_no_live_sources_scans_no_entry_points(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The demo's `live = []` (and `find`'s cold start with it) reads no package metadata;
+    a named source is still checked against what the packages declare."""
+    from litradar.core import plugins
+
+    monkeypatch.setattr(plugins, "_sources", None)
+    path = tmp_path / "litradar.toml"
+    path.write_text("[sources]\nlive = []\n")
+    assert load_config(path, environ={}).sources.live == []
+    assert plugins._sources is None
+    path.write_text('[sources]\nlive = ["nosuch"]\n')
+    with pytest.raises(LitradarError, match="unknown live source 'nosuch'"):
+        load_config(path, environ={})
+    assert plugins._sources is not None and "arxiv" in plugins._sources

@@ -104,7 +104,9 @@ def test_find_loads_neither_torch_nor_sentence_transformers(minilm_project: Path
         "except SystemExit as exit:\n"
         "    assert not exit.code, exit.code\n"
         "heavy = ['torch', 'sentence_transformers', 'transformers', 'sklearn', 'prefect']\n"
-        "print(json.dumps({'imported': [m for m in heavy if m in sys.modules]}))\n"
+        "from litradar.core import plugins\n"
+        "print(json.dumps({'imported': [m for m in heavy if m in sys.modules], "
+        "'entry points scanned': plugins._sources is not None}))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
@@ -112,7 +114,8 @@ def test_find_loads_neither_torch_nor_sentence_transformers(minilm_project: Path
     assert done.returncode == 0, done.stderr
     *hits, modules = done.stdout.strip().splitlines()
     assert len(hits) == 3 and all("arxiv_id" in json.loads(hit) for hit in hits)
-    assert json.loads(modules) == {"imported": []}
+    # Nor does it scan the installed packages' entry points (a config without live sources).
+    assert json.loads(modules) == {"imported": [], "entry points scanned": False}
 
 
 def test_a_damaged_export_falls_back_to_torch_and_index_exports_again(minilm_project: Path):

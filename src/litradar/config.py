@@ -109,6 +109,8 @@ class SourcesConfig(_Strict):
     @field_validator("live")
     @classmethod
     def _known_sources(cls, value: list[str]) -> list[str]:
+        if not value:  # no scan of the installed packages' entry points for nothing
+            return value
         known = live_names()
         unknown = [v for v in value if v not in known]
         if unknown:

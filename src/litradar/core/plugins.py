@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any, Literal
 
 SOURCE_GROUPS: dict[str, Literal["live", "file"]] = {
@@ -67,6 +66,8 @@ class SourceSpec:
 
 
 def _declared_sources() -> dict[str, SourceSpec]:
+    from importlib.metadata import entry_points  # 10-20 ms of imports: on first use
+
     found: dict[str, SourceSpec] = {}
     for group, kind in SOURCE_GROUPS.items():
         for point in sorted(entry_points(group=group), key=lambda p: p.name):
@@ -74,28 +75,47 @@ def _declared_sources() -> dict[str, SourceSpec]:
     return found
 
 
-SOURCES: dict[str, SourceSpec] = _declared_sources()
+_sources: dict[str, SourceSpec] | None = None
+
+
+def sources() -> dict[str, SourceSpec]:
+    """The declared sources, read from the installed metadata on first use: the scan costs
+    15-30 ms, and `find` (which loads the config, hence this module) never needs it."""
+    global _sources
+    if _sources is None:
+        _sources = _declared_sources()
+    return _sources
+
+
+def __getattr__(name: str) -> Any:
+    # `SOURCES` as a module attribute, for `from litradar.core.plugins import SOURCES`.
+    if name == "SOURCES":
+        return sources()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(spec: SourceSpec) -> SourceSpec:
     """Add a source in this process (tests; a package installs an entry point instead)."""
-    if spec.name in SOURCES:
+    declared = sources()
+    if spec.name in declared:
         raise ValueError(f"source {spec.name!r} is registered twice")
-    SOURCES[spec.name] = spec
+    declared[spec.name] = spec
     return spec
 
 
 def live_names() -> tuple[str, ...]:
-    return tuple(name for name, spec in SOURCES.items() if spec.kind == "live")
+    return tuple(name for name, spec in sources().items() if spec.kind == "live")
 
 
 def has_arxiv_records(source_name: str) -> bool:
     """Are papers whose `source` is this arXiv's own records? (see litradar.storage.merge)"""
-    spec = SOURCES.get(source_name)
+    spec = sources().get(source_name)
     return spec is not None and spec.has_arxiv_records()
 
 
 def declared_channels() -> dict[str, str]:
     """Channel name -> "module:Class", in name order."""
+    from importlib.metadata import entry_points
+
     points = sorted(entry_points(group=CHANNEL_GROUP), key=lambda p: p.name)
     return {point.name: point.value for point in points}
