@@ -347,3 +347,24 @@ def test_a_usage_error_is_one_line_naming_the_help(args: list[str], says: str):
 def test_the_command_alone_still_shows_its_help():
     result = runner.invoke(app, [])
     assert "Usage: " in result.output and "Commands" in result.output
+
+
+@pytest.mark.parametrize("args, code", [(["find", "x", "-k", "0"], 2), (["--help"], 0)])
+def test_the_console_script_keeps_the_exit_code_and_freezes_the_heap(args: list[str], code: int):
+    """`litradar` (pyproject's console script) is `main`: the command's own exit code, and
+    its objects frozen before the interpreter exits (the exit then skips collecting them)."""
+    script = (
+        "import gc, sys\n"
+        f"sys.argv = ['litradar', *{args!r}]\n"
+        "from litradar.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exit:\n"
+        "    print('frozen', gc.get_freeze_count() > 1000, file=sys.stderr)\n"
+        "    raise\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stderr
+    assert "frozen True" in done.stderr
+    pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
+    assert 'litradar = "litradar.cli:main"' in pyproject

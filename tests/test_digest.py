@@ -311,3 +311,18 @@ def test_the_halves_are_named_in_the_lists_own_words_where_its_taxonomy_gives_th
     own = describe_signals(item, escape_markdown)
     assert "about a \\*robot\\* 0.90 (clip)" in own and "weaker half: on grasping" in own
     assert "multimodal" not in own
+
+
+def test_a_section_from_the_neighbours_alone_says_so():
+    """A paper that names no section's technique is placed by its neighbours' topic: the
+    digest says so, where a named technique is quoted instead."""
+    awesome = load_list(DEMO / "awesome_list.md")
+    voted = scored(make_paper("Voted", arxiv_id="2503.00001"))
+    named = scored(make_paper("Named", arxiv_id="2503.00002"))
+    named.section_named = ("title", "sparse autoencoder")
+    digest = build_digest([voted, named], awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, "t")
+    markdown = render_markdown(digest, awesome)
+    lines = [line for line in markdown.splitlines() if line.startswith("  score ")]
+    assert len(lines) == 2
+    assert sum("no technique named: placed by its nearest list papers" in line for line in lines) == 1
+    assert sum("(title says “sparse autoencoder”)" in line for line in lines) == 1

@@ -17,7 +17,6 @@ from litradar.curation.list_source import read_list
 from litradar.embedding.encoders import TextEncoder, embed_query
 from litradar.embedding.query_preload import PreloadedEncoder, load_onnx_query_encoder
 from litradar.ranking.hybrid import fuse
-from litradar.steps.configured_inputs import default_encoder
 from litradar.storage.paper_index import PaperIndex
 from litradar.storage.store import Store
 
@@ -28,7 +27,12 @@ def query_encoder(config: Config, preloaded: PreloadedEncoder | None = None) -> 
     configured encoder (which exports it, or for the torch backend is the model itself).
     `preloaded`: the same load, already started on a thread (`litradar find`)."""
     loaded = preloaded.result() if preloaded else load_onnx_query_encoder(config)
-    return loaded or default_encoder(config)
+    if loaded is not None:
+        return loaded
+    # Only without the export: the pipeline's inputs module is 10-20 ms of imports.
+    from litradar.steps.configured_inputs import default_encoder
+
+    return default_encoder(config)
 
 
 @dataclass
