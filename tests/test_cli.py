@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from litradar.cli import app
@@ -368,3 +369,49 @@ def test_the_console_script_keeps_the_exit_code_and_freezes_the_heap(args: list[
     assert "frozen True" in done.stderr
     pyproject = (Path(__file__).parents[1] / "pyproject.toml").read_text()
     assert 'litradar = "litradar.cli:main"' in pyproject
+
+
+@pytest.mark.parametrize(
+    "raised, code, says",
+    [
+        (KeyboardInterrupt, 130, "interrupted; nothing half-written was kept"),
+        (typer.Abort, 1, "Aborted!"),  # click's own abort, raised outside litradar's guard
+    ],
+)
+def test_an_interrupt_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, raised: type, code: int, says: str
+):
+    """Ctrl-C during a command, or click's abort: one line, not a traceback."""
+    from litradar.steps import search
+
+    def interrupted(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(search, "find", interrupted)
+    config = tmp_path / "litradar.toml"
+    config.write_text("")
+    result = runner.invoke(app, ["find", "attention heads", "--config", str(config)])
+    assert result.exit_code == code, result.output
+    assert result.output.strip().splitlines() == [says]
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_reader_that_stops_early_gets_no_traceback(indexed_project: Path, as_json: bool):
+    """`litradar find ... | head -1`: the pipe closes while find still writes."""
+    command = [
+        sys.executable, "-c", "from litradar.cli import main; main()", "find", "attention heads",
+        "-k", "200", "--config", str(indexed_project / "litradar.toml"),
+        *(["--json"] if as_json else []),
+    ]  # fmt: skip
+    env = {**os.environ, "LITRADAR_EMBEDDING__MODEL": "hashing"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        first = process.stdout.readline()
+        process.stdout.close()  # what `head -1` does after its line
+        stderr = process.stderr.read().decode()
+        code = process.wait(timeout=60)
+    assert first.strip()
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
+    assert code in (0, 1), stderr

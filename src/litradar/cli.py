@@ -57,7 +57,7 @@ class OneLineUsageErrors(TyperGroup):
         except _click_errors.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
-        except _click_errors.Abort:
+        except typer.Abort:
             typer.echo("Aborted!", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
