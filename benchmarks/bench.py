@@ -15,18 +15,17 @@ the bundled week's first 100 papers.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+
+from litradar.core.prefect_env import api_server
 
 ROOT = Path(__file__).resolve().parents[1]
 LITRADAR = str(Path(sys.executable).with_name("litradar"))
@@ -63,44 +62,6 @@ def embedding_throughput(
             embed_papers(store, stored, encoder, chunk_size=chunk)
             stream = max(stream, len(papers) / (time.perf_counter() - started))
     return bare, stream
-
-
-@contextlib.contextmanager
-def prefect_server(home: Path) -> Iterator[str]:
-    """A Prefect server that is up before the runs start (Prefect's app under uvicorn, no
-    UI, its own PREFECT_HOME), as a user of `litradar serve` has one; yields its API URL."""
-    import httpx
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = os.environ | {
-        "PREFECT_HOME": str(home),
-        "PREFECT_UI_ENABLED": "0",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if server.poll() is not None:
-                raise SystemExit(f"the Prefect server exited ({server.returncode})")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise SystemExit("the Prefect server did not answer within 120 s")
-            time.sleep(0.5)
-        yield url
-    finally:
-        server.terminate()
-        server.wait(30)
 
 
 def timed(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
@@ -204,7 +165,7 @@ def main() -> None:
         )
         print(f"  where its time went: {where_the_time_goes(log2, second)}")
         if "PREFECT_API_URL" not in env and not args.tiny:  # else the runs above used one
-            with prefect_server(project / "prefect-home") as url:
+            with api_server(project / "prefect-home") as url:
                 served = env | {"PREFECT_API_URL": url}
                 timed([LITRADAR, "run", *window], project, served)  # its first flow run
                 runs = [timed_with_log([LITRADAR, "run", *window], project, served)]

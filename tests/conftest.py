@@ -10,10 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -185,39 +181,7 @@ def prefect_api(tmp_path_factory) -> Iterator[str]:
     run flows (pass it as PREFECT_API_URL): each such subprocess would otherwise start a
     temporary server of its own, 7-18 s each on 2 cores (../shared/TOOLCHAIN.md). It is
     the server `litradar run` starts for itself (Prefect's app under uvicorn, no UI)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = os.environ | {
-        "PREFECT_HOME": str(tmp_path_factory.mktemp("prefect-server-home")),
-        "PREFECT_UI_ENABLED": "0",
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "DO_NOT_TRACK": "1",
-    }
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, env=env)
-    url = f"http://127.0.0.1:{port}/api"
-    try:
-        import httpx
+    from litradar.core.prefect_env import api_server
 
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, f"the Prefect server exited ({server.returncode})"
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the Prefect server did not start in 120 s"
-            time.sleep(0.2)
+    with api_server(tmp_path_factory.mktemp("prefect-server-home")) as url:
         yield url
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()

@@ -7,12 +7,15 @@ has not chosen otherwise.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 from litradar.core.errors import LitradarError
 
@@ -67,6 +70,62 @@ def require_api(timeout: float = 5.0) -> str:
 _server: subprocess.Popen | None = None
 
 
+def spawn_api_server(env: dict[str, str], **popen: Any) -> tuple[subprocess.Popen, str]:
+    """Prefect's API (its app under uvicorn, UI off) on a free loopback port, in a new
+    process with `env` added to this one's; returns the process and its API URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [
+        sys.executable, "-m", "uvicorn", "--factory",
+        "prefect.server.api.server:create_app", "--host", "127.0.0.1",
+        "--port", str(port), "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        command, env={**os.environ, "PREFECT_UI_ENABLED": "0", **env}, **popen
+    )
+    return server, f"http://127.0.0.1:{port}/api"
+
+
+def wait_until_it_answers(
+    server: subprocess.Popen, url: str, timeout: float, name: str = "the Prefect server"
+) -> None:
+    """Until the server's health check answers; a server that exits or stays silent for
+    `timeout` seconds is a LitradarError naming it."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise LitradarError(f"{name} exited ({server.returncode})")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise LitradarError(f"{name} did not start in {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def api_server(home: Path, timeout: float = 120.0) -> Iterator[str]:
+    """A Prefect server for the length of a block, with its own PREFECT_HOME; yields its
+    API URL. What a user of `litradar serve` keeps running (`prefect server start`): the
+    tests and the benchmark start one so that their runs skip a temporary server each."""
+    server, url = spawn_api_server(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    try:
+        wait_until_it_answers(server, url, timeout)
+        yield url
+    finally:
+        _stop(server)
+
+
 def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
     """Start Prefect's temporary server for this process, unless PREFECT_API_URL names a
     server; returns a function that waits until it answers.
@@ -83,46 +142,19 @@ def start_temporary_server(timeout: float = 90.0) -> Callable[[], None]:
     if _server is None and "prefect" in sys.modules:
         return lambda: None  # too late to point Prefect at it: Prefect starts its own
     if _server is None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        env = {
-            **os.environ,
-            "PREFECT_UI_ENABLED": "0",
-            "PREFECT__SERVER_EPHEMERAL": "1",
-            "PREFECT__SERVER_FINAL": "1",
-        }
-        command = [
-            sys.executable, "-m", "uvicorn", "--factory",
-            "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-            "--port", str(port), "--log-level", "error", "--lifespan", "on",
-        ]  # fmt: skip
         # Its own session: a Ctrl-C in the terminal goes to litradar's process group, and a
         # server stopped by it left the interrupted flow retrying its "Crashed" state
         # against a dead API for minutes. It stops at exit (below), or with its parent.
-        _server = subprocess.Popen(
-            command, env=env, start_new_session=True, preexec_fn=_stop_with_parent
+        _server, url = spawn_api_server(
+            {"PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"},
+            start_new_session=True,
+            preexec_fn=_stop_with_parent,
         )
-        os.environ["PREFECT_API_URL"] = f"http://127.0.0.1:{port}/api"
+        os.environ["PREFECT_API_URL"] = url
         atexit.register(_stop_server)
     server, url = _server, os.environ["PREFECT_API_URL"]
 
-    def ready() -> None:
-        import httpx
-
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                raise LitradarError(f"the temporary Prefect server exited ({server.returncode})")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise LitradarError(f"the temporary Prefect server did not start in {timeout:.0f} s")
-
-    return ready
+    return lambda: wait_until_it_answers(server, url, timeout, "the temporary Prefect server")
 
 
 def temporary_server_started() -> bool:
@@ -148,13 +180,17 @@ def _stop_server() -> None:
     if _server is None:
         return
     _send_what_is_queued()
-    _server.terminate()
-    try:
-        _server.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        _server.kill()
-        _server.wait()
+    _stop(_server)
     _server = None
+
+
+def _stop(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def _send_what_is_queued() -> None:
