@@ -415,3 +415,19 @@ def test_a_reader_that_stops_early_gets_no_traceback(indexed_project: Path, as_j
     assert first.strip()
     assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr
     assert code in (0, 1), stderr
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_output_to_a_full_disk_is_one_line(indexed_project: Path, as_json: bool):
+    """`litradar find ... > /dev/full`: one line on stderr, exit code 1."""
+    command = [
+        sys.executable, "-c", "from litradar.cli import main; main()", "find", "attention heads",
+        "--config", str(indexed_project / "litradar.toml"), *(["--json"] if as_json else []),
+    ]  # fmt: skip
+    env = {**os.environ, "LITRADAR_EMBEDDING__MODEL": "hashing"}
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(command, stdout=full, stderr=subprocess.PIPE, text=True, env=env)
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "error: cannot write the output (No space left on device)"
+    ], done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -60,7 +61,24 @@ class OneLineUsageErrors(TyperGroup):
         except typer.Abort:
             typer.echo("Aborted!", err=True)
             sys.exit(1)
+        except OSError as exc:  # past every step's own handling: mostly stdout on a full disk
+            _quiet_stdout()
+            if exc.filename:
+                typer.echo(f"error: {exc.filename}: {exc.strerror or exc}", err=True)
+            else:
+                typer.echo(f"error: cannot write the output ({exc.strerror or exc})", err=True)
+            sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush of what could
+    not be written does not end the process with a second error."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no real stdout (a test runner's): nothing to flush
+        pass
 
 
 app = typer.Typer(
