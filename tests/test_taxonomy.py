@@ -188,6 +188,7 @@ def test_label_corrections_are_checked_stored_and_learned(trained_project, tmp_p
         (["label", "2503.10602"], "say --relevant or --not-relevant"),
         (["label", "2503.10602", "--relevant", "--not-relevant"], "not both"),
         (["label", "9999.\n99999", "--relevant"], "9999. 99999 is not in the store"),
+        (["label", "  ", "--relevant"], "no paper given: an arXiv id"),
         (["label", "2503.10602", "--not-relevant", "--section", "Logit Lens"], "goes with"),
     ]
     for args, message in errors:

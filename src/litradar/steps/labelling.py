@@ -42,6 +42,9 @@ def record_label(
 ) -> str:
     """Stores the decision and returns a one-line description of it. `origin` says where
     it was made (the command line, the web page)."""
+    key = key.strip()
+    if not key:
+        raise LitradarError("no paper given: an arXiv id (or s2:<id>)")
     sections = read_list(config).awesome.section_names()
     if section is not None and section not in sections:
         raise LitradarError(f"--section {section!r} is not a list section; choose from {sections}")
