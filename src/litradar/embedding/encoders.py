@@ -15,15 +15,19 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from litradar.core.atomic_files import faultpoint
 from litradar.core.errors import LitradarError
-from litradar.core.paper import Paper
-from litradar.core.progress import Reporter, SilentReporter
-from litradar.storage.store import Store
+
+# Annotations only: `find` imports this module before it starts loading the query encoder
+# on a thread, and the store's modules are better imported while that thread works.
+if TYPE_CHECKING:
+    from litradar.core.paper import Paper
+    from litradar.core.progress import Reporter
+    from litradar.storage.store import Store
 
 _DEFAULT_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 # How a sentence-transformers model is run (`[embedding] backend`): torch itself, its ONNX
@@ -347,6 +351,8 @@ def embed_stream(
     how many texts were embedded. A kill loses at most the chunk being encoded."""
     done = 0
     progress = ChunkLog(total)
+    from litradar.core.progress import SilentReporter
+
     with (reporter or SilentReporter()).track(f"embedding {total} papers", total) as advance:
         for chunk in chunks:
             unique = dict(chunk)
