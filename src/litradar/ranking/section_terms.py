@@ -18,7 +18,7 @@ from litradar.core.terms import compile_terms
 
 # Said of a section chosen by the neighbours' vote alone. The vote places by topic
 # (hallucination, CLIP), the list's sections are methods: on the five judged weeks such
-# placements were wrong for 15 of 25 papers that belong or are borderline, against 7 of 30
+# placements were wrong for 13 of 23 papers that belong or are borderline, against 7 of 32
 # where the paper names its technique.
 NOTHING_NAMED = " (no technique named: placed by its nearest list papers)"
 
