@@ -87,13 +87,6 @@ def sources() -> dict[str, SourceSpec]:
     return _sources
 
 
-def __getattr__(name: str) -> Any:
-    # `SOURCES` as a module attribute, for `from litradar.core.plugins import SOURCES`.
-    if name == "SOURCES":
-        return sources()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 def register(spec: SourceSpec) -> SourceSpec:
     """Add a source in this process (tests; a package installs an entry point instead)."""
     declared = sources()

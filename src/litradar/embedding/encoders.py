@@ -349,10 +349,10 @@ def embed_stream(
 ) -> int:
     """Encode (text_sha, text) chunks and commit each to the store before the next; returns
     how many texts were embedded. A kill loses at most the chunk being encoded."""
-    done = 0
-    progress = ChunkLog(total)
     from litradar.core.progress import SilentReporter
 
+    done = 0
+    progress = ChunkLog(total)
     with (reporter or SilentReporter()).track(f"embedding {total} papers", total) as advance:
         for chunk in chunks:
             unique = dict(chunk)

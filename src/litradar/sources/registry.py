@@ -20,11 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from litradar.core.errors import LitradarError
-from litradar.core.plugins import SOURCES, SourceSpec, has_arxiv_records, live_names, register
+from litradar.core.plugins import SourceSpec, has_arxiv_records, live_names, register, sources
 
 if TYPE_CHECKING:
     from litradar.config import Config
     from litradar.core.paper import Paper
+
+# The declared sources (the one table litradar.core.plugins reads on first use): opening a
+# source needs them, so importing this module reads them.
+SOURCES = sources()
 
 __all__ = [
     "DEFAULT_FILE_FORMAT",
