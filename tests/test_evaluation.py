@@ -6,9 +6,11 @@ import pytest
 
 from litradar.config import load_config
 from litradar.core.errors import LitradarError
+from litradar.ranking.labels import Labels
 from litradar.steps.evaluation import (
     WEEK_RANKERS,
     JudgedSet,
+    _outside_query_corpus,
     judged_evaluation,
     leave_one_out,
     ndcg,
@@ -17,6 +19,7 @@ from litradar.steps.evaluation import (
     summarise,
 )
 from litradar.steps.ingest import ingest_files
+from tests.conftest import make_paper
 
 
 def test_leave_one_out_ranks_every_list_paper_for_every_ranker(project: Path):
@@ -140,3 +143,25 @@ def test_one_judged_week_is_too_few_to_leave_one_out(indexed_project: Path, tmp_
 def test_a_missing_judged_folder_is_one_clear_error(tmp_path: Path):
     with pytest.raises(LitradarError, match="judged set not found"):
         JudgedSet.load(tmp_path / "nowhere")
+
+
+def test_queries_are_searched_among_the_papers_they_were_judged_on(tmp_path: Path):
+    folder = _judged_folder(tmp_path, {"2025-03-10": {"2503.07050": 2}})
+    pools = {"query": "q", "candidates": [{"id": "2503.07050", "origin": "week:2025-03-10"},
+                                          {"id": "2401.00001", "origin": "seed"}]}  # fmt: skip
+    (folder / "query_pools.jsonl").write_text(json.dumps(pools) + "\n")
+    judged = JudgedSet.load(folder)
+    assert judged.query_weeks == {"2025-03-10"}
+    weeks = {
+        "2025-03-10": [make_paper("judged week", arxiv_id="2503.07050")],
+        "2025-05-26": [
+            make_paper("a later week's paper", arxiv_id="2505.00001"),
+            make_paper("also in the judged week", arxiv_id="2503.07050"),
+            make_paper("a seed paper on the list", arxiv_id="2401.00002"),
+        ],
+    }
+    labels = Labels(relevant={"2401.00002"}, on_list={"2401.00002"})
+    assert _outside_query_corpus(weeks, judged, labels) == {"2505.00001"}
+    # Without query_pools.jsonl the folder does not say: every week is searched.
+    (folder / "query_pools.jsonl").unlink()
+    assert _outside_query_corpus(weeks, JudgedSet.load(folder), labels) == set()

@@ -10,7 +10,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from litradar.cli import app
-from litradar.ranking.hybrid import LIST_BONUS, fuse
+from litradar.ranking.hybrid import LIST_BONUS, PRIOR_CAP, fuse
 from litradar.storage.lexical import match_expression, memory_index, search
 from litradar.storage.store import Store
 from tests.conftest import make_paper
@@ -23,6 +23,15 @@ def test_rank_fusion_rewards_agreement_and_the_prior_breaks_what_ranks_cannot():
     # a paper the scope model says belongs overtakes an equal-rank one it says does not
     with_prior = fuse([1, 2], [2, 1], prior={1: -0.1, 2: -5.0})
     assert [i for i, _ in with_prior] == [1, 2]
+
+
+def test_among_papers_clearly_in_scope_the_query_decides_not_the_prior():
+    # 2 matches the query better; 1 is only more typical of the list
+    fused = fuse([2, 1, 3], [2, 1, 3], prior={1: -0.01, 2: PRIOR_CAP, 3: -4.0})
+    assert [i for i, _ in fused] == [2, 1, 3]
+    # below the cap the prior still counts: a likelier paper overtakes a better match
+    fused = fuse([2, 1], [2, 1], prior={1: PRIOR_CAP, 2: PRIOR_CAP - 1.0})
+    assert [i for i, _ in fused] == [1, 2]
 
 
 def test_a_list_paper_wins_a_near_tie_but_not_a_clear_loss():

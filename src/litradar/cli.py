@@ -668,6 +668,14 @@ def _print_judged(measured: dict) -> None:
                     str(m["unjudged_in_top_5"]),
                 )  # fmt: skip
         out.print(table, width=WIDE)
+        corpus = measured.get("query_corpus", {})
+        if corpus.get("left_out"):
+            out.print(
+                f"queries searched among the papers they were judged on (weeks "
+                f"{', '.join(corpus['weeks'])} and the rest of the store): "
+                f"{corpus['left_out']} paper(s) of the other weeks left out",
+                width=WIDE,
+            )
         for ranker, m in summary["queries"].items():
             out.print(
                 f"{ranker}: mean P@5 {_figure(m['p_at_5'])}, nDCG@10 {_figure(m['ndcg_at_10'])}"

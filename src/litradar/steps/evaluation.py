@@ -180,6 +180,9 @@ class JudgedSet:
 
     weeks: dict[str, dict[str, dict]]  # week -> arXiv id -> {judgement, section, ...}
     queries: list[dict]  # {query, judgements: [{id, judgement}]}
+    # The weeks whose papers the queries were judged among (`query_pools.jsonl`'s
+    # "week:NAME" origins); None when the folder does not say, and every week counts.
+    query_weeks: frozenset[str] | None = None
 
     @classmethod
     def load(cls, folder: Path) -> JudgedSet:
@@ -193,7 +196,16 @@ class JudgedSet:
         queries = list(_jsonl(queries_path)) if queries_path.is_file() else []
         if not weeks and not queries:
             raise LitradarError(f"{folder}: no weeks/*.jsonl and no queries.jsonl")
-        return cls(weeks, queries)
+        pools_path = folder / "query_pools.jsonl"
+        query_weeks = None
+        if queries and pools_path.is_file():
+            query_weeks = frozenset(
+                str(c.get("origin", ""))[len("week:"):]
+                for pool in _jsonl(pools_path)
+                for c in pool.get("candidates", [])
+                if str(c.get("origin", "")).startswith("week:")
+            )
+        return cls(weeks, queries, query_weeks)
 
 
 def _jsonl(path: Path):
@@ -355,8 +367,34 @@ def judged_evaluation(
             "leave one week out needs at least two judged weeks; give more --week files"
         )
     if judged.queries:
-        result["queries"] = _query_evaluation(data, labels, variants, encoder, judged, result)
+        outside = _outside_query_corpus(week_papers, judged, labels)
+        result["query_corpus"] = {
+            "weeks": sorted(judged.query_weeks) if judged.query_weeks is not None else None,
+            "left_out": len(outside),
+        }
+        result["queries"] = _query_evaluation(
+            data, labels, variants, encoder, judged, result, outside
+        )
     return result
+
+
+def _outside_query_corpus(
+    week_papers: dict[str, list[Paper]], judged: JudgedSet, labels: Labels
+) -> set[str]:
+    """The papers of the given weeks the queries were not judged among: ranked, they
+    could only count 0 (no assessor saw them), so a week added to the store after the
+    queries were judged would lower every ranker's figure without any ranking changing.
+    A paper also in a judged week, or labelled (the seed's), stays."""
+    if judged.query_weeks is None:
+        return set()
+    inside = {p.key for name in judged.query_weeks for p in week_papers.get(name, [])}
+    return {
+        p.key
+        for name, papers in week_papers.items()
+        if name not in judged.query_weeks
+        for p in papers
+        if p.key not in inside and p.key not in labels.relevant
+    }
 
 
 def _query_evaluation(
@@ -366,26 +404,29 @@ def _query_evaluation(
     encoder,
     judged: JudgedSet,
     result: dict,
+    outside: set[str] = frozenset(),
 ) -> dict:
     """Search weighted by the scope's prior, with the variant leave-one-week-out chose on
-    all the weeks (the one `train` would ship), or the configured one without weeks."""
+    all the weeks (the one `train` would ship), or the configured one without weeks; over
+    the corpus the queries were judged on (the papers of `outside` are not searched)."""
     from litradar.embedding.encoders import embed_query
 
     chosen = result.get("rankers", {}).get("litradar", {}).get("chosen_on_all", {})
     relevance = variants.get(chosen.get("variant", ""), next(iter(variants.values())))
     prior = relevance.score(data.texts, data.embeddings)
 
-    corpus = NeighbourSet(data.embeddings)
-    words = lexical.memory_index(
-        (i, p.title, p.abstract) for i, p in enumerate(data.papers)
-    )
-    listed = {i for i, p in enumerate(data.papers) if p.key in labels.on_list}
-    priors = {i: float(v) for i, v in enumerate(prior)}
+    rows = [i for i, p in enumerate(data.papers) if p.key not in outside]
+    corpus = NeighbourSet(data.embeddings[rows])
+    words = lexical.memory_index((i, data.papers[i].title, data.papers[i].abstract) for i in rows)
+    listed = {i for i in rows if data.papers[i].key in labels.on_list}
+    priors = {i: float(prior[i]) for i in rows}
     depth = 100
     per_query: dict[str, dict] = {}
     rankers: dict[str, Callable[[str], list[int]]] = {
         "dense": lambda q: [
-            int(i) for i in corpus.search(embed_query(encoder, q).reshape(1, -1), depth)[1][0]
+            rows[int(i)]
+            for i in corpus.search(embed_query(encoder, q).reshape(1, -1), depth)[1][0]
+            if i >= 0
         ],
         "lexical": lambda q: lexical.search(words, q, depth),
     }
