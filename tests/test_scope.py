@@ -3,6 +3,8 @@ labels from words, what is known overriding them, and a score that needs both ha
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -213,6 +215,36 @@ def test_a_rejected_kind_of_paper_is_held_back_next_week_and_the_rest_is_not(tmp
     assert after.assess(texts, week_vectors)[0][0] == pytest.approx(now[0, 1])
     again = RelevanceModel.from_arrays(*after.to_arrays())
     assert np.allclose(again.predict_proba(texts, week_vectors), now)
+
+
+def test_accepted_papers_teach_the_halves_but_do_not_move_the_bar():
+    """The maintainer accepts two benchmark papers (borderline, as a lenient maintainer
+    would): their kind scores higher next time, but the calibration is the list's alone."""
+    papers, labels = _corpus()
+    labels.on_list[:6] = labels.relevant[:6] = True
+    vectors = HashingEncoder().encode([p.text for p in papers])
+    texts = [p.text for p in papers]
+    before = RelevanceModel(TERMS, cv_folds=3).fit(papers, vectors, labels)
+    accepted = np.zeros(len(papers), bool)
+    accepted[[12, 13]] = True  # two of "A CLIP benchmark"
+    labels.accepted = accepted
+    labels.on_list |= accepted
+    labels.relevant |= accepted
+    after = RelevanceModel(TERMS, cv_folds=3).fit(papers, vectors, labels)
+    benchmark = [14]  # one not decided, of the accepted kind
+    assert after.score([texts[i] for i in benchmark], vectors[benchmark]) > before.score(
+        [texts[i] for i in benchmark], vectors[benchmark]
+    )
+    assert after.in_scope_[accepted].all()
+    # Whether the accepted papers count as in scope or not, the calibration is the same:
+    # they never reach it.
+    flipped = copy.copy(after)
+    flipped.in_scope_ = after.in_scope_.copy()
+    flipped.in_scope_[accepted] = 0
+    flipped.calibrate()
+    assert (flipped.calib_a_, flipped.calib_b_, flipped.threshold_) == (
+        after.calib_a_, after.calib_b_, after.threshold_,
+    )  # fmt: skip
 
 
 def test_one_pass_over_the_texts_gives_the_matrix_of_fit_then_transform():

@@ -9,8 +9,10 @@ papers like the list's old ones first and missed new topics on later weeks
 
 The probability is a one-feature logistic regression fitted on out-of-fold scores, and the
 cut-off is where those out-of-fold scores give the best F1 for the papers known to be in
-scope (list papers, survey papers about a multimodal model, accepted ones). The digest
-proposes what clears it, so a week with four good papers proposes about four.
+scope (list papers, survey papers about a multimodal model). The digest proposes what
+clears it, so a week with four good papers proposes about four. The maintainer's accepted
+papers are positives of the halves but stay out of the calibration: they move which papers
+score high, not how high a score must be.
 
 A rejected kind of paper does not come back: a paper closer to one the maintainer rejected
 than to any list (or accepted) paper, and as close to it as list papers are to their own
@@ -154,16 +156,23 @@ class RelevanceModel:
             )
             oof[test] = fold.axis_proba([texts[i] for i in test], embeddings[test])
         self.oof_axes_, self.in_scope_ = oof, y
+        # The maintainer's accepted papers teach the halves (they are positives there) but
+        # do not set the bar: the replay's maintainer accepts borderline papers too, and
+        # calibrated on them the bar let their kind through in bulk (docs/quality.md).
+        self.calibrated_on_ = ~labels.accepted
         self.fit_uncalibrated(papers, embeddings, labels, weak)
         self.calibrate()
         return self
 
     def calibrate(self) -> None:
         """The probability and the cut-off from the out-of-fold axes under the current
-        weights: a re-weighting (as `evaluate`'s tuning tries) needs no refit."""
-        y = self.in_scope_
+        weights (a re-weighting, as `evaluate`'s tuning tries, needs no refit), over every
+        paper but the accepted ones: the list and the survey say what clears the bar."""
+        rows = self.calibrated_on_
+        y = self.in_scope_[rows]
         oof = log_score(self.oof_axes_, self.weights)
         self.oof_scores_ = oof
+        oof = oof[rows]
         calibrator = LogisticRegression(C=1.0).fit(oof[:, None], y)
         self.calib_a_ = float(calibrator.coef_[0, 0])
         self.calib_b_ = float(calibrator.intercept_[0])
