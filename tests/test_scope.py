@@ -247,6 +247,25 @@ def test_accepted_papers_teach_the_halves_but_do_not_move_the_bar():
     )  # fmt: skip
 
 
+def test_training_fits_one_tf_idf_for_its_folds_and_the_final_model(monkeypatch):
+    """The vocabulary comes from the texts alone: fitting it once per calibration fold was
+    40% of training and changed no held-out figure (docs/speed.md)."""
+    from litradar.ranking import scope
+
+    fits = []
+    real = scope._fit_words
+    monkeypatch.setattr(scope, "_fit_words", lambda texts: fits.append(len(texts)) or real(texts))
+    papers, labels = _corpus()
+    labels.on_list[:6] = labels.relevant[:6] = True
+    vectors = HashingEncoder().encode([p.text for p in papers])
+    model = RelevanceModel(TERMS, cv_folds=3).fit(papers, vectors, labels)
+    assert fits == [len(papers)]
+    texts = [p.text for p in papers]
+    assert model.scope_.vectorizer_.transform(texts).shape[0] == len(papers)
+    # the out-of-fold probabilities are those of fold models, not of the final one
+    assert not np.allclose(model.oof_axes_, model.scope_.axis_proba(texts, vectors))
+
+
 def test_one_pass_over_the_texts_gives_the_matrix_of_fit_then_transform():
     """`_fit_words` fits and transforms in one pass; sorted, its matrix is exactly what a
     fit followed by a transform gives, so the models fitted on it are unchanged."""

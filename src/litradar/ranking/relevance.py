@@ -35,6 +35,7 @@ from sklearn.metrics import precision_recall_curve
 from sklearn.model_selection import StratifiedKFold
 
 from litradar.core.paper import Paper
+from litradar.ranking.corpus_memo import remembered
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.scope import (
     AXES,
@@ -42,6 +43,7 @@ from litradar.ranking.scope import (
     ScopeModel,
     ScopeTerms,
     WeakLabels,
+    fit_words,
     log_score,
     weak_rows,
 )
@@ -146,21 +148,27 @@ class RelevanceModel:
         folds = max(2, min(self.cv_folds, int(y.sum())))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
         oof = np.ones((len(y), len(AXES)), dtype=np.float64)
-        texts = [p.text for p in papers]
-        for train, test in splitter.split(np.zeros(len(y)), y):
-            fold = self._scope_model().fit(
-                [papers[i] for i in train],
-                embeddings[train],
-                labels.subset(train),
-                weak_rows(weak, train),
-            )
-            oof[test] = fold.axis_proba([texts[i] for i in test], embeddings[test])
-        self.oof_axes_, self.in_scope_ = oof, y
-        # The maintainer's accepted papers teach the halves (they are positives there) but
-        # do not set the bar: the replay's maintainer accepts borderline papers too, and
-        # calibrated on them the bar let their kind through in bulk (docs/quality.md).
-        self.calibrated_on_ = ~labels.accepted
-        self.fit_uncalibrated(papers, embeddings, labels, weak)
+        # One TF-IDF for every fold and the final fit: the vocabulary and its weights come
+        # from the texts alone, never the labels, and fitting it six times was 40% of
+        # training (docs/speed.md).
+        with remembered():
+            vectorizer, words = fit_words([p.text for p in papers])
+            for train, test in splitter.split(np.zeros(len(y)), y):
+                fold = self._scope_model().fit(
+                    [papers[i] for i in train],
+                    embeddings[train],
+                    labels.subset(train),
+                    weak_rows(weak, train),
+                    (vectorizer, words[train]),
+                )
+                oof[test] = fold.axis_proba_of_words(words[test], embeddings[test])
+            self.oof_axes_, self.in_scope_ = oof, y
+            # The maintainer's accepted papers teach the halves (they are positives there)
+            # but do not set the bar: the replay's maintainer accepts borderline papers
+            # too, and calibrated on them the bar let their kind through in bulk
+            # (docs/quality.md).
+            self.calibrated_on_ = ~labels.accepted
+            self.fit_uncalibrated(papers, embeddings, labels, weak)  # the same TF-IDF
         self.calibrate()
         return self
 

@@ -98,7 +98,16 @@ class ScopeLabels:
         )
 
 
-def _fit_words(texts: Sequence[str]) -> tuple[TfidfVectorizer, sp.csr_matrix]:
+# A fitted TF-IDF vectorizer and the matrix of the papers it was fitted on, row for row.
+Vocabulary = tuple[TfidfVectorizer, sp.csr_matrix]
+
+
+def fit_words(texts: Sequence[str]) -> Vocabulary:
+    """The scope's TF-IDF over `texts`, once per corpus inside `remembered()`."""
+    return once("scope words", texts, lambda: _fit_words(texts))
+
+
+def _fit_words(texts: Sequence[str]) -> Vocabulary:
     """One pass over the texts; with its indices sorted, fit_transform's matrix is the
     very matrix transform() gives after fit() (checked in tests/test_scope.py)."""
     vectorizer = TfidfVectorizer(**_VECTORIZER_PARAMS)
@@ -165,10 +174,17 @@ class ScopeModel:
         embeddings: np.ndarray,
         labels: ScopeLabels,
         weak: WeakLabels | None = None,
+        vocabulary: Vocabulary | None = None,
     ) -> ScopeModel:
-        texts = [p.text for p in papers]
-        self.vectorizer_, words = once("scope words", texts, lambda: _fit_words(texts))
-        self.fitted_on_ = fitted_on(texts)
+        """`vocabulary`: a vectorizer fitted on a larger corpus and these papers' rows of its
+        matrix (a calibration fold's), instead of a vectorizer of their own."""
+        if vocabulary is None:
+            texts = [p.text for p in papers]
+            self.vectorizer_, words = fit_words(texts)
+            self.fitted_on_ = fitted_on(texts)
+        else:
+            self.vectorizer_, words = vocabulary
+            self.fitted_on_ = None
         features = self._stack(words, embeddings)
         self.coef_: dict[str, np.ndarray] = {}
         self.intercept_: dict[str, float] = {}
@@ -216,6 +232,11 @@ class ScopeModel:
     def axis_proba(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """(n, len(AXES)): p(model), p(internals), p(contribution), in AXES order."""
         return self._proba(self._features(texts, embeddings))
+
+    def axis_proba_of_words(self, words: sp.csr_matrix, embeddings: np.ndarray) -> np.ndarray:
+        """axis_proba of rows this model's vectorizer already made (a fold's held-out
+        rows of the shared vocabulary)."""
+        return self._proba(self._stack(words, embeddings))
 
     def score(self, texts: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         """The weighted sum of log p over the axes: a conjunction, every half must hold."""
