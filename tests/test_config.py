@@ -98,3 +98,10 @@ def test_no_live_sources_scans_no_entry_points(tmp_path: Path, monkeypatch: pyte
     with pytest.raises(LitradarError, match="unknown live source 'nosuch'"):
         load_config(path, environ={})
     assert plugins._sources is not None and "arxiv" in plugins._sources
+
+
+def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path):
+    """Windows editors start UTF-8 files with a BOM, which TOML does not allow."""
+    path = tmp_path / "litradar.toml"
+    path.write_bytes("\ufeff[digest]\nsize = 5\n".encode())
+    assert load_config(path, environ={}).digest.size == 5

@@ -165,3 +165,66 @@ def test_queries_are_searched_among_the_papers_they_were_judged_on(tmp_path: Pat
     # Without query_pools.jsonl the folder does not say: every week is searched.
     (folder / "query_pools.jsonl").unlink()
     assert _outside_query_corpus(weeks, JudgedSet.load(folder), labels) == set()
+
+
+BAD_JUDGED_FILES = [
+    ("query_pools.jsonl", '{"query": "q", "candidates": "week:2025-03-10"}', "candidates"),
+    ("query_pools.jsonl", '{"query": "q", "candidates": null}', "candidates"),
+    ("query_pools.jsonl", "[1, 2, 3]", "valid dictionary"),
+    ("query_pools.jsonl", '{"candidates": [1, 2]}', "candidates.0"),
+    ("query_pools.jsonl", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ("weeks/2025-03-10.jsonl", '{"judgement": 2}', "id: Field required"),
+    ("weeks/2025-03-10.jsonl", "[1, 2]", "valid dictionary"),
+    ("weeks/2025-03-10.jsonl", '{"id": "2503.07050", "judgement": "yes"}', "judgement"),
+    ("weeks/2025-03-10.jsonl", '{"id": "2503.07050", "judgement": 3}', "judgement"),
+    ("queries.jsonl", '{"query": "q", "judgements": [{"id": "a", "judgement": "high"}]}',
+     "judgements.0.judgement"),
+    ("queries.jsonl", '{"query": "q", "judgements": "none"}', "judgements"),
+    ("queries.jsonl", '{"judgements": []}', "query: Field required"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "line", "message"), BAD_JUDGED_FILES)
+def test_a_bad_judged_file_is_one_error_with_its_file_and_line(
+    tmp_path: Path, name: str, line: str, message: str
+):
+    folder = _judged_folder(tmp_path, {"2025-03-10": {"2503.07050": 2}})
+    pools = {"query": "q", "candidates": [{"id": "2503.07050", "origin": "week:2025-03-10"}]}
+    (folder / "query_pools.jsonl").write_text(json.dumps(pools) + "\n")  # a good first line
+    with (folder / name).open("a") as out:
+        out.write(line + "\n")
+    with pytest.raises(LitradarError, match=f"{name}:2: .*{message}") as error:
+        JudgedSet.load(folder)
+    assert "\n" not in str(error.value)
+
+
+def test_a_judged_file_that_is_not_utf8_is_one_error(tmp_path: Path):
+    folder = _judged_folder(tmp_path, {"2025-03-10": {"2503.07050": 2}})
+    (folder / "query_pools.jsonl").write_bytes(b'{"query": "caf\xe9"}\n')
+    with pytest.raises(LitradarError, match=r"query_pools\.jsonl: not UTF-8"):
+        JudgedSet.load(folder)
+
+
+def test_evaluate_checks_the_judged_set_before_its_minutes_of_work(
+    project: Path, tmp_path: Path
+):
+    """No store was ever made here: the judged folder's error comes first, in one line."""
+    from typer.testing import CliRunner
+
+    from litradar.cli import app
+
+    folder = _judged_folder(tmp_path, {"2025-03-10": {"2503.07050": 2}})
+    (folder / "queries.jsonl").write_text('{"judgements": []}\n')
+    week = project / "data" / "weeks" / "2025-03-10.jsonl"
+    result = CliRunner().invoke(app, ["evaluate", "--week", str(week), "--judged", str(folder),
+                                      "--config", str(project / "litradar.toml")])  # fmt: skip
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "queries.jsonl:1: query" in result.output
+
+
+def test_leave_one_out_without_any_list_paper_in_the_store_is_one_error(project: Path):
+    config = load_config(project / "litradar.toml", environ={})
+    week = project / "data" / "weeks" / "2025-03-10.jsonl"
+    ingest_files(config, [week])
+    with pytest.raises(LitradarError, match="none of the list's papers is in the store"):
+        leave_one_out(config, week)

@@ -202,7 +202,7 @@ def test_a_week_with_nothing_proposed_is_sent_only_when_asked_and_never_silently
         write_config(project, extra=server.email_config())
         skipped = send(project)
         assert skipped.exit_code == 0, skipped.output
-        assert "digest 2025-W12 proposes nothing: not sent" in skipped.output
+        assert "digest 2025-W12 proposes nothing: not sent ([email] send_empty = true" in skipped.output
         assert (
             "note: the newest digest with proposals is 2025-W11, not sent yet: "
             "litradar send --digest 2025-W11" in skipped.output

@@ -148,3 +148,40 @@ def test_a_survey_bibliography_that_is_not_json_lines_of_objects_is_one_clear_er
     wrong.write_text('{"arxiv_id": "2501.00001", "survey_sections_all": "4.1 Probing"}\n')
     with pytest.raises(LitradarError, match=r"wrong\.jsonl:1: survey_sections_all is not a list"):
         load_survey_citations(wrong)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "flipped"])
+@pytest.mark.parametrize("name", ["relevance.npz", "placement.npz"])
+def test_a_damaged_model_array_file_says_retrain(trained, tmp_path: Path, name: str, damage: str):
+    """A zip that is cut short, or whose compressed bytes changed, is one line."""
+    models, metrics, _ = trained
+    save_models(tmp_path, models, metrics)
+    path = tmp_path / name
+    data = bytearray(path.read_bytes())
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:
+        middle = len(data) // 2
+        data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
+    path.write_bytes(bytes(data))
+    with pytest.raises(LitradarError, match=r"unreadable .*retrain"):
+        load_models(tmp_path, "hashing")
+
+
+def test_a_survey_section_mapped_to_no_list_section_is_warned_about(project: Path):
+    from litradar.config import load_config
+    from litradar.core.progress import SilentReporter
+    from litradar.steps.configured_inputs import load_labels
+
+    config_file = project / "litradar.toml"
+    text = config_file.read_text()
+    assert '"4.1" = "Linear Probing"' in text
+    config_file.write_text(text.replace('"4.1" = "Linear Probing"', '"4.1" = "Linear probing"'))
+    reporter = SilentReporter()
+    load_labels(load_config(config_file, environ={}), reporter)
+    typo = [w for w in reporter.warnings if "survey_sections" in w]
+    assert len(typo) == 1 and "'4.1' = 'Linear probing' is not a section" in typo[0]
+    config_file.write_text(text)
+    again = SilentReporter()
+    load_labels(load_config(config_file, environ={}), again)
+    assert not [w for w in again.warnings if "survey_sections" in w]

@@ -42,3 +42,17 @@ def test_a_warm_search_loads_its_encoder_once_and_answers_as_find_does(
     assert answers[:4] == [fresh] * 4 and len(answers[4]) == 5
     with pytest.raises(LitradarError, match="empty query"):
         warm.find("  ")
+
+
+def test_an_index_of_another_encoder_is_named_not_called_empty(indexed_project: Path):
+    """A config switched to another model finds no index of its own: it is told which
+    encoder the store's index was built for, not that the index is empty."""
+    from litradar.embedding.encoders import HashingEncoder
+
+    class OtherEncoder(HashingEncoder):
+        name = "another-model"
+
+    config = load_config(indexed_project / "litradar.toml", environ={})
+    with pytest.raises(LitradarError, match="the index holds hashing vectors") as error:
+        search.find(config, "sparse autoencoders", encoder=OtherEncoder())
+    assert "another-model" in str(error.value) and "empty" not in str(error.value)

@@ -379,3 +379,23 @@ def test_an_empty_or_foreign_file_is_no_store_except_to_a_command_that_adds(tmp_
         store.upsert([paper("2503.00001")])
     with Store.open(path) as store:
         assert store.count() == 1
+
+
+def test_a_label_and_its_tags_are_stored_together_or_not_at_all(tmp_path: Path):
+    path = tmp_path / "s.sqlite"
+    with Store.open(path, create=True) as store:
+        store.upsert([paper("2503.00001")])
+        store.decide("2503.00001", True, "Logit Lens", {"model": ["CLIP", "CLIP"]}, "test")
+        assert [t["class_name"] for t in store.tag_labels()] == ["CLIP"]  # said twice, once
+    db = sqlite3.connect(path)
+    with db:  # the tags' write fails, as a full disk or a constraint would
+        db.execute(
+            "CREATE TRIGGER no_tags BEFORE INSERT ON tag_labels "
+            "BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+    db.close()
+    with Store.open(path) as store:
+        with pytest.raises(sqlite3.IntegrityError, match="disk says no"):
+            store.decide("2503.00001", False, None, {"model": ["generative VLM"]}, "test")
+        labels = store.labels()
+    assert [(r["relevant"], r["section"]) for r in labels] == [(1, "Logit Lens")]  # unchanged

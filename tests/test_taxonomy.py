@@ -203,6 +203,10 @@ def test_label_corrections_are_checked_stored_and_learned(trained_project, tmp_p
     assert "recorded: 2503.10602; relevant in Logit Lens; application=hallucination" in (
         accepted.output
     )
+    twice = invoke(project, "label", "2503.10602", "--tag", "application=hallucination",
+                   "--tag", "application = hallucination")  # fmt: skip
+    assert twice.exit_code == 0, twice.output  # was a UNIQUE constraint, the label stored
+    assert "recorded: 2503.10602; application=hallucination;" in twice.output
     # A survey-cited paper the maintainer says does not belong.
     survey_paper = "2203.17247"
     assert invoke(project, "label", survey_paper, "--not-relevant").exit_code == 0

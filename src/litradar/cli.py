@@ -108,7 +108,11 @@ T = TypeVar("T")
 
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="litradar.toml to use (default: ./litradar.toml)."),
+    typer.Option(
+        "--config",
+        "-c",
+        help="litradar.toml to use (default: $LITRADAR_CONFIG, else ./litradar.toml).",
+    ),
 ]
 DigestOption = Annotated[
     str | None,
@@ -512,7 +516,7 @@ def evaluate(
     """Measure the proposals: leave-one-out on the list (in the first --week), and with
     --judged, each judged week held out in turn (what is tuned chosen on the others) and
     each judged query, against TF-IDF + linear SVM and MiniLM."""
-    from litradar.steps.evaluation import judged_evaluation, leave_one_out, summarise
+    from litradar.steps.evaluation import JudgedSet, judged_evaluation, leave_one_out, summarise
 
     cfg = _config(config)
     if json_out is not None and (json_out.is_dir() or not json_out.parent.is_dir()):
@@ -523,6 +527,8 @@ def evaluate(
     if replay_weeks and judged is None:
         err.print("[red]error:[/red] --replay needs --judged (the judgements are the decisions)")
         raise typer.Exit(1)
+    if judged is not None:
+        _guard(lambda: JudgedSet.load(judged))  # a bad judged file: said now, not minutes on
     reporter = RichReporter(err)
     result = _guard(lambda: leave_one_out(cfg, week[0], reporter=reporter))
     _print_leave_one_out(result, week[0])
@@ -794,8 +800,10 @@ def send(
         out.print(f"sent digest {report.name}{nothing} to {len(report.recipients)} recipient(s)")
     elif report.status == "nothing to send":
         out.print(
-            f"digest {report.name} proposes nothing: not sent ([email] send_empty = true "
-            "sends a one-line 'nothing this week')"
+            escape(
+                f"digest {report.name} proposes nothing: not sent ([email] send_empty = true "
+                "sends a one-line 'nothing this week')"
+            )
         )
     elif report.status == "already sent":
         out.print(f"digest {report.name} was already sent; --resend sends it again")

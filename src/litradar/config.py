@@ -379,7 +379,7 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
     if config_file is not None:
         origin = str(config_file)
         try:
-            raw = tomllib.loads(read_text(config_file))
+            raw = tomllib.loads(read_text(config_file).removeprefix("\ufeff"))  # Notepad's BOM
         except tomllib.TOMLDecodeError as exc:
             raise LitradarError(f"{config_file}: not valid TOML: {exc}") from None
         except RecursionError:

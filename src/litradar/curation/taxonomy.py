@@ -151,7 +151,7 @@ def load_taxonomy(path: Path) -> Taxonomy:
     if not path.is_file():
         raise LitradarError(f"taxonomy file not found: {path}")
     try:
-        return Taxonomy.model_validate(tomllib.loads(read_text(path)))
+        return Taxonomy.model_validate(tomllib.loads(read_text(path).removeprefix("\ufeff")))
     except tomllib.TOMLDecodeError as exc:
         raise LitradarError(f"{path}: not valid TOML: {exc}") from None
     except RecursionError:

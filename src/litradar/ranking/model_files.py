@@ -11,6 +11,8 @@ import json
 import os
 import secrets
 import tempfile
+import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,9 +91,13 @@ def save_models(directory: Path, models: TrainedModels, metrics: dict) -> None:
 
 
 def _load_npz(path: Path, generations: set[str]) -> dict[str, np.ndarray]:
-    """The arrays, without the stamp, which goes into `generations`."""
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {key: data[key] for key in data.files}
+    """The arrays, without the stamp, which goes into `generations`. A damaged file is a
+    ValueError, as a damaged JSON file is (an .npz is a zip of deflated arrays)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise ValueError(f"{path.name} is damaged: {exc}") from None
     generations.add(str(arrays.pop(GENERATION, "")))
     return arrays
 

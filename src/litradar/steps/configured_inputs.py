@@ -106,6 +106,13 @@ def load_labels(
     if reporter:
         for warning in awesome.warnings:
             reporter.warn(f"the list: {warning}")
+        sections = set(awesome.section_names())
+        for number, target in config.ranking.survey_sections.items():
+            if target not in sections:  # a typo would drop that survey section's papers
+                reporter.warn(
+                    f"[ranking.survey_sections] {number!r} = {target!r} is not a section of "
+                    f"the list; its survey papers teach no section ({sorted(sections)})"
+                )
     return labels, awesome.warnings
 
 

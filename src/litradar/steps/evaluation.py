@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, StrictStr, ValidationError
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import LinearSVC
@@ -143,6 +145,11 @@ def leave_one_out(
     index_of = {p.key: i for i, p in enumerate(data.papers)}
     week_rows = [index_of[p.key] for p in week_papers if p.key not in labels.relevant]
     held_out = [a for a in sorted(labels.on_list) if a in index_of]
+    if not held_out:
+        raise LitradarError(
+            "none of the list's papers is in the store, so none can be held out: "
+            "ingest them first (the bundled arxiv_seed.jsonl holds the demo list's)"
+        )
     ranks: dict[str, list[int]] = {name: [] for name in WEEK_RANKERS}
     # Every fold fits on the same texts: their TF-IDF and weak labels are fitted once.
     with remembered(), reporter.track("leave-one-out", len(held_out)) as advance:
@@ -174,6 +181,31 @@ def leave_one_out(
 # The judged set --------------------------------------------------------------------------
 
 
+class _Judgement(BaseModel):
+    """One judged paper of a week or a query: what the measures read of it."""
+
+    model_config = ConfigDict(extra="allow")
+    id: StrictStr
+    judgement: Literal[0, 1, 2]
+    section: StrictStr | None = None
+
+
+class _Query(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    query: StrictStr
+    judgements: list[_Judgement]
+
+
+class _Candidate(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    origin: StrictStr = ""
+
+
+class _Pool(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    candidates: list[_Candidate]
+
+
 @dataclass
 class JudgedSet:
     """Judgements by week name (the week file's stem) and the judged queries."""
@@ -186,35 +218,57 @@ class JudgedSet:
 
     @classmethod
     def load(cls, folder: Path) -> JudgedSet:
+        """Every file read and checked, each bad line one error with its file and line:
+        `evaluate` loads the set before its minutes of leave-one-out."""
         if not folder.is_dir():
             raise LitradarError(f"judged set not found: {folder}")
         weeks = {
-            path.stem: {r["id"]: r for r in _jsonl(path)}
+            path.stem: {r["id"]: r for r in _records(path, _Judgement)}
             for path in sorted((folder / "weeks").glob("*.jsonl"))
         }
         queries_path = folder / "queries.jsonl"
-        queries = list(_jsonl(queries_path)) if queries_path.is_file() else []
+        queries = list(_records(queries_path, _Query)) if queries_path.is_file() else []
         if not weeks and not queries:
             raise LitradarError(f"{folder}: no weeks/*.jsonl and no queries.jsonl")
         pools_path = folder / "query_pools.jsonl"
         query_weeks = None
         if queries and pools_path.is_file():
             query_weeks = frozenset(
-                str(c.get("origin", ""))[len("week:"):]
-                for pool in _jsonl(pools_path)
-                for c in pool.get("candidates", [])
-                if str(c.get("origin", "")).startswith("week:")
+                str(c["origin"])[len("week:"):]
+                for pool in _records(pools_path, _Pool)
+                for c in pool["candidates"]
+                if str(c["origin"]).startswith("week:")
             )
         return cls(weeks, queries, query_weeks)
 
 
-def _jsonl(path: Path):
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+def _records(path: Path, shape: type[BaseModel]) -> Iterator[dict]:
+    """The file's JSON objects, each checked against `shape` (a bad one is a LitradarError
+    naming the file, the line and the field)."""
+    for number, record in _jsonl(path):
+        try:
+            yield shape.model_validate(record).model_dump()
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(part) for part in problem["loc"]) or "the line"
+            raise LitradarError(f"{path}:{number}: {where}: {problem['msg']}") from None
+
+
+def _jsonl(path: Path) -> Iterator[tuple[int, object]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise LitradarError(f"{path}: not UTF-8 text (a judged file is JSON lines)") from None
+    except OSError as exc:
+        raise LitradarError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                yield json.loads(line)
+                yield number, json.loads(line)
             except json.JSONDecodeError:
                 raise LitradarError(f"{path}:{number}: malformed JSON") from None
+            except RecursionError:
+                raise LitradarError(f"{path}:{number}: JSON nested too deeply") from None
 
 
 def query_measures(ranked: Sequence[str], judgements: list[dict]) -> dict:

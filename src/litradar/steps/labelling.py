@@ -28,7 +28,9 @@ def _parse_tags(config: Config, tags: list[str]) -> dict[str, list[str]]:
         known = [c.name for c in taxonomy.dimension(dimension.strip()).classes]
         if class_name.strip() not in known:
             raise LitradarError(f"--tag {tag!r}: {dimension} has no class {class_name!r}; {known}")
-        parsed.setdefault(dimension.strip(), []).append(class_name.strip())
+        classes = parsed.setdefault(dimension.strip(), [])
+        if class_name.strip() not in classes:  # the same tag twice is said once
+            classes.append(class_name.strip())
     return parsed
 
 
@@ -54,10 +56,7 @@ def record_label(
     with Store.open(config.store_path) as store:
         if store.by_key(key) is None:
             raise LitradarError(f"{key} is not in the store: ingest it first")
-        if relevant is not None:
-            store.set_label(key, relevant, section, origin)
-        for dimension, classes in parsed.items():
-            store.set_tags(key, dimension, classes, origin)
+        store.decide(key, relevant, section, parsed, origin)
     parts = [key]
     if relevant is not None:
         parts.append(

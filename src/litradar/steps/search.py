@@ -85,6 +85,11 @@ def find(
         raise LitradarError("empty query")
     encoder = encoder or query_encoder(config, preloaded)
     index = PaperIndex.load(config.data_dir, encoder.name, nprobe=config.index.nprobe)
+    if index is None and (others := PaperIndex.built_for(config.data_dir)):
+        raise LitradarError(
+            f"the index holds {', '.join(others)} vectors, the configured encoder makes "
+            f"{encoder.name}: run 'litradar index' to embed the store with it"
+        )
     if index is None or index.size == 0:
         raise LitradarError(
             "the index is empty: run 'litradar ingest FILE' and 'litradar index' first"

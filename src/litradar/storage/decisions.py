@@ -4,6 +4,8 @@ tag_labels)."""
 
 from __future__ import annotations
 
+import sqlite3
+
 from litradar.storage.tables import Tables, utc_now
 
 
@@ -13,12 +15,22 @@ class Decisions(Tables):
     def set_label(self, key: str, relevant: bool, section: str | None, origin: str) -> None:
         """The latest decision about a paper wins."""
         with self._transaction() as db:
-            db.execute(
-                "INSERT INTO labels (key, relevant, section, origin, decided_at) "
-                "VALUES (?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET relevant=excluded.relevant, "
-                "section=excluded.section, origin=excluded.origin, decided_at=excluded.decided_at",
-                (key, int(relevant), section, origin, utc_now()),
-            )
+            _write_label(db, key, relevant, section, origin)
+
+    def decide(
+        self,
+        key: str,
+        relevant: bool | None,
+        section: str | None,
+        tags: dict[str, list[str]],
+        origin: str,
+    ) -> None:
+        """A label and its tags in one transaction: a failed write keeps neither."""
+        with self._transaction() as db:
+            if relevant is not None:
+                _write_label(db, key, relevant, section, origin)
+            for dimension, classes in tags.items():
+                _write_tags(db, key, dimension, classes, origin)
 
     def set_short_name(self, key: str, short_name: str | None, origin: str) -> None:
         """The bold name the maintainer gives a paper's list entry (None: litradar's own);
@@ -41,12 +53,7 @@ class Decisions(Tables):
     def set_tags(self, key: str, dimension: str, classes: list[str], origin: str) -> None:
         """The maintainer's classes for one paper in one dimension, replacing earlier ones."""
         with self._transaction() as db:
-            db.execute("DELETE FROM tag_labels WHERE key = ? AND dimension = ?", (key, dimension))
-            db.executemany(
-                "INSERT INTO tag_labels (key, dimension, class_name, origin, decided_at) "
-                "VALUES (?,?,?,?,?)",
-                [(key, dimension, name, origin, utc_now()) for name in classes],
-            )
+            _write_tags(db, key, dimension, classes, origin)
 
     def tag_labels(self) -> list[dict]:
         rows = self._db.execute(
@@ -59,3 +66,25 @@ class Decisions(Tables):
             "SELECT key, relevant, section, origin, decided_at FROM labels ORDER BY key"
         )
         return [dict(r) | {"relevant": bool(r["relevant"])} for r in rows]
+
+
+def _write_label(
+    db: sqlite3.Connection, key: str, relevant: bool, section: str | None, origin: str
+) -> None:
+    db.execute(
+        "INSERT INTO labels (key, relevant, section, origin, decided_at) "
+        "VALUES (?,?,?,?,?) ON CONFLICT (key) DO UPDATE SET relevant=excluded.relevant, "
+        "section=excluded.section, origin=excluded.origin, decided_at=excluded.decided_at",
+        (key, int(relevant), section, origin, utc_now()),
+    )
+
+
+def _write_tags(
+    db: sqlite3.Connection, key: str, dimension: str, classes: list[str], origin: str
+) -> None:
+    db.execute("DELETE FROM tag_labels WHERE key = ? AND dimension = ?", (key, dimension))
+    db.executemany(
+        "INSERT INTO tag_labels (key, dimension, class_name, origin, decided_at) "
+        "VALUES (?,?,?,?,?)",
+        [(key, dimension, name, origin, utc_now()) for name in dict.fromkeys(classes)],
+    )

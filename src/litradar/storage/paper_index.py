@@ -309,6 +309,20 @@ class PaperIndex:
         loaded._entries_path = entries_path  # read on demand: a search never needs them
         return loaded
 
+    @staticmethod
+    def built_for(data_dir: Path) -> list[str]:
+        """The encoders an index in `data_dir` was built for (a config that names another
+        finds none of its own; this says which there are)."""
+        models = []
+        for meta_path in sorted(data_dir.glob("papers.*.json")):
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, RecursionError):
+                continue
+            if isinstance(meta, dict) and isinstance(meta.get("model"), str):
+                models.append(meta["model"])
+        return models
+
     def load_entries(self) -> None:
         path = getattr(self, "_entries_path", None)
         if path is None:
