@@ -34,6 +34,10 @@ TINY = {
         ["--config", "{tmp}/litradar.toml", "--rounds", "1"],
         ["first query", "page search, warm: p50", "per query (before)"],
     ),
+    "bench_training.py": (
+        ["--config", "{tmp}/litradar.toml", "--rounds", "1"],
+        ["training set:", "relevance (scope halves", "of which TF-IDF: 1 fit(s)", "placement:"],
+    ),
     # A store of the bundled data (hashing encoder) and the judged data in ../shared.
     "relevance_variants.py": (
         ["--config", "{tmp}/litradar.toml", "--judged", str(SHARED_DATA / "judged"), str(WEEK)],
@@ -58,7 +62,7 @@ def test_benchmark_runs_on_tiny_input(script: str, tmp_path: Path, request):
         env["LITRADAR_EMBEDDING__MODEL"] = "hashing"
     if script == "relevance_variants.py" and not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is absent")
-    if script in ("relevance_variants.py", "bench_web_search.py"):
+    if script in ("relevance_variants.py", "bench_web_search.py", "bench_training.py"):
         shutil.copytree(DEMO, tmp_path / "data")
         config = write_config(tmp_path)
         litradar = str(Path(sys.executable).with_name("litradar"))
