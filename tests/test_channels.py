@@ -117,8 +117,10 @@ def test_a_channel_registered_under_another_name_than_its_own_is_refused(
 
 def test_a_bad_digest_name_or_none_at_all_is_one_line(configured: Config, tmp_path: Path):
     channel = channels.channel("outbox")
-    with pytest.raises(LitradarError, match="is not a digest name"):
-        deliver(channel, configured, "../etc")
+    for odd in ("../etc", "2025-W11.md.md", "A" * 256, "2025-W11.json.md"):
+        with pytest.raises(LitradarError, match="is not a digest name") as error:
+            deliver(channel, configured, odd)  # was an OSError (name too long, not a folder)
+        assert len(str(error.value)) < 160
     with pytest.raises(LitradarError, match="no digest 2025-W01"):
         deliver(channel, configured, "2025-W01")
 

@@ -399,3 +399,25 @@ def test_a_label_and_its_tags_are_stored_together_or_not_at_all(tmp_path: Path):
             store.decide("2503.00001", False, None, {"model": ["generative VLM"]}, "test")
         labels = store.labels()
     assert [(r["relevant"], r["section"]) for r in labels] == [(1, "Logit Lens")]  # unchanged
+
+
+def test_where_a_paper_was_found_reads_the_same_whatever_the_clock_said(tmp_path: Path):
+    """Two files ingested in different seconds (a run, or a crash between them and a
+    re-run) must give the digest the same "found by" line: the order is the sources'."""
+    path = tmp_path / "s.sqlite"
+    with Store.open(path, create=True) as store:
+        store.upsert([arxiv_paper(provenance=(Provenance("file", "b.jsonl"),))])
+        store.upsert([arxiv_paper(provenance=(Provenance("file", "a.jsonl"),))])
+    orders = []
+    for earlier in ("a.jsonl", "b.jsonl"):
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("UPDATE provenance SET first_seen = '2025-03-10T07:00:01+00:00'")
+            db.execute(
+                "UPDATE provenance SET first_seen = '2025-03-10T07:00:00+00:00' WHERE detail = ?",
+                (earlier,),
+            )
+        db.close()
+        with Store.open(path) as store:
+            orders.append([p.describe() for p in store.papers()[0].provenance])
+    assert orders[0] == orders[1] == ["file: a.jsonl", "file: b.jsonl"]

@@ -306,6 +306,19 @@ def test_litradar_web_serves_and_starts_without_torch_or_matplotlib(project: Pat
     assert imported.stdout.strip() == "[]"
 
 
+def test_a_posted_key_with_spaces_keeps_its_short_name_with_its_label(project: Path):
+    """The label was stored under the stripped key, the short name under the raw one,
+    where nothing reads it."""
+    with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
+        token = _csrf(browser.get("/review").text)
+        data = {"csrf": token, "digest": "2025-W11", "key": " 2503.06287 ", "action": "accept",
+                "section": "Logit Lens", "short_name": "MyName"}  # fmt: skip
+        assert browser.post("/review/decide", data=data).status_code == 303
+    with Store.open(load_config(project / "litradar.toml", environ={}).store_path) as store:
+        assert store.short_names() == {"2503.06287": "MyName"}
+        assert [r["key"] for r in store.labels()] == ["2503.06287"]
+
+
 def test_charts_show_papers_decisions_and_quality_per_week(project: Path):
     with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
         token = _csrf(browser.get("/review").text)
@@ -545,10 +558,14 @@ def test_a_digest_named_with_its_suffix_is_that_digest(project: Path):
         plain = httpx.get(f"{base}/review", params={"digest": "2025-W11"})
         pages = [httpx.get(f"{base}/review", params={"digest": f"2025-W11.{s}"}) for s in ("md", "json")]
         odd = httpx.get(f"{base}/review", params={"digest": "../2025-W11.md"})
+        doubled = httpx.get(f"{base}/review", params={"digest": "2025-W11.md.md"})
+        overlong = httpx.get(f"{base}/review", params={"digest": "A" * 256})
     assert plain.status_code == 200 and "Review digest 2025-W11" in plain.text
     for page in pages:
         assert page.status_code == 200 and "Review digest 2025-W11" in page.text
     assert odd.status_code == 400 and "is not a digest name" in odd.text
+    for bad in (doubled, overlong):  # were 500s: an OSError from the file system
+        assert bad.status_code == 400 and "is not a digest name" in bad.text
     sent = runner.invoke(
         cli, ["send", "--digest", "2025-W11.md", "--config", str(project / "litradar.toml")]
     )

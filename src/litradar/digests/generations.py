@@ -87,7 +87,10 @@ def digest_names(directory: Path) -> list[str]:
     )
 
 
-_DIGEST_NAME = re.compile(r"^[\w.-]+$")
+# What litradar names a digest: an ISO week (2025-W11) or a window (2025-03-10_2025-03-17).
+# No dot: "2025-W11.md.md" is not a name whose file was given, and no path or overlong
+# name reaches the file system (the page passes what a visitor typed).
+_DIGEST_NAME = re.compile(r"^[\w-]{1,100}$")
 
 
 def choose_digest(directory: Path, name: str | None) -> str:
@@ -97,8 +100,10 @@ def choose_digest(directory: Path, name: str | None) -> str:
         for suffix in (".md", ".json"):  # the name of one of its files names the digest
             if name.endswith(suffix) and len(name) > len(suffix):
                 name = name[: -len(suffix)]
-        if not _DIGEST_NAME.match(name) or name.startswith("."):
-            raise LitradarError(f"--digest {name!r} is not a digest name (e.g. 2025-W11)")
+                break
+        if not _DIGEST_NAME.match(name):
+            shown = name if len(name) <= 60 else f"{name[:60]}..."
+            raise LitradarError(f"--digest {shown!r} is not a digest name (e.g. 2025-W11)")
         return name
     written = [p for p in directory.glob("*.md") if p.name != "README.md" and p.exists()]
     if not written:

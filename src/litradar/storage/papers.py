@@ -212,7 +212,7 @@ class Papers(Tables):
         for chunk, marks in chunks(ids):
             for paper_id, source, detail in self._db.execute(
                 "SELECT paper_id, source, detail FROM provenance "
-                f"WHERE paper_id IN ({marks}) ORDER BY first_seen, source, detail",
+                f"WHERE paper_id IN ({marks}) ORDER BY source, detail",
                 chunk,
             ):
                 found.setdefault(paper_id, []).append(Provenance(source, detail))

@@ -174,6 +174,7 @@ def decide(
 ) -> str:
     """Store the maintainer's decision the way `litradar label` does; one line says what
     was stored."""
+    key = key.strip()  # as `record_label` reads it: the short name goes under the same key
     if action not in ACTIONS:
         raise LitradarError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     if action == "skip":
