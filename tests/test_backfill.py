@@ -60,6 +60,51 @@ def test_a_hostile_line_is_a_problem_not_a_traceback(tmp_path: Path):
     assert sum(len(b.papers) for b in batches) == 3
 
 
+def test_a_port_that_is_no_scheduler_is_one_line_not_a_hang(tmp_path: Path):
+    """A web server (a scheduler's dashboard, given by mistake) accepts the connection and
+    never answers Dask's handshake: the check gives up after its own deadline."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path)
+    address = f"tcp://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        result = CliRunner().invoke(app, ["backfill", str(WEEK), "--address", address,
+                                          "--config", str(config)])  # fmt: skip
+    finally:
+        listener.close()
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: no Dask scheduler answers at {address}")
+    assert result.output.count("\n") == 1
+    assert not (tmp_path / "index" / "litradar.sqlite").exists()
+
+
+def test_categories_that_name_nothing_are_refused(tmp_path: Path):
+    (tmp_path / "data").mkdir()
+    config = write_config(tmp_path)
+    for odd in (",", " , "):
+        result = CliRunner().invoke(app, ["backfill", str(WEEK), "--categories", odd,
+                                          "--config", str(config)])  # fmt: skip
+        assert result.exit_code == 1 and "names no category" in result.output, result.output
+    assert not (tmp_path / "index" / "litradar.sqlite").exists()
+
+
+def test_the_watermark_is_per_filter_so_another_filter_reads_the_file_again(tmp_path: Path):
+    from litradar.steps.backfill import watermark_key
+
+    ir, cv = SnapshotFilter(frozenset({"cs.IR"})), SnapshotFilter(frozenset({"cs.CV"}))
+    later = SnapshotFilter(frozenset({"cs.IR"}), date(2025, 3, 12))
+    keys = {watermark_key(WEEK, k) for k in (ir, cv, later, SnapshotFilter())}
+    assert len(keys) == 4
+    assert watermark_key(WEEK, ir) == watermark_key(WEEK, SnapshotFilter(frozenset({"cs.IR"})))
+
+
 @pytest.mark.slow
 @in_prefect_group
 def test_backfill_on_a_local_dask_cluster_stores_embeds_indexes_once(

@@ -50,6 +50,7 @@ def test_environment_overrides_nested_tables(tmp_path: Path):
         ("[nonsense]\nx = 1\n", "unknown key 'nonsense'"),
         ("[digest]\nsize = 'many'\n", "'digest.size'"),
         ("[schedule]\ncron = '0 7 * *'\n", "cron needs 5 fields"),
+        ("[schedule]\ntimezone = 'Europe/Pariss'\n", "unknown time zone 'Europe/Pariss'"),
         ("[digest\nsize = 5\n", "not valid TOML"),
         ("[sources]\nlive = ['arxiv', 'scholar']\n", "unknown live source 'scholar'"),
         ("[sources.s2]\nretries = -1\n", "'sources.s2.retries'"),
@@ -105,3 +106,13 @@ def test_a_config_saved_with_a_byte_order_mark_loads(tmp_path: Path):
     path = tmp_path / "litradar.toml"
     path.write_bytes("\ufeff[digest]\nsize = 5\n".encode())
     assert load_config(path, environ={}).digest.size == 5
+
+
+def test_a_time_zone_is_checked_when_the_config_loads_not_when_serve_registers(
+    tmp_path: Path,
+):
+    path = tmp_path / "litradar.toml"
+    path.write_text("[schedule]\ntimezone = 'Europe/Paris'\n")
+    assert load_config(path, environ={}).schedule.timezone == "Europe/Paris"
+    with pytest.raises(LitradarError, match=r"environment: .*unknown time zone 'Mars/Olympus'"):
+        load_config(path, environ={"LITRADAR_SCHEDULE__TIMEZONE": "Mars/Olympus"})

@@ -60,6 +60,19 @@ def test_source_messages_and_llm_answers_are_cleaned_too():
     assert ShortName(name="SAE\u202e 4\x07 LMM").name == "SAE 4 LMM"
 
 
+def test_a_services_html_error_page_becomes_one_short_line():
+    page = (
+        "HTTP 400: <html>\r\n<head><title>400 Bad Request</title></head>\r\n<body>\r\n"
+        "<center><h1>400 Bad Request</h1></center>\r\n<hr><center>nginx</center>\r\n"
+        "</body>\r\n</html>\r\n" + "<!-- padding -->\r\n" * 6
+    )
+    assert str(SourceError(page)) == (
+        "HTTP 400: 400 Bad Request 400 Bad Request nginx"
+    )
+    long = str(SourceError("x " * 1000))
+    assert len(long) == 400 and long.endswith("...") and "\n" not in long
+
+
 def test_a_hostile_title_reaches_no_output(tmp_path: Path):
     """Ingested through the command line, then every place the title goes: the store,
     `find` in the terminal, the list entry, the README of a pull request, its body, and

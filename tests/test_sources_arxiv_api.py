@@ -191,3 +191,15 @@ def test_a_failure_between_pages_then_a_rerun_stores_everything_once(tmp_path: P
         assert third.since == "2025-03-10" and third.added == 0
         window = server.seen[-1].query["search_query"]
         assert "submittedDate:[202503100000 TO 202503162359]" in window
+
+
+def test_an_entry_whose_id_is_no_arxiv_id_is_noted_and_skipped():
+    """Stored, "not-an-id" would be a second record beside the paper's real one."""
+    body = page(0, 3, 3).decode().replace(f"http://arxiv.org/abs/{paper_id(1)}v1",
+                                          "http://arxiv.org/abs/not-an-id")  # fmt: skip
+    with ReplayServer() as server:
+        server.on("GET", QUERY, Reply(200, body.encode(), {"Content-Type": "application/atom+xml"}))
+        source = ArxivApiSource(api_config(server), ["cs.CV"])
+        papers = [p for batch in source.pages(date(2025, 3, 10), date(2025, 3, 17)) for p in batch]
+    assert [p.arxiv_id for p in papers] == [paper_id(0), paper_id(2)]
+    assert source.notes == ["entry without an arXiv id skipped: http://arxiv.org/abs/not-an-id"]

@@ -324,6 +324,9 @@ def backfill(
         err.print(f"[red]error:[/red] no such file: {escape(str(snapshot))}")
         raise typer.Exit(1)
     wanted = [c.strip() for c in categories.split(",") if c.strip()] if categories else None
+    if categories is not None and not wanted:
+        err.print(f"[red]error:[/red] --categories {escape(repr(categories))} names no category")
+        raise typer.Exit(1)
     if address:
         from litradar.steps.backfill import check_scheduler
 
@@ -349,6 +352,15 @@ def backfill(
         f"{result.problems} bad line(s), {result.embedded} embedded; "
         f"index {result.index}: {result.indexed} papers"
     )
+    if result.lines and not result.kept:
+        wanted_text = ", ".join(wanted) if wanted else "[sources] categories"
+        err.print(
+            escape(
+                f"warning: no paper of the snapshot passed the filter ({wanted_text}"
+                f"{f', since {start}' if start else ''}); arXiv categories are written "
+                "as cs.CV, case and all"
+            )
+        )
 
 
 def print_metrics(metrics: dict) -> None:

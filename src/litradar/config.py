@@ -244,9 +244,21 @@ def check_cron(value: str) -> str:
     return value
 
 
+def check_timezone(value: str) -> str:
+    """An IANA name the standard library knows (its zoneinfo, or the tzdata package):
+    Prefect refuses any other when `serve` registers the schedule, in a traceback."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (an IANA name, e.g. Europe/Paris)") from None
+    return value
+
+
 class ScheduleConfig(_Strict):
     cron: Annotated[str, AfterValidator(check_cron)] = "0 7 * * 1"
-    timezone: str = "UTC"
+    timezone: Annotated[str, AfterValidator(check_timezone)] = "UTC"
 
 
 class Config(_Strict):

@@ -9,6 +9,7 @@ body treated as a failed request instead of a short page.
 from __future__ import annotations
 
 import itertools
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,10 +17,19 @@ from typing import ClassVar
 
 import arxiv
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from litradar.config import ArxivApiConfig, Config
-from litradar.core.paper import Paper, Provenance, code_link, collapse_whitespace, split_version
+from litradar.core.http_client import total_seconds
+from litradar.core.paper import (
+    Paper,
+    Provenance,
+    code_link,
+    collapse_whitespace,
+    is_arxiv_id,
+    split_version,
+)
 from litradar.core.retrying import Retryable, with_retries
 from litradar.sources.source_error import USER_AGENT, SourceError
 
@@ -39,7 +49,22 @@ class _LitradarAdapter(HTTPAdapter):
     def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
         request.headers["User-Agent"] = USER_AGENT
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        response = super().send(request, **kwargs)
+        deadline = time.monotonic() + total_seconds(self.timeout)
+        response = super().send(request, **{**kwargs, "stream": True})
+        # The body read here, against a deadline on the whole answer (core/http_client).
+        body = bytearray()
+        try:
+            # read1: what has arrived (not a full 64 KB), so a trickle is seen between reads.
+            while chunk := response.raw.read1(65536, decode_content=True):
+                body += chunk
+                if time.monotonic() > deadline:
+                    response.close()
+                    seconds = total_seconds(self.timeout)
+                    raise requests.ReadTimeout(f"the answer took over {seconds:.0f} s")
+        except (urllib3.exceptions.HTTPError, OSError) as err:
+            response.close()
+            raise requests.ConnectionError(str(err)) from None
+        response._content = bytes(body)
         self.last_body = response.content
         return response
 
@@ -93,10 +118,16 @@ class ArxivClient(arxiv.Client):
         return feed
 
 
-def _to_paper(result: arxiv.Result, provenance: Provenance) -> Paper:
+def _to_paper(result: arxiv.Result, provenance: Provenance, notes: list[str]) -> Paper | None:
+    """None for an entry whose id is no arXiv id (noted): stored, it would be a second
+    record of a paper the store may hold under its real id."""
     if result.entry_id.startswith(_ERROR_ID_PREFIX):
         raise SourceError(f"arXiv API error: {collapse_whitespace(result.summary)}")
-    arxiv_id, version = split_version(result.get_short_id())
+    short_id = result.get_short_id()
+    if not is_arxiv_id(short_id):
+        notes.append(f"entry without an arXiv id skipped: {result.entry_id[:80]}")
+        return None
+    arxiv_id, version = split_version(short_id)
     return Paper(
         arxiv_id=arxiv_id,
         title=collapse_whitespace(result.title),
@@ -129,6 +160,7 @@ class ArxivApiSource:
         self.config = config
         self.categories = categories
         self.name = "arxiv"
+        self.notes: list[str] = []
 
     @classmethod
     def from_config(cls, config: Config) -> ArxivApiSource:
@@ -155,10 +187,12 @@ class ArxivApiSource:
             )
             results = client.results(search)
             while page := list(itertools.islice(results, self.config.page_size)):
-                yield [_to_paper(r, provenance) for r in page]
+                yield [p for r in page if (p := _to_paper(r, provenance, self.notes))]
 
     def by_ids(self, arxiv_ids: list[str]) -> list[Paper]:
         """Metadata of known papers (unknown ids are simply absent, as arXiv drops them)."""
         client = ArxivClient(self.config)
         search = arxiv.Search(id_list=arxiv_ids, max_results=None)
-        return [_to_paper(r, Provenance("arxiv", "id")) for r in client.results(search)]
+        by_id = Provenance("arxiv", "id")
+        found = (_to_paper(r, by_id, self.notes) for r in client.results(search))
+        return [p for p in found if p]

@@ -16,6 +16,7 @@ import feedparser
 import httpx
 
 from litradar.config import Config, FeedConfig
+from litradar.core.http_client import deadline_client
 from litradar.core.paper import (
     Paper,
     Provenance,
@@ -67,8 +68,8 @@ class FeedSource:
         """The whole feed, parsed. An HTML page (a maintenance notice answered with 200) or a
         body cut off mid-item is retried like a 5xx, and in the end a failure: taken for
         'no announcement today' it would move the watermark past a day never read."""
-        with httpx.Client(
-            headers={"User-Agent": USER_AGENT}, timeout=self.config.timeout_seconds
+        with deadline_client(
+            self.config.timeout_seconds, headers={"User-Agent": USER_AGENT}
         ) as client:
 
             def attempt() -> feedparser.FeedParserDict:

@@ -18,7 +18,7 @@ import httpx
 
 from litradar.config import Config, SemanticScholarConfig
 from litradar.core.errors import redact, remember_secret
-from litradar.core.http_client import OwnsHttpClient
+from litradar.core.http_client import OwnsHttpClient, deadline_client
 from litradar.core.paper import (
     Paper,
     Provenance,
@@ -48,8 +48,8 @@ class S2Client(OwnsHttpClient):
         headers = {"User-Agent": USER_AGENT}
         if api_key:
             headers["x-api-key"] = api_key
-        self._http = httpx.Client(
-            base_url=config.url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
+        self._http = deadline_client(
+            config.timeout_seconds, base_url=config.url.rstrip("/"), headers=headers
         )
         self._throttle = Throttle(config.min_interval_seconds)
         self.requests = 0

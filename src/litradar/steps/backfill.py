@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -63,9 +64,14 @@ class SnapshotBatch:
     problems: list[str] = field(default_factory=list)
 
 
-def watermark_key(path: Path) -> str:
-    """One mark per snapshot file (its absolute path and size: a newer snapshot starts over)."""
-    return f"backfill:{path.resolve()}:{path.stat().st_size}"
+def watermark_key(path: Path, keep: SnapshotFilter) -> str:
+    """One mark per snapshot file (its absolute path and size: a newer snapshot starts over)
+    and filter: a run with other categories or another --since reads the file again (the
+    papers it stored already are unchanged), instead of resuming at the end of a pass that
+    kept none of them."""
+    since = keep.since.isoformat() if keep.since else "any"
+    wanted = ",".join(sorted(keep.categories)) or "all"
+    return f"backfill:{path.resolve()}:{path.stat().st_size}:{wanted}:{since}"
 
 
 def read_snapshot(
@@ -154,8 +160,7 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) ->
         scheme, location = parse_address(address)
         if scheme in ("tcp", "tls"):
             parse_host_port(location)
-        with Client(address, timeout=timeout, set_as_default=False) as client:
-            client.scheduler_info()
+        _within(timeout + 5, lambda: _ask_scheduler(Client, address, timeout))
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         why = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise LitradarError(
@@ -164,6 +169,33 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) ->
         ) from None
     finally:
         quiet.setLevel(level)
+
+
+def _ask_scheduler(client_class: type, address: str, timeout: float) -> None:
+    with client_class(address, timeout=timeout, set_as_default=False) as client:
+        client.scheduler_info()
+
+
+def _within(seconds: float, action: Callable[[], None]) -> None:
+    """`action()` on a daemon thread, given up after `seconds`: a port that accepts the
+    connection but is no Dask scheduler (its dashboard, a web server) never answers the
+    handshake, and Client's own timeout does not cover that wait."""
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            action()
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=run, daemon=True, name="litradar-scheduler-check").start()
+    if not done.wait(seconds):
+        raise TimeoutError(f"no answer in {seconds:.0f} s: is it a Dask scheduler's port?")
+    if failure:
+        raise failure[0]
 
 
 @dataclass
@@ -214,7 +246,7 @@ def store_snapshot(
 ) -> BackfillReport:
     """Stream `snapshot` into the store a batch at a time, each behind the watermark."""
     size = snapshot.stat().st_size
-    key = watermark_key(snapshot)
+    key = watermark_key(snapshot, keep)
     report = BackfillReport()
     started = time.monotonic()
     with Store.open(config.store_path, create=True) as store:  # backfill adds papers
