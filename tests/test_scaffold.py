@@ -178,3 +178,36 @@ def test_init_refuses_a_config_outside_the_repository_or_data_at_its_root(tmp_pa
                                      "--config", str(outside)])  # fmt: skip
     assert not_a_repo.exit_code == 1 and "error:" in not_a_repo.output
     assert runner.invoke(app, ["init"]).exit_code == 1
+
+
+def test_init_refuses_data_folders_that_hold_the_config_and_a_cron_github_would_reject(
+    tmp_path: Path,
+):
+    """With the data folders beside the config (`.litradar/index`, ...), each run saved the
+    config to the data branch and restored that copy over the maintainer's next edit."""
+    repo = tmp_path / "list"
+    git(tmp_path, "init", "--quiet", str(repo))
+    (repo / "README.md").write_text(LIST_TEXT, encoding="utf-8")
+    folder = repo / ".litradar"
+    folder.mkdir()
+    beside = folder / "litradar.toml"
+    beside.write_text(CONFIG.replace('"data/', '"'), encoding="utf-8")  # index, classifiers...
+    result = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo),
+                                 "--config", str(beside)])  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert ".litradar/litradar.toml lies in .litradar, the folder each run saves" in result.output
+    assert not (repo / WORKFLOW_PATH).exists()
+
+    good = repo / "cfg #x" / "litradar.toml"  # a folder name YAML would cut at the "#"
+    good.parent.mkdir()
+    good.write_text(CONFIG, encoding="utf-8")
+    odd_cron = {**os.environ, "LITRADAR_SCHEDULE__CRON": "61 * * * *"}
+    refused = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo),
+                                  "--config", str(good)], env=odd_cron)  # fmt: skip
+    assert refused.exit_code == 1 and "cron '61 * * * *'" in refused.output, refused.output
+    written = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo),
+                                  "--config", str(good)])  # fmt: skip
+    assert written.exit_code == 0, written.output
+    workflow = yaml.safe_load((repo / WORKFLOW_PATH).read_text(encoding="utf-8"))
+    assert workflow["env"]["LITRADAR_CONFIG"] == "cfg #x/litradar.toml"
+    assert workflow["env"]["LITRADAR_DATA"] == "cfg #x/data"

@@ -21,6 +21,7 @@ backfill of millions of papers belongs on a machine of its own, with `litradar s
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -42,7 +43,7 @@ name: litradar
 
 on:
   schedule:
-    - cron: "{cron}"
+    - cron: {cron}
   workflow_dispatch:
     inputs:
       args:
@@ -133,9 +134,11 @@ def render_workflow(
 ) -> str:
     """The workflow for a config at `config` whose data folders all lie under `data`
     (both relative to the repository's root); `clone` is the list's clone inside `data`."""
+    # Values a YAML reader would take apart ("cfg #x" is "cfg" and a comment) are written
+    # as JSON strings, which YAML reads as double-quoted strings.
     return WORKFLOW.format(
-        config=config, data=data, clone=clone, cron=cron, package=package,
-        data_branch=DATA_BRANCH,
+        config=json.dumps(config), data=json.dumps(data), clone=clone, cron=json.dumps(cron),
+        package=package, data_branch=DATA_BRANCH,
     )  # fmt: skip
 
 
@@ -160,10 +163,33 @@ def workflow_for(config: Config, config_file: Path, repo: Path) -> str:
             "own, e.g. data/index, data/classifiers, data/digests: the workflow saves that "
             "folder whole to the data branch"
         )
+    saved = (root / data).resolve()
+    edited = [config_file, config.taxonomy_path, config.list_path]
+    for path in (p for p in edited if p is not None):
+        if path.resolve().is_relative_to(saved):
+            raise LitradarError(
+                f"{path.resolve().relative_to(root)} lies in {data}, the folder each run "
+                "saves to the data branch and restores over the checkout: its saved copy "
+                "would undo your edits. Put data_dir, classifiers_dir and digests_dir in a "
+                "folder of their own (e.g. data/index, data/classifiers, data/digests)"
+            )
+    check_cron_for_github(config.schedule.cron)
     clone = (config.data_dir.resolve() / CLONE_FOLDER).relative_to(root / data)
     return render_workflow(
         config_rel.as_posix(), data.as_posix(), clone.as_posix(), config.schedule.cron
     )
+
+
+def check_cron_for_github(cron: str) -> None:
+    """Read by Prefect's Cron, as `serve` reads it: GitHub would otherwise reject the
+    workflow's schedule ("61 * * * *") after it is pushed, not here."""
+    from prefect.schedules import Cron
+
+    try:
+        Cron(cron)
+    except ValueError as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else "not a cron expression"
+        raise LitradarError(f"[schedule] cron {cron!r}: {reason}") from None
 
 
 def write_workflow(repo: Path, text: str, force: bool = False) -> Path:
