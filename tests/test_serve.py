@@ -126,3 +126,11 @@ def test_serve_refuses_a_cron_prefect_cannot_read_in_one_line(project: Path, tmp
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "cron '61 7 * * 1' (timezone UTC)" in result.stderr
     assert asked == ["/api/health"]  # nothing registered
+
+
+def test_serve_refuses_an_empty_cron_instead_of_taking_the_configs(
+    project: Path, tmp_path: Path
+):
+    result = serve_without_a_server(project, tmp_path, "--cron", " ")
+    assert result.returncode == 1 and "--cron is empty" in result.stderr, result.stderr
+    assert result.stderr.count("\n") == 1

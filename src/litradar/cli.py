@@ -363,6 +363,10 @@ def backfill(
         )
 
 
+def _or_dash(value: object) -> str:
+    return "-" if value is None else str(value)
+
+
 def print_metrics(metrics: dict) -> None:
     rel = metrics["relevance"]
     out.print(
@@ -734,7 +738,8 @@ def backtest(
             f"later; recall@10 "
             f"{total['recall_at_10']} (TF-IDF + linear SVM {total['baseline_recall_at_10']}), "
             f"@25 {total['recall_at_25']}, @50 {total['recall_at_50']}; section right "
-            f"{total['placement_accuracy']}; median lead {total['median_lead_weeks']} weeks"
+            f"{_or_dash(total['placement_accuracy'])} (the list's section known for a target); "
+            f"median lead {total['median_lead_weeks']} weeks"
         )
     else:
         out.print("backtest: no paper added later falls in a week the store holds")
@@ -1111,6 +1116,9 @@ def serve(
     from litradar.config import check_cron
 
     cfg = _config(config)
+    if cron is not None and not cron.strip():
+        err.print("[red]error:[/red] --cron is empty (leave it out for [schedule] cron)")
+        raise typer.Exit(1)
     schedule = _guard(lambda: check_cron(cron) if cron else cfg.schedule.cron)
     from litradar.core.prefect_env import configure_prefect, require_api
 

@@ -237,10 +237,12 @@ def render_report(results: list[WeekResult], repo: Path, plot_name: str) -> str:
         lines += ["No paper added later falls in a week the store holds: nothing to score.", ""]
     else:
         lines += [
-            f"Over {total['targets']} target papers: recall@10 {total['recall_at_10']}, "
+            f"Over {total['targets']} target paper{'' if total['targets'] == 1 else 's'}: "
+            f"recall@10 {total['recall_at_10']}, "
             f"@25 {total['recall_at_25']}, @50 {total['recall_at_50']} (TF-IDF + linear SVM "
             f"alone: {total['baseline_recall_at_10']}, {total['baseline_recall_at_25']}, "
-            f"{total['baseline_recall_at_50']}); section right: {total['placement_accuracy']}; "
+            f"{total['baseline_recall_at_50']}); section right: "
+            f"{'-' if total['placement_accuracy'] is None else total['placement_accuracy']}; "
             f"median lead over the maintainer: {total['median_lead_weeks']} weeks.",
             "",
             f"![recall at k]({plot_name})",
