@@ -3,6 +3,7 @@ replays the recorded responses in tests/fixtures/recorded/arxiv_api."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -203,3 +204,19 @@ def test_an_entry_whose_id_is_no_arxiv_id_is_noted_and_skipped():
         papers = [p for batch in source.pages(date(2025, 3, 10), date(2025, 3, 17)) for p in batch]
     assert [p.arxiv_id for p in papers] == [paper_id(0), paper_id(2)]
     assert source.notes == ["entry without an arXiv id skipped: http://arxiv.org/abs/not-an-id"]
+
+
+def test_an_entry_the_arxiv_package_skips_is_a_note_of_the_run(tmp_path: Path):
+    """The package drops an entry without <published> with a log line only; the watermark
+    would move past it unremarked."""
+    body = re.sub(r"<published>[^<]*</published>", "", page(0, 3, 3).decode(), count=1)
+    with ReplayServer() as server:
+        server.on("GET", QUERY, Reply(200, body.encode(), {"Content-Type": "application/atom+xml"}))
+        config = load_config(write_config(tmp_path), environ={})
+        config = config.model_copy(update={"sources": config.sources.model_copy(
+            update={"arxiv": api_config(server)})})  # fmt: skip
+        report = read_source(config, ArxivApiSource(config.sources.arxiv, ["cs.CV"]),
+                             until=date(2025, 3, 17))  # fmt: skip
+    assert report.error is None and report.added == 2
+    assert report.notes == [f"arXiv API: Skipping entry http://arxiv.org/abs/{paper_id(0)}v1 "
+                            "missing <published>"]  # fmt: skip

@@ -8,7 +8,9 @@ body treated as a failed request instead of a short page.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import logging
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -144,6 +146,34 @@ def _to_paper(result: arxiv.Result, provenance: Provenance, notes: list[str]) ->
     )
 
 
+class _NoteHandler(logging.Handler):
+    def __init__(self, notes: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.notes = notes
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = f"arXiv API: {record.getMessage()}"
+        # A malformed feed is retried, then our own error; a page read twice says it twice.
+        if "Malformed feed" not in message and message not in self.notes:
+            self.notes.append(message)
+
+
+@contextlib.contextmanager
+def _package_warnings_as(notes: list[str]) -> Iterator[None]:
+    """The `arxiv` package skips an entry without <id>, <published> or <updated> and only
+    logs it: such entries become the run's notes (reported with the run, in `sources`),
+    not bare log lines on stderr while the watermark moves past them unremarked."""
+    package = logging.getLogger("arxiv")
+    handler, propagate = _NoteHandler(notes), package.propagate
+    package.addHandler(handler)
+    package.propagate = False
+    try:
+        yield
+    finally:
+        package.removeHandler(handler)
+        package.propagate = propagate
+
+
 def date_window_query(since: date, until: date) -> str:
     """arXiv's `submittedDate` range is inclusive to the minute; `until` is exclusive."""
     last = until - timedelta(days=1)
@@ -177,6 +207,10 @@ class ArxivApiSource:
         return found
 
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
+        with _package_warnings_as(self.notes):
+            yield from self._pages(since, until)
+
+    def _pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         client = ArxivClient(self.config)
         for provenance, query in self.searches(since, until):
             search = arxiv.Search(
@@ -194,5 +228,6 @@ class ArxivApiSource:
         client = ArxivClient(self.config)
         search = arxiv.Search(id_list=arxiv_ids, max_results=None)
         by_id = Provenance("arxiv", "id")
-        found = (_to_paper(r, by_id, self.notes) for r in client.results(search))
+        with _package_warnings_as(self.notes):
+            found = [_to_paper(r, by_id, self.notes) for r in client.results(search)]
         return [p for p in found if p]
