@@ -37,7 +37,7 @@ def fuse(
     """(id, fused score) best first, over every id either ranking returned and the
     papers whose title is the query (`titled`)."""
     prior = prior or {}
-    known = [min(max(v, PRIOR_FLOOR), PRIOR_CAP) for v in prior.values()]
+    known = [_bounded(v) for v in prior.values()]
     neutral = sorted(known)[len(known) // 2] if known else 0.0  # an unscored paper: median
     scores: dict[int, float] = {}
     for ranking in (dense, lexical):
@@ -46,6 +46,11 @@ def fuse(
     for item in titled:
         scores[item] = scores.get(item, 0.0) + TITLE_BONUS
     for item in scores:
-        scores[item] += PRIOR_WEIGHT * min(max(prior.get(item, neutral), PRIOR_FLOOR), PRIOR_CAP)
+        scores[item] += PRIOR_WEIGHT * _bounded(prior.get(item, neutral))
         scores[item] += LIST_BONUS if item in on_list else 0.0
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+def _bounded(prior: float) -> float:
+    """A prior between PRIOR_FLOOR and PRIOR_CAP."""
+    return min(max(prior, PRIOR_FLOOR), PRIOR_CAP)

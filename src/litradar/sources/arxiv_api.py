@@ -51,7 +51,8 @@ class _LitradarAdapter(HTTPAdapter):
     def send(self, request, **kwargs):  # type: ignore[no-untyped-def]
         request.headers["User-Agent"] = USER_AGENT
         kwargs["timeout"] = kwargs.get("timeout") or self.timeout
-        deadline = time.monotonic() + total_seconds(self.timeout)
+        seconds = total_seconds(self.timeout)
+        deadline = time.monotonic() + seconds
         response = super().send(request, **{**kwargs, "stream": True})
         # The body read here, against a deadline on the whole answer (core/http_client).
         body = bytearray()
@@ -61,7 +62,6 @@ class _LitradarAdapter(HTTPAdapter):
                 body += chunk
                 if time.monotonic() > deadline:
                     response.close()
-                    seconds = total_seconds(self.timeout)
                     raise requests.ReadTimeout(f"the answer took over {seconds:.0f} s")
         except (urllib3.exceptions.HTTPError, OSError) as err:
             response.close()

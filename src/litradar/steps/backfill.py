@@ -160,7 +160,11 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) ->
         scheme, location = parse_address(address)
         if scheme in ("tcp", "tls"):
             parse_host_port(location)
-        _within(timeout + 5, lambda: _ask_scheduler(Client, address, timeout))
+        def ask() -> None:
+            with Client(address, timeout=timeout, set_as_default=False) as client:
+                client.scheduler_info()
+
+        _within(timeout + 5, ask)
     except (OSError, TimeoutError, ValueError, TypeError) as exc:
         why = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise LitradarError(
@@ -169,11 +173,6 @@ def check_scheduler(address: str, timeout: float = SCHEDULER_TIMEOUT_SECONDS) ->
         ) from None
     finally:
         quiet.setLevel(level)
-
-
-def _ask_scheduler(client_class: type, address: str, timeout: float) -> None:
-    with client_class(address, timeout=timeout, set_as_default=False) as client:
-        client.scheduler_info()
 
 
 def _within(seconds: float, action: Callable[[], None]) -> None:

@@ -50,11 +50,6 @@ class Decisions(Tables):
         rows = self._db.execute("SELECT key, short_name FROM short_names")
         return {r["key"]: r["short_name"] for r in rows}
 
-    def set_tags(self, key: str, dimension: str, classes: list[str], origin: str) -> None:
-        """The maintainer's classes for one paper in one dimension, replacing earlier ones."""
-        with self._transaction() as db:
-            _write_tags(db, key, dimension, classes, origin)
-
     def tag_labels(self) -> list[dict]:
         rows = self._db.execute(
             "SELECT key, dimension, class_name, origin FROM tag_labels ORDER BY key"
@@ -82,6 +77,7 @@ def _write_label(
 def _write_tags(
     db: sqlite3.Connection, key: str, dimension: str, classes: list[str], origin: str
 ) -> None:
+    """The maintainer's classes for one paper in one dimension, replacing earlier ones."""
     db.execute("DELETE FROM tag_labels WHERE key = ? AND dimension = ?", (key, dimension))
     db.executemany(
         "INSERT INTO tag_labels (key, dimension, class_name, origin, decided_at) "
