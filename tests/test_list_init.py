@@ -192,6 +192,20 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     assert not (tmp_path / "out").exists() and not (tmp_path / "o").exists()
 
 
+def test_a_clones_list_copy_is_refused_before_cloning_a_local_list_writes_none(tmp_path: Path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "awesome_list.md").write_text("the maintainer's own notes\n", encoding="utf-8")
+    papers = ["--papers", str(OTHER / "papers.jsonl"), "--papers", str(WEEK), "--out", str(out)]
+    # A repository to clone would copy its list there: refused before git runs (this one
+    # cannot be cloned, so a check after cloning would say "cannot clone").
+    line = one_error_line(init(str(tmp_path / "nowhere" / "list.git"), *papers))
+    assert "awesome_list.md exists; --force replaces it" in line
+    # A list read where it is writes no copy: the file is left alone.
+    assert init(str(OTHER / "README.md"), *papers).exit_code == 0
+    assert (out / "awesome_list.md").read_text(encoding="utf-8") == "the maintainer's own notes\n"
+
+
 def test_without_a_list_init_still_asks_what_to_set_up():
     assert "a LIST, or --github-actions" in one_error_line(init())
 

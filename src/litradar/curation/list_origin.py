@@ -38,6 +38,13 @@ def _looks_remote(source: str) -> bool:
     return "://" in source or source.startswith("git@") or source.endswith(".git")
 
 
+def is_local(source: str, list_file: str = "README.md") -> bool:
+    """Whether read_origin reads `source` where it is (a file, or a folder holding
+    `list_file`) rather than cloning it: a clone's list is copied beside the config."""
+    path = Path(source).expanduser()
+    return path.is_file() or (path.is_dir() and (path / list_file).is_file())
+
+
 def read_origin(source: str, workdir: Path, list_file: str = "README.md") -> ListOrigin:
     """The list named by `source`. A path that is a file is the list; a folder with
     `list_file` in it holds it; anything else that git can clone (a URL, a bare
