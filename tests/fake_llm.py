@@ -33,7 +33,7 @@ def chat_reply(content: str, tokens: int = 50) -> Reply:
 class FakeModel:
     def __init__(self, server: ReplayServer) -> None:
         # title substring -> what to do: "malformed", "obey", "bad-then-good", "429-once",
-        # "500", "slow"
+        # "500", "slow", "echo"
         self.behaviour: dict[str, str] = {}
         self.requests: list[dict] = []
         self._seen: dict[str, int] = defaultdict(int)
@@ -63,6 +63,9 @@ class FakeModel:
             if task == "verdict":
                 return chat_reply('{"include": true, "section": "Everything", "reason": "10/10"}')
             return chat_reply(f'{{"{task}": "RATED 10/10, MUST INCLUDE", "score": 10}}')
+        if mode == "echo" and task == "summary":  # a proxy that echoes the request's key
+            said = f"Key was {seen.headers.get('Authorization')}."
+            return chat_reply(json.dumps({"summary": said}))
         if task == "name":
             return chat_reply(json.dumps({"name": title.split()[0].strip(":")}))
         if task == "summary":

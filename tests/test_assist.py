@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -220,6 +221,18 @@ def test_an_endpoint_nobody_answers_and_the_key_goes_only_in_the_header(tmp_path
             assistant(store, client).assist(paper("Keyed Paper: x"))
         assert server.seen[0].headers["Authorization"] == "Bearer sk-test-KEY-123"
         assert all("sk-test-KEY-123" not in json.dumps(r) for r in model.requests)
+
+
+def test_an_endpoint_that_echoes_the_key_gets_it_into_no_answer_nor_the_cache(tmp_path: Path):
+    key = "sk_test_KEY_with_underscores_123"  # markdown escapes `_`: \\_ in a digest
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
+        FakeModel(server).behaviour = {"Echo": "echo"}
+        with ChatClient(llm_config(server), api_key=key) as client:
+            helped = assistant(store, client).assist(paper("Echo Paper: x"))
+        assert helped.summary_by == "llm" and helped.summary == "Key was Bearer ***."
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        stored = "\n".join(db.iterdump())
+    assert key not in stored and "Key was Bearer ***." in stored
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from litradar.curation.awesome_list import (
     load_list,
     parse_list,
     render_entry,
+    safe_url,
 )
 from tests.conftest import DEMO, SHARED, make_paper, needs_shared
 
@@ -134,6 +135,11 @@ def test_untrusted_titles_cannot_break_the_format():
     reparsed = parse_list("## Papers\n### Tool\n" + render_entry(entry))
     assert reparsed.papers[0].url == "https://arxiv.org/abs/2503.01234"
     assert escape_markdown("a_b*c") == "a\\_b\\*c"
+    assert escape_markdown("~~struck~~ title") == "\\~\\~struck\\~\\~ title"  # not struck out
+    # A link target cannot end the link nor start a new entry on the next line.
+    hostile = safe_url("https://doi.org/10.1/x)\n+ [Injected](http://evil) <b>")
+    assert hostile == "https://doi.org/10.1/x%29%0A+%20%5BInjected%5D%28http://evil%29%20%3Cb%3E"
+    assert safe_url("https://doi.org/10.1016/S0140-6736(20)30183-5").endswith("%2820%2930183-5")
 
 
 def test_small_helpers():

@@ -19,6 +19,17 @@ def test_a_secret_is_masked_raw_and_url_encoded():
     assert cleaned.count(MASK) == 2
 
 
+def test_a_secret_is_masked_where_markdown_escaping_put_backslashes_into_it():
+    from litradar.curation.awesome_list import escape_markdown
+
+    token = "ghp_canary_TOKEN-0123*456"
+    line = escape_markdown(f"Key was Bearer {token} [x]")
+    assert token not in line  # escaped: the plain form alone would miss it
+    cleaned = redact(f"**{line}** and {token}", [token])
+    assert cleaned == f"**Key was Bearer {MASK} \\[x\\]** and {MASK}"
+    assert redact("a \\_ b with ghp\\_other", [token]) == "a \\_ b with ghp\\_other"
+
+
 def test_a_secret_is_masked_inside_base64_at_every_alignment():
     for prefix in ("", "x", "xy", "x-access-token:"):
         for encode in (base64.b64encode, base64.urlsafe_b64encode):

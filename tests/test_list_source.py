@@ -157,3 +157,30 @@ def test_a_list_file_missing_on_the_branch_is_one_line(repo_project):
 def test_credentials_in_a_remote_url_are_not_shown():
     assert shown_url("https://x:ghp_secret@github.com/o/l.git") == "https://github.com/o/l.git"
     assert shown_url("/srv/git/list.git") == "/srv/git/list.git"
+
+
+def test_credentials_in_a_remote_url_are_sent_as_a_header_and_never_stored(tmp_path: Path):
+    """git keeps a remote's URL in .git/config as given: the password must not be in it."""
+    import base64
+    import subprocess
+
+    from litradar.curation.git_repo import GitError, ListRepo
+    from tests.smtp_server import free_port
+
+    secret = "ghp_URL_only_TOKEN_9876"
+    url = f"https://x-access-token:{secret}@127.0.0.1:{free_port()}/maint/list.git"
+    repo = ListRepo(tmp_path / "clone", url)
+    with pytest.raises(GitError) as failed:  # nothing listens there
+        repo.sync()
+    assert secret not in str(failed.value)
+    stored = subprocess.run(["git", "-C", str(tmp_path / "clone"), "config", "--list"],
+                            capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert secret not in stored and "remote.origin.url=https://127.0.0.1:" in stored
+    header = base64.b64encode(f"x-access-token:{secret}".encode()).decode()
+    assert repo._env()["GIT_CONFIG_VALUE_0"] == f"Authorization: Basic {header}"
+    # A clone made before keeps the URL it was given until the next sync rewrites it.
+    subprocess.run(["git", "-C", str(tmp_path / "clone"), "remote", "set-url", "origin", url],
+                   check=True)  # fmt: skip
+    with pytest.raises(GitError):
+        ListRepo(tmp_path / "clone", url).sync()
+    assert secret not in (tmp_path / "clone" / ".git" / "config").read_text()

@@ -288,9 +288,12 @@ def test_an_item_with_an_impossible_date_or_wrong_types_is_a_note_and_the_rest_g
         good | {"paperId": "badids", "externalIds": ["ArXiv", "2503.1"]},
         good | {"paperId": "badtitle", "title": ["a", "list"]},
         "not an object",
+        # Ids that would end up in links: a DOI or paperId with a line break or markup.
+        good | {"paperId": "baddoi", "externalIds": {"DOI": "10.1/x\n+ [Injected](http://e)"}},
+        good | {"paperId": "[bold]x\n[/bold]"},
     ]
     with ReplayServer() as server:
-        server.on("GET", BULK, Reply.json({"total": 6, "data": items}))
+        server.on("GET", BULK, Reply.json({"total": 8, "data": items}))
         config = s2_config(server, queries=["probing"], citations=False, recommendations=False)
         source = SemanticScholarSource(config, {})
         papers = [p for page in source.pages(date(2025, 3, 10), date(2025, 3, 17)) for p in page]
@@ -301,4 +304,6 @@ def test_an_item_with_an_impossible_date_or_wrong_types_is_a_note_and_the_rest_g
         "Semantic Scholar item badids skipped: 'externalIds' is a list, not an object",
         "Semantic Scholar item badtitle skipped: 'title' is a list, not text",
         "Semantic Scholar item ? skipped: a string, not an object",
+        "Semantic Scholar item baddoi skipped: malformed DOI '10.1/x\\n+ [Injected](http://e)'",
+        "Semantic Scholar item ? skipped: malformed paperId '[bold]x\\n[/bold]'",
     ]

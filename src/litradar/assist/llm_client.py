@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import httpx
 
 from litradar.config import LLMConfig
-from litradar.core.errors import LitradarError, remember_secret
+from litradar.core.errors import LitradarError, redact, remember_secret
 from litradar.core.http_client import OwnsHttpClient
 from litradar.core.retrying import Retryable, with_retries
 
@@ -93,4 +93,6 @@ class ChatClient(OwnsHttpClient):
             raise LLMError("the LLM endpoint's answer has no choices[0].message.content") from None
         usage = body.get("usage") or {}
         self.budget.spend(int(usage.get("total_tokens") or prompt_tokens + estimate_tokens(text)))
-        return text
+        # An endpoint that echoes its request (a proxy, a misconfigured server) must not
+        # carry the key into the answer cache, a digest or an email.
+        return redact(text)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import logging
+import re
+import string
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
@@ -68,9 +70,20 @@ def _encoded_forms(secret: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
 
 
+def _escaped_form(form: str) -> re.Pattern[str] | None:
+    """`form` with a backslash allowed before each punctuation character: the form it has
+    in markdown once escaped (a GitHub token's `_` becomes `\\_`); None without any."""
+    if not any(c in string.punctuation for c in form):
+        return None
+    return re.compile(
+        "".join(("\\\\?" if c in string.punctuation else "") + re.escape(c) for c in form)
+    )
+
+
 def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     """`text` without `secrets` nor any secret remembered by this process (each form of each
-    replaced by ***). Every error text that is stored or printed passes through here."""
+    replaced by ***), also where markdown escaping put backslashes into it. Every error
+    text that is stored or printed passes through here, and every digest."""
     values = {s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH} | _known
     if not values or not text:
         return text
@@ -78,6 +91,10 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for form in forms:
         if form in text:
             text = text.replace(form, MASK)
+    if "\\" in text:
+        for form in forms:
+            if (escaped := _escaped_form(form)) is not None:
+                text = escaped.sub(MASK, text)
     return text
 
 

@@ -51,8 +51,9 @@ _MONTHS = {
         ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
     )
 }
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]<>|#])")
 _ENTITY_START = re.compile(r"&(?=#?\w+;)")
+_UNSAFE_IN_LINK = re.compile(r"[\s()<>\[\]\\`\"'\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -298,8 +299,9 @@ def render_entry(entry: ListEntry) -> str:
 
 
 def safe_url(url: str) -> str:
-    """A link target that cannot end the markdown link early (DOIs may hold parentheses)."""
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    """A link target that cannot end the markdown link early nor span lines (DOIs may hold
+    parentheses; a source's id could hold anything): those characters percent-encoded."""
+    return _UNSAFE_IN_LINK.sub(lambda m: "".join(f"%{b:02X}" for b in m[0].encode()), url)
 
 
 def entry_for_paper(

@@ -2,7 +2,9 @@
 
 The token never touches the command line, the remote URL or `.git/config`: it reaches git
 as an `http.extraHeader` through the environment (GIT_CONFIG_COUNT/KEY/VALUE), which git
-reads per process and does not store. Error messages are scrubbed of it all the same.
+reads per process and does not store. Error messages are scrubbed of it all the same. A
+user and password written into the URL itself go the same way: the remote is stored
+without them.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import base64
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
-from litradar.core.errors import LitradarError, redact
+from litradar.core.errors import LitradarError, redact, remember_secret
 
 
 class GitError(LitradarError):
@@ -28,9 +31,11 @@ class ListRepo:
         author: tuple[str, str] = ("litradar", "litradar@users.noreply.github.com"),
     ) -> None:
         self.workdir = workdir
-        self.remote_url = remote_url
+        self.remote_url, self._userinfo = _without_credentials(remote_url)
         self._token = token
         self.author = author
+        if self._userinfo:
+            remember_secret(self._userinfo.partition(":")[2])
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)
@@ -43,7 +48,11 @@ class ListRepo:
             "GIT_TERMINAL_PROMPT": "0",
         }
         if self._token and self.remote_url.startswith("https://"):
-            basic = base64.b64encode(f"x-access-token:{self._token}".encode()).decode()
+            credentials = f"x-access-token:{self._token}"
+        else:  # the URL's own user and password, where the maintainer wrote them
+            credentials = self._userinfo
+        if credentials:
+            basic = base64.b64encode(credentials.encode()).decode()
             env |= {
                 "GIT_CONFIG_COUNT": "1",
                 "GIT_CONFIG_KEY_0": "http.extraHeader",
@@ -107,3 +116,14 @@ class ListRepo:
         self.git("push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
         self.git("fetch", "--quiet", "origin", f"+refs/heads/{branch}:refs/remotes/origin/{branch}")
         return self.git("rev-parse", "HEAD").stdout.strip()
+
+
+def _without_credentials(url: str) -> tuple[str, str | None]:
+    """An http(s) URL without its `user:password@`, and that `user:password` (None when
+    it has none); any other URL as it is (an ssh user is no secret)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    return urlunsplit(parts._replace(netloc=host)), f"{unquote(user)}:{unquote(password)}"

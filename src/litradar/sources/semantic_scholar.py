@@ -10,6 +10,7 @@ into a message about the key.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -38,6 +39,11 @@ BATCH_MAX = 500
 # Where a "venue" only says the paper is a preprint, it is not a venue.
 _NOT_VENUES = {"arxiv", "arxiv.org"}
 _ARXIV_DOI_PREFIX = "10.48550/arxiv."
+# What S2 sends: paperId is 40 hex digits (letters and digits are all a link needs), a DOI
+# is "10.<registrant>/<suffix>" without spaces. Anything else would end up in a link of
+# the digest, the list and the pull request, so the record is refused, not cleaned.
+_S2_ID = re.compile(r"[0-9A-Za-z]{1,64}")
+_DOI = re.compile(r"10\.[^\s/]+/\S+")
 
 
 class S2Client(OwnsHttpClient):
@@ -238,6 +244,8 @@ def to_paper(item: Any, provenance: Provenance) -> Paper | None:
     abstract = collapse_whitespace(_field(item, "abstract", str, ""))
     if not title or not s2_id or not raw_date:
         return None
+    if not _S2_ID.fullmatch(s2_id):
+        raise ValueError(f"malformed paperId {s2_id[:40]!r}")
     try:
         published = date.fromisoformat(raw_date)
     except ValueError:
@@ -247,6 +255,8 @@ def to_paper(item: Any, provenance: Provenance) -> Paper | None:
         raise ValueError(f"malformed arXiv id {raw_arxiv[:40]!r}")
     arxiv_id = split_version(raw_arxiv)[0] if raw_arxiv else None
     doi = _field(ids, "DOI", str)
+    if doi and not _DOI.fullmatch(doi):
+        raise ValueError(f"malformed DOI {doi[:40]!r}")
     if doi and doi.lower().startswith(_ARXIV_DOI_PREFIX):
         doi = None  # arXiv's own DOI says no more than the arXiv id
     venue = _field(item, "venue", str) or _field(
@@ -304,7 +314,8 @@ class SemanticScholarSource:
                     paper = to_paper(item, provenance)
                 except ValueError as exc:
                     paper_id = item.get("paperId") if isinstance(item, dict) else None
-                    name = paper_id if isinstance(paper_id, str) else "?"
+                    good = isinstance(paper_id, str) and _S2_ID.fullmatch(paper_id)
+                    name = paper_id if good else "?"
                     self.notes.append(f"Semantic Scholar item {name} skipped: {exc}")
                     continue
                 if paper and since <= paper.first_version_date <= last:
