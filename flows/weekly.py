@@ -173,10 +173,21 @@ def weekly(
     return result
 
 
-def run_weekly(config_path: str | None, since: date, until: date) -> RunResult:
+def run_weekly(
+    config_path: str | None, since: date, until: date, heartbeats: bool = True
+) -> RunResult:
     """Run the flow once and return what it did, even when the run ended Failed because a
-    step failed softly; a step that raised raises here (a LitradarError: one line)."""
-    state = weekly(config_path=config_path, since=since, until=until, return_state=True)
+    step failed softly; a step that raised raises here (a LitradarError: one line).
+
+    Without `heartbeats` the flow run sends none. They let a server that outlives the run
+    mark it crashed; a temporary server stops with the run, so nothing could read them,
+    and Prefect's heartbeat thread, asleep in one-second steps, holds up the run's end by
+    up to a second (half of one on average, measured: docs/speed.md)."""
+    from prefect.settings import temporary_settings
+
+    quiet = {} if heartbeats else {"flows.heartbeat_frequency": None}
+    with temporary_settings(updates=quiet):
+        state = weekly(config_path=config_path, since=since, until=until, return_state=True)
     result = state.result(raise_on_failure=False)
     if isinstance(result, BaseException):
         raise result

@@ -133,3 +133,30 @@ def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(
     document = json.loads((project / "digests" / "2025-W11.json").read_text())
     generated = [p for p in document["papers"] if p["arxiv_id"].startswith("2599.")]
     assert len(generated) == 20 and generated[0]["provenance"] == ["arxiv: cs.CV"]
+
+
+def test_a_run_on_a_temporary_server_sends_no_heartbeats(monkeypatch):
+    """Heartbeats let a server that outlives a run mark it crashed; a temporary one stops
+    with the run, and Prefect's heartbeat thread held up each run's end by up to 1 s."""
+    from datetime import date
+
+    import litradar.flows.weekly as weekly_module
+    from prefect import flow
+    from prefect.settings import get_current_settings
+
+    from litradar.core.prefect_env import on_a_temporary_server
+
+    @flow
+    def heartbeat_probe(config_path=None, since=None, until=None):
+        return get_current_settings().flows.heartbeat_frequency  # what the engine reads
+
+    monkeypatch.setattr(weekly_module, "weekly", heartbeat_probe)
+    day = date(2025, 3, 10)
+    assert weekly_module.run_weekly(None, day, day, heartbeats=False) is None
+    assert weekly_module.run_weekly(None, day, day, heartbeats=True) == 180  # Prefect's default
+    from prefect.settings import temporary_settings
+
+    with temporary_settings(restore_defaults={"api.url"}):  # Prefect serves from its own
+        assert on_a_temporary_server()
+    with temporary_settings(updates={"api.url": "http://127.0.0.1:4200/api"}):
+        assert not on_a_temporary_server()  # a server of the user's, which outlives the run

@@ -500,7 +500,7 @@ def find(
         section = f"  section: {escape(hit.section)}" if hit.section else ""
         out.print(f"{hit.score:.3f}  {hit.paper.first_version_date}{flags}{section}")
         out.print(f"       {escape(hit.paper.title)}")
-        out.print(f"       {hit.paper.abs_url}")
+        out.print(f"       {escape(hit.paper.abs_url)}")
         if hit.tags:
             shown = " / ".join(f"{c} {p:.2f}" for c, p in top_tags(hit.tags))
             out.print(f"       tags: {escape(shown)}")
@@ -770,6 +770,7 @@ def run(
     _guard(lambda: preflight(cfg))
     from litradar.core.prefect_env import (
         configure_prefect,
+        on_a_temporary_server,
         start_temporary_server,
         temporary_server_started,
     )
@@ -781,7 +782,8 @@ def run(
     if temporary_server_started():  # seconds to wait anyway; else a run that trains nothing
         warm_up()  # and keeps its digest would import scikit-learn for nothing
     _guard(server_ready)
-    result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end))
+    heartbeats = not on_a_temporary_server()  # a server that stops with the run reads none
+    result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end, heartbeats))
     out.print(
         f"weekly run done: {result.ingest.added} papers added, "
         f"{result.index.embedded_now} embedded, digest {result.digest.name} "
@@ -1030,7 +1032,7 @@ def _init_list(
     import tempfile
 
     from litradar.assist.term_suggest import suggest_terms
-    from litradar.curation.list_origin import read_origin
+    from litradar.curation.list_origin import is_local, read_origin
     from litradar.steps import list_init
 
     existing = _config(config) if config is not None else None
@@ -1048,6 +1050,8 @@ def _init_list(
         )
         raise typer.Exit(1)
     names = [list_init.CONFIG_NAME, list_init.TAXONOMY_NAME]
+    if not is_local(source, list_file):  # a clone's list is copied beside the config
+        names.append(list_init.LIST_COPY)
     _guard(lambda: list_init.check_writable(out_dir, names, force))
     with tempfile.TemporaryDirectory(prefix="litradar-init-") as work:
         origin = _guard(lambda: read_origin(source, Path(work), list_file))

@@ -162,6 +162,15 @@ def temporary_server_started() -> bool:
     return _server is not None
 
 
+def on_a_temporary_server() -> bool:
+    """Whether this process's flow runs go to a server that stops with it: the one
+    start_temporary_server started, or the one Prefect starts itself when no API is
+    configured (as when Prefect was imported first). Call once Prefect is imported."""
+    from prefect.settings import get_current_settings
+
+    return temporary_server_started() or not get_current_settings().api.url
+
+
 def _stop_with_parent() -> None:
     """In the server's process, before it runs: on Linux, be sent SIGTERM when litradar's
     process dies (even by SIGKILL), as its own session no longer receives the terminal's
