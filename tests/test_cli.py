@@ -214,6 +214,10 @@ def test_a_data_dir_that_is_a_file_and_a_binary_list_are_one_line(built: Path, t
     week = str(built / "data" / "weeks" / "2025-03-10.jsonl")
     result = runner.invoke(app, ["ingest", week, "--config", str(built / "litradar.toml")], env=env)
     assert_one_line_error(result, "is a file, not a folder")
+    for key in ("CLASSIFIERS_DIR", "DIGESTS_DIR"):  # found at once, not deep in a write
+        env = {f"LITRADAR_PATHS__{key}": str(a_file)}
+        result = runner.invoke(app, ["digest", "--config", str(built / "litradar.toml")], env=env)
+        assert_one_line_error(result, f"[paths] {key.lower()} {a_file} is a file, not a folder")
     (built / "data" / "awesome_list.md").write_bytes(b"\xff\xfe\x00binary\x00")
     assert_one_line_error(invoke(built, "train"), "is not UTF-8 text")
     config = built / "litradar.toml"

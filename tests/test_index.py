@@ -142,3 +142,32 @@ def test_every_kind_of_damage_is_one_clear_error(tmp_path: Path, damage: str):
         meta_path.write_text('{"model": "m", "dim": 16, "count": 30, "fingerprint": "f"}')
     with pytest.raises(IndexDamaged, match="run 'litradar index' to rebuild it"):
         PaperIndex.load(tmp_path, "m")
+
+
+def test_a_full_disk_while_saving_is_one_line_and_keeps_the_saved_index(tmp_path: Path):
+    """FAISS reports a failed write as a RuntimeError with its C++ location; a file size
+    limit (here, as `ulimit -f`; a full disk is the same write error) is one line."""
+    import subprocess
+    import sys
+
+    PaperIndex.build("m", [1, 2], unit_vectors(2), "f").save(tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    script = (
+        "import resource, sys, numpy as np\n"
+        "from pathlib import Path\n"
+        "from litradar.core.errors import LitradarError\n"
+        "from litradar.storage.paper_index import PaperIndex\n"
+        "vectors = np.random.default_rng(0).normal(size=(4000, 64)).astype('float32')\n"
+        "big = PaperIndex.build('m', list(range(4000)), vectors, 'g')\n"
+        "resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))\n"
+        "try:\n"
+        "    big.save(Path(sys.argv[1]))\n"
+        "except LitradarError as exc:\n"
+        "    print(exc)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"cannot write the index in {tmp_path}: File too large"
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing left aside
+    assert PaperIndex.load(tmp_path, "m").size == 2

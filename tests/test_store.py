@@ -274,6 +274,10 @@ def test_a_data_dir_that_is_a_file_is_one_line(tmp_path: Path):
     for create in (False, True):
         with pytest.raises(LitradarError, match="is a file, not a folder"):
             Store.open(tmp_path / "index" / "litradar.sqlite", create=create)
+    (tmp_path / "data" / "litradar.sqlite").mkdir(parents=True)  # the store's name a folder
+    for create in (False, True):
+        with pytest.raises(LitradarError, match="is a folder, not a litradar store"):
+            Store.open(tmp_path / "data" / "litradar.sqlite", create=create)
 
 
 HOLD = """

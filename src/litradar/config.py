@@ -411,4 +411,8 @@ def load_config(path: Path | None = None, environ: dict[str, str] | None = None)
         raise LitradarError(f"{origin}: {exc}") from None
     for name in config.secret_env_names():
         remember_secret(environ.get(name))
+    for key in ("data_dir", "classifiers_dir", "digests_dir"):
+        folder = getattr(config, key)
+        if folder.exists() and not folder.is_dir():  # else a step fails deep in its writes
+            raise LitradarError(f"{origin}: [paths] {key} {folder} is a file, not a folder")
     return config

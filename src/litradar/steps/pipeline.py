@@ -21,6 +21,7 @@ import numpy as np
 from litradar.config import Config
 from litradar.core.atomic_files import atomic_write_text
 from litradar.core.errors import LitradarError
+from litradar.core.process_lock import held
 from litradar.core.progress import Reporter, SilentReporter
 from litradar.curation.list_source import read_list
 from litradar.curation.taxonomy import title_labels
@@ -75,9 +76,14 @@ def update_index(
 ) -> IndexReport:
     """Embed what is new (committed a chunk at a time), then bring the FAISS index to what
     the store holds: add new papers, replace changed ones, rebuild only when it must (no
-    index yet, a damaged one, or its size calls for another kind of index)."""
+    index yet, a damaged one, or its size calls for another kind of index). One writer of
+    the index at a time (core/process_lock.py): a second one waits."""
     reporter = reporter or SilentReporter()
-    encoder = encoder or default_encoder(config)
+    with held(config.data_dir / INDEX_LOCK, "writing the index", reporter):
+        return _update_index(config, encoder or default_encoder(config), reporter)
+
+
+def _update_index(config: Config, encoder: TextEncoder, reporter: Reporter) -> IndexReport:
     settings = index_settings(config)
     with Store.open(config.store_path) as store:
         if store.count() == 0:
@@ -160,6 +166,8 @@ def _ensure_query_encoder(
 
 
 TRAINING_INPUTS = "training_inputs.sha256"
+TRAIN_LOCK = "train.lock"  # beside the models (core/process_lock.py)
+INDEX_LOCK = "index.lock"  # beside the index
 
 
 def training_fingerprint(config: Config, model: str) -> str:
@@ -206,11 +214,16 @@ def train(
 ) -> TrainReport:
     """Fit and save the models, and return their metrics. When nothing training reads has
     changed since the saved models were trained (see training_fingerprint), the saved
-    metrics are returned instead: the 5-fold calibration alone costs about 10 s a week."""
+    metrics are returned instead: the 5-fold calibration alone costs about 10 s a week.
+    One training at a time (core/process_lock.py): a second one waits."""
+    reporter = reporter or SilentReporter()
+    with held(config.classifiers_dir / TRAIN_LOCK, "training", reporter):
+        return _train(config, encoder or default_encoder(config), reporter, force)
+
+
+def _train(config: Config, encoder: TextEncoder, reporter: Reporter, force: bool) -> TrainReport:
     from litradar.ranking.model_files import load_metrics, saved_files_sha256
 
-    reporter = reporter or SilentReporter()
-    encoder = encoder or default_encoder(config)
     marker = config.classifiers_dir / TRAINING_INPUTS
     fingerprint = training_fingerprint(config, encoder.name)
     if not force and _trained_on(config) == fingerprint:

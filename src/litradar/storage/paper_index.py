@@ -211,7 +211,7 @@ class PaperIndex:
         os.close(fd)
         tmp = Path(name)
         try:
-            faiss.write_index(self.index, str(tmp))
+            _write_faiss(self.index, tmp, data_dir)
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())
             faultpoint("index.written")
@@ -377,3 +377,13 @@ def _npy_bytes(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     np.save(buffer, array, allow_pickle=False)
     return buffer.getvalue()
+
+
+def _write_faiss(index: faiss.Index, path: Path, data_dir: Path) -> None:
+    """FAISS reports a failed write (a full disk, a file size limit) as a RuntimeError
+    holding its C++ location; it is the user's to fix, so it is one line like any OSError."""
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:
+        reason = re.findall(r"\(([^()]+)\)\s*$", str(exc).strip()) or ["write error"]
+        raise LitradarError(f"cannot write the index in {data_dir}: {reason[-1]}") from None

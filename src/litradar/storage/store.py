@@ -102,6 +102,10 @@ class Store(Papers, Caches, Decisions, Bookkeeping):
             raise LitradarError(
                 f"the data folder {folder} is a file, not a folder ([paths] data_dir)"
             )
+        if path.is_dir():
+            raise LitradarError(
+                f"{path} is a folder, not a litradar store (check [paths] data_dir)"
+            )
         if not path.exists():
             if not create:
                 raise LitradarError(
@@ -132,7 +136,10 @@ class Store(Papers, Caches, Decisions, Bookkeeping):
         except sqlite3.DatabaseError as exc:
             if _is_busy(exc):
                 raise _busy_error(path) from None
-            raise LitradarError(f"cannot open the store {path}: {exc}") from None
+            why = str(exc)
+            if why == "unable to open database file" and not os.access(folder, os.W_OK | os.X_OK):
+                why += f" (its folder {folder} cannot be written: SQLite needs to, even to read)"
+            raise LitradarError(f"cannot open the store {path}: {why}") from None
         return cls(db, path)
 
     @staticmethod
