@@ -171,6 +171,9 @@ def test_a_scheduler_that_does_not_answer_is_one_line_before_anything_runs(tmp_p
         assert result.exit_code == 1, result.output
         assert result.output.startswith(f"error: no Dask scheduler answers at {address}")
         assert result.output.count("\n") == 1 and "Traceback" not in result.output
+    both = CliRunner().invoke(app, [*args, "--address", "tcp://127.0.0.1:1", "--workers", "3"])
+    assert both.exit_code == 1  # --workers would be ignored on the scheduler's cluster
+    assert both.output == "error: give --workers (a local cluster) or --address, not both\n"
     assert not (tmp_path / "index" / "litradar.sqlite").exists()
     # As a user runs it: a Dask Client half-made by the malformed address printed its own
     # traceback ("Exception ignored in: Client.__del__") 10 s after the one line.

@@ -343,7 +343,7 @@ def test_evaluate_refuses_a_json_path_it_cannot_write_before_it_measures(built: 
 def test_a_usage_error_is_one_line_naming_the_help(args: list[str], says: str):
     """click printed the usage and a hint before the error: four lines for one mistake."""
     result = runner.invoke(app, args)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output  # 2 is run's "finished with a failure"
     lines = result.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and says in lines[0], lines
     assert "--help')" in lines[0]
@@ -354,7 +354,7 @@ def test_the_command_alone_still_shows_its_help():
     assert "Usage: " in result.output and "Commands" in result.output
 
 
-@pytest.mark.parametrize("args, code", [(["find", "x", "-k", "0"], 2), (["--help"], 0)])
+@pytest.mark.parametrize("args, code", [(["find", "x", "-k", "0"], 1), (["--help"], 0)])
 def test_the_console_script_keeps_the_exit_code_and_freezes_the_heap(args: list[str], code: int):
     """`litradar` (pyproject's console script) is `main`: the command's own exit code, and
     its objects frozen before the interpreter exits (the exit then skips collecting them)."""
@@ -435,3 +435,9 @@ def test_output_to_a_full_disk_is_one_line(indexed_project: Path, as_json: bool)
     assert done.stderr.strip().splitlines() == [
         "error: cannot write the output (No space left on device)"
     ], done.stderr
+
+
+def test_a_mistyped_source_name_is_named_as_such_not_as_a_missing_file(project: Path):
+    result = invoke(project, "ingest", "--source", "arxv")
+    assert_one_line_error(result, "--source arxv: neither a live source (arxiv, feed, s2")
+    assert not (project / "index" / "litradar.sqlite").exists()  # nothing was started

@@ -156,7 +156,12 @@ def test_a_run_on_a_temporary_server_sends_no_heartbeats(monkeypatch):
     assert weekly_module.run_weekly(None, day, day, heartbeats=True) == 180  # Prefect's default
     from prefect.settings import temporary_settings
 
+    from litradar.core import prefect_env
+
+    monkeypatch.setattr(prefect_env, "_server", None)  # as if no test had started one here
     with temporary_settings(restore_defaults={"api.url"}):  # Prefect serves from its own
         assert on_a_temporary_server()
     with temporary_settings(updates={"api.url": "http://127.0.0.1:4200/api"}):
         assert not on_a_temporary_server()  # a server of the user's, which outlives the run
+        monkeypatch.setattr(prefect_env, "_server", object())  # litradar started it
+        assert on_a_temporary_server()

@@ -222,7 +222,7 @@ def test_a_week_with_nothing_proposed_is_sent_only_when_asked_and_never_silently
     assert message["Subject"] == "[litradar] digest 2025-W12: nothing this week"
     text = message.get_body(("plain",)).get_content().strip()
     assert text.count("\n") == 0 and text.startswith("Nothing this week: litradar read 1 paper")
-    assert "2025-03-17 to 2025-03-24" in text and "(threshold 2.00)" in text
+    assert "2025-03-17 to 2025-03-23" in text and "(threshold 2.00)" in text  # as its header
     assert text in message.get_body(("html",)).get_content()
 
 

@@ -185,3 +185,17 @@ def test_a_survey_section_mapped_to_no_list_section_is_warned_about(project: Pat
     again = SilentReporter()
     load_labels(load_config(config_file, environ={}), again)
     assert not [w for w in again.warnings if "survey_sections" in w]
+
+
+def test_a_list_paper_is_not_close_to_itself(trained):
+    """A paper the maintainer accepted is one of the list's papers the models hold: its
+    "close to" (the digest's and the pull request's) names the others."""
+    from litradar.ranking.scoring import score_papers
+
+    models, _, data = trained
+    listed = [i for i, p in enumerate(data.papers) if p.key in set(models.list_ids)][:5]
+    assert listed
+    scored = score_papers(models, [data.papers[i] for i in listed], data.embeddings[listed])
+    for item in scored:
+        assert len(item.close_to) == 3
+        assert item.paper.key not in [key for key, _ in item.close_to]

@@ -208,6 +208,12 @@ def test_init_refuses_data_folders_that_hold_the_config_and_a_cron_github_would_
     written = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo),
                                   "--config", str(good)])  # fmt: skip
     assert written.exit_code == 0, written.output
+    assert "warning" not in written.output
     workflow = yaml.safe_load((repo / WORKFLOW_PATH).read_text(encoding="utf-8"))
     assert workflow["env"]["LITRADAR_CONFIG"] == "cfg #x/litradar.toml"
     assert workflow["env"]["LITRADAR_DATA"] == "cfg #x/data"
+    paris = {**os.environ, "LITRADAR_SCHEDULE__TIMEZONE": "Europe/Paris"}
+    again = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo), "--force",
+                                "--config", str(good)], env=paris)  # fmt: skip
+    assert again.exit_code == 0, again.output  # written, and the time zone said to be unused
+    assert "warning: [schedule] timezone Europe/Paris is not used" in again.output

@@ -56,3 +56,14 @@ def test_an_index_of_another_encoder_is_named_not_called_empty(indexed_project: 
     with pytest.raises(LitradarError, match="the index holds hashing vectors") as error:
         search.find(config, "sparse autoencoders", encoder=OtherEncoder())
     assert "another-model" in str(error.value) and "empty" not in str(error.value)
+
+
+def test_a_pasted_title_comes_first_with_its_own_score_and_says_so(indexed_project: Path):
+    config = load_config(indexed_project / "litradar.toml", environ={})
+    title = ("TruthPrInt: Mitigating LVLM Object Hallucination Via Latent Truthful-Guided "
+             "Pre-Intervention")
+    hits = search.find(config, title, k=5)
+    assert hits[0].paper.key == "2503.10602" and hits[0].title_match
+    assert not any(h.title_match for h in hits[1:])
+    assert 0 < hits[0].score < 10  # the fused score, not the bonus that put it first
+    assert hits[0].as_record()["title_match"] is True

@@ -32,8 +32,10 @@ _click_errors = sys.modules[typer.BadParameter.__module__]
 class OneLineUsageErrors(TyperGroup):
     """click's usage errors (an option out of its range, an unknown option or command) in
     one line, as litradar's own: "error: Invalid value for '-k': 0 is not in the range
-    1<=x<=1000. (see 'litradar find --help')", exit code 2. click prints the usage and a
-    hint first, four lines for one mistake."""
+    1<=x<=1000. (see 'litradar find --help')", and exit code 1 like every user error.
+    click prints the usage and a hint first, four lines for one mistake, and exits 2,
+    which `litradar run` gives to a run that finished with a failed source or channel: a
+    scheduler could not tell a mistyped option from that."""
 
     def main(  # type: ignore[override]
         self,
@@ -54,7 +56,7 @@ class OneLineUsageErrors(TyperGroup):
             where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             message = " ".join(exc.format_message().split())
             typer.echo(f"error: {message}{where}", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(1)
         except _click_errors.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)
@@ -116,7 +118,9 @@ ConfigOption = Annotated[
 ]
 DigestOption = Annotated[
     str | None,
-    typer.Option("--digest", help="Digest name, e.g. 2025-W11 (default: newest)."),
+    typer.Option(
+        "--digest", help="Digest name, e.g. 2025-W11 (default: the one written last)."
+    ),
 ]
 
 
@@ -216,6 +220,14 @@ def ingest(
     if start is not None and end is not None and end <= start:  # before any file is read
         err.print(f"[red]error:[/red] empty window: --since {start} is not before --until {end}")
         raise typer.Exit(1)
+    for name in named_files:  # --source NAME: a mistyped source name is not a file either
+        if not Path(name).exists():
+            known = ", ".join(live_names())
+            err.print(
+                f"[red]error:[/red] --source {escape(str(name))}: neither a live source "
+                f"({escape(known)}) nor a file"
+            )
+            raise typer.Exit(1)
     failed = False
     new_store = not cfg.store_path.exists()
     if paths:
@@ -311,7 +323,9 @@ def backfill(
     since: Annotated[
         str | None, typer.Option(help="Only papers first announced on or after (YYYY-MM-DD).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, max=256, help="Local Dask workers.")] = 2,
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=256, help="Local Dask workers (default 2).")
+    ] = None,
     address: Annotated[
         str | None, typer.Option(help="An existing Dask scheduler, e.g. tcp://host:8786.")
     ] = None,
@@ -327,6 +341,10 @@ def backfill(
     if categories is not None and not wanted:
         err.print(f"[red]error:[/red] --categories {escape(repr(categories))} names no category")
         raise typer.Exit(1)
+    if address and workers is not None:  # the scheduler's cluster has its own workers
+        err.print("[red]error:[/red] give --workers (a local cluster) or --address, not both")
+        raise typer.Exit(1)
+    workers = workers or 2
     if address:
         from litradar.steps.backfill import check_scheduler
 
@@ -496,7 +514,8 @@ def find(
         return
     # One block per hit rather than a table: it stays readable in any terminal width.
     for hit in hits:
-        flags = "  (on the list)" if hit.on_list else ""
+        flags = "  (title match)" if hit.title_match else ""
+        flags += "  (on the list)" if hit.on_list else ""
         section = f"  section: {escape(hit.section)}" if hit.section else ""
         out.print(f"{hit.score:.3f}  {hit.paper.first_version_date}{flags}{section}")
         out.print(f"       {escape(hit.paper.title)}")
@@ -1022,6 +1041,14 @@ def init(
             "LITRADAR_SMTP_PASSWORD and S2_API_KEY if [email] or the s2 source is used"
         )
     )
+    if cfg.schedule.timezone != "UTC":  # GitHub reads a workflow's cron in UTC only
+        err.print(
+            "[yellow]warning:[/yellow] "
+            + escape(
+                f"[schedule] timezone {cfg.schedule.timezone} is not used: GitHub Actions "
+                "reads the cron in UTC (write it in UTC)"
+            )
+        )
 
 
 def _init_list(

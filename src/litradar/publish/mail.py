@@ -23,6 +23,7 @@ import os
 import smtplib
 import ssl
 from dataclasses import dataclass
+from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
@@ -116,11 +117,19 @@ def _deliver(config: EmailConfig, message: EmailMessage, password: str | None) -
         client.send_message(message, from_addr=config.sender, to_addrs=config.recipients)
 
 
+def _last_day(until: object) -> str:
+    """The window's last day, as the digest's own header shows it (`until` is exclusive)."""
+    try:
+        return (date.fromisoformat(str(until)) - timedelta(days=1)).isoformat()
+    except ValueError:
+        return "?"
+
+
 def build_empty_message(config: EmailConfig, name: str, document: dict) -> EmailMessage:
     """'Nothing this week', one line, for `[email] send_empty`."""
     line = (
         f"Nothing this week: litradar read {document.get('papers_read', 0)} papers of digest "
-        f"{name} ({document.get('since', '?')} to {document.get('until', '?')}) and none "
+        f"{name} ({document.get('since', '?')} to {_last_day(document.get('until'))}) and none "
         f"scored high enough to propose (threshold {document.get('threshold', 0):.2f}).\n"
     )
     message = build_message(config, name, line, 0)

@@ -265,6 +265,8 @@ class PullRequestChannel:
         asks for none still work, so it is a warning); the clone is checked when it
         connects."""
         gh = config.github
+        if not gh.repository:  # no pull request can go anywhere: say that, not the token
+            raise LitradarError("set [github] repository = 'owner/name' in litradar.toml")
         if not os.environ.get(gh.token_env):
             log.warning(
                 f"warning: ${gh.token_env} is not set: the pull request goes to {gh.api_url} "

@@ -55,7 +55,9 @@ def score_papers(
     relevance = models.relevance
     proba, signals, why = relevance.assess(texts, vectors)
     placement = models.placement.predict_proba(vectors, papers)
-    near_scores, near_idx = relevance.list_.search(vectors, close_to)
+    # One more than shown: a paper the maintainer accepted is among the list's papers the
+    # model holds, and is not "close to" itself.
+    near_scores, near_idx = relevance.list_.search(vectors, close_to + 1)
     tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
     terms = models.placement.terms
     scored = []
@@ -74,8 +76,8 @@ def score_papers(
                 close_to=[
                     (models.list_ids[j], float(s))
                     for s, j in zip(near_scores[i], near_idx[i], strict=True)
-                    if j >= 0
-                ],
+                    if j >= 0 and models.list_ids[j] != paper.key
+                ][:close_to],
                 top_terms=why[i],
                 tags=tags[i],
                 section_named=terms.named(paper, section) if terms else None,

@@ -83,8 +83,14 @@ def list_history(repo: Path, list_file: str) -> list[ListVersion]:
             ["git", "log", "--reverse", "--format=%H %cs", "--", list_file],
             cwd=repo, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
-    except (subprocess.CalledProcessError, FileNotFoundError, NotADirectoryError) as exc:
-        raise LitradarError(f"{repo} is not a git repository with {list_file}: {exc}") from None
+    except subprocess.CalledProcessError as exc:  # git's own reason, not the command line
+        why = (exc.stderr or "").strip().splitlines() or [f"git exited {exc.returncode}"]
+        why = why[-1].removeprefix("fatal: ")
+        raise LitradarError(f"{repo} is not a git repository with {list_file}: {why}") from None
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise LitradarError(
+            f"{repo} is not a git repository with {list_file}: {exc.strerror}"
+        ) from None
     versions = []
     for line in log.splitlines():
         sha, day = line.split()

@@ -16,7 +16,7 @@ from litradar.core.paper import Paper
 from litradar.curation.list_source import read_list
 from litradar.embedding.encoders import TextEncoder, embed_query
 from litradar.embedding.query_preload import PreloadedEncoder, load_onnx_query_encoder
-from litradar.ranking.hybrid import fuse
+from litradar.ranking.hybrid import TITLE_BONUS, fuse
 from litradar.storage.paper_index import PaperIndex
 from litradar.storage.store import Store
 
@@ -46,6 +46,7 @@ class FindHit:
     dense_rank: int | None = None
     lexical_rank: int | None = None
     relevance: float | None = None  # the models' probability that it belongs on the list
+    title_match: bool = False  # its title is the query: first, whatever its score
 
     def as_record(self) -> dict:
         """The JSON `find --json` prints and the web page's API returns."""
@@ -57,6 +58,7 @@ class FindHit:
             "title": self.paper.title,
             "url": self.paper.abs_url,
             "on_list": self.on_list,
+            "title_match": self.title_match,
             "section": self.section,
             "relevance": None if self.relevance is None else round(self.relevance, 4),
             "dense_rank": self.dense_rank,
@@ -129,9 +131,11 @@ def find(
         tags = {d: [(c, p) for c, p in ranked] for d, ranked in known.get("tags", {}).items()}
         hits.append(
             FindHit(
-                score=score,
+                # The title's bonus only puts it first: the score shown is the match's own.
+                score=score - TITLE_BONUS if store_id in titled else score,
                 paper=paper,
                 on_list=store_id in listed,
+                title_match=store_id in titled,
                 section=known.get("section"),
                 tags=tags,
                 dense_rank=dense_rank.get(store_id),
