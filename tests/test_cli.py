@@ -441,3 +441,24 @@ def test_a_mistyped_source_name_is_named_as_such_not_as_a_missing_file(project: 
     result = invoke(project, "ingest", "--source", "arxv")
     assert_one_line_error(result, "--source arxv: neither a live source (arxiv, feed, s2")
     assert not (project / "index" / "litradar.sqlite").exists()  # nothing was started
+
+
+def test_without_any_config_file_the_defaults_are_said_to_apply(tmp_path: Path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LITRADAR_CONFIG", raising=False)
+    result = runner.invoke(app, ["list"])
+    said = " ".join(result.output.split())  # the console may wrap a long path
+    assert said.startswith(
+        f"note: no {tmp_path / 'litradar.toml'} nor $LITRADAR_CONFIG: litradar's defaults "
+        "apply (--config names a file)"
+    )
+    assert_one_line_error(result, "awesome list not found")
+    (tmp_path / "litradar.toml").write_text("", encoding="utf-8")  # a file, even empty
+    assert "note: no" not in runner.invoke(app, ["list"]).output
+
+
+def test_an_empty_window_is_said_with_its_last_day_as_the_digest_shows_it(built: Path):
+    result = invoke(built, "digest", "--since", "2030-01-07", "--until", "2030-01-14")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "no papers first announced from 2030-01-07 to 2030-01-13 in the store" in said

@@ -65,6 +65,8 @@ def test_the_bundled_list_gets_its_sections_terms_and_categories(tmp_path: Path)
                   "--papers", str(DEMO / "arxiv_seed.jsonl"), "--papers", str(WEEK))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and "litradar run --config" in result.output
+    said = " ".join(result.output.split())  # a bad line named as ingest names it
+    assert "note: skipped " in said and "arxiv_seed.jsonl:42: 2406.11193: empty 'title'" in said
     taxonomy = load_taxonomy(out / "taxonomy.toml")
     awesome = parse_list((DEMO / "awesome_list.md").read_text(encoding="utf-8"))
     sections = awesome.section_names()

@@ -126,7 +126,7 @@ def test_entries_match_stored_papers_by_doi_acl_s2_and_title(tmp_path: Path):
     assert matched.keys == {k for k, _ in by.values() if k}
     lines = report.lines()
     assert lines[0] == (
-        "6 entries: 5 matched to a paper (arxiv 1, doi 1, acl anthology 1, s2 1, title 1), "
+        "6 entries: 5 identified (arxiv 1, doi 1, acl anthology 1, s2 1, title 1), "
         "1 matched nothing"
     )
     assert (

@@ -99,7 +99,7 @@ def test_the_installed_wheel_runs_the_demo_without_the_source_tree(wheel: Path, 
     found = _run(*litradar, "find", "logit lens", "-k", "3", *config, cwd=tmp_path, env=env)
     assert "arxiv.org" in found
     listed = _run(*litradar, "list", *config, cwd=tmp_path, env=env)
-    assert "matched to a paper" in listed
+    assert " identified (arxiv " in listed
     # `init --github-actions` in a list's clone whose config keeps its data under .litradar.
     clone = tmp_path / "list-clone"
     _run("git", "init", "--quiet", clone, cwd=tmp_path, env=env)

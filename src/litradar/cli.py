@@ -165,8 +165,19 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(130) from None
 
 
-def _config(path: Path | None) -> Config:
-    return _guard(lambda: load_config(path))
+def _config(path: Path | None, say_defaults: bool = True) -> Config:
+    """The config the command names, else $LITRADAR_CONFIG's, else ./litradar.toml; with
+    none of them litradar's defaults (the demo's layout), said in one line: an error about
+    a missing demo/data/awesome_list.md would otherwise name a file nobody configured."""
+    from litradar.config import find_config_file
+
+    config = _guard(lambda: load_config(path))
+    if say_defaults and path is None and _guard(lambda: find_config_file(None)) is None:
+        err.print(
+            f"note: no {escape(str(Path.cwd() / 'litradar.toml'))} nor $LITRADAR_CONFIG: "
+            "litradar's defaults apply (--config names a file)"
+        )
+    return config
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -1063,7 +1074,7 @@ def _init_list(
     from litradar.steps import list_init
 
     existing = _config(config) if config is not None else None
-    llm = existing or _config(None)  # [llm] from the file given, or from the environment
+    llm = existing or _config(None, say_defaults=False)  # [llm]: the file given, or the env
     store = existing.store_path if existing is not None else None
     if store is not None and not store.is_file():
         err.print(
@@ -1114,8 +1125,10 @@ def _init_list(
         s = result.suggestion
         said = "beside the drafted terms" if s.terms else f"none: {s.note}"
         out.print(escape(f"  LLM {s.model} suggestion: {said}"))
-    if bad_lines:
-        result.notes.append(f"{bad_lines} bad line{'' if bad_lines == 1 else 's'} skipped")
+    for problem in bad_lines[:5]:  # named as ingest names them
+        result.notes.append(f"skipped {problem}")
+    if len(bad_lines) > 5:
+        result.notes.append(f"and {len(bad_lines) - 5} more bad lines skipped")
     if not papers:
         result.notes.append(
             "the papers came from a store, not files: add [sources] files or live sources "

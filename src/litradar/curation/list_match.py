@@ -102,7 +102,8 @@ class MatchReport:
     def lines(self) -> list[str]:
         by_key = ", ".join(f"{how} {self.matched[how]}" for how in KEYS if self.matched[how])
         lines = [
-            f"{self.entries} entries: {sum(self.matched.values())} matched to a paper "
+            # An arXiv link names its paper even when the store lacks it (said below).
+            f"{self.entries} entries: {sum(self.matched.values())} identified "
             f"({by_key or 'none'}), {len(self.unmatched)} matched nothing"
         ]
         for entry in self.unmatched:

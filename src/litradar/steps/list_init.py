@@ -115,10 +115,13 @@ def check_list(origin: ListOrigin) -> AwesomeList:
     )
 
 
-def gather_papers(files: Sequence[Path], store: Path | None) -> tuple[dict[str, Paper], int]:
-    """arXiv id (or key) -> paper, from the files and the store; and the bad lines skipped."""
+def gather_papers(
+    files: Sequence[Path], store: Path | None
+) -> tuple[dict[str, Paper], list[str]]:
+    """arXiv id (or key) -> paper, from the files and the store; and the bad lines skipped
+    ("file:line: why", as `ingest` says them)."""
     papers: dict[str, Paper] = {}
-    problems = 0
+    problems: list[str] = []
     if store is not None:
         with Store.open(store) as opened:
             for paper in opened.papers():
@@ -126,7 +129,7 @@ def gather_papers(files: Sequence[Path], store: Path | None) -> tuple[dict[str, 
     for path in files:
         for item in read_jsonl(path):
             if isinstance(item, LineProblem):
-                problems += 1
+                problems.append(str(item))
             else:
                 papers[item.key] = item
     return papers, problems

@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -421,7 +421,8 @@ def _write_digest(
     with Store.open(config.store_path) as store:
         papers = store.papers(since=since, until=until)
         if not papers:
-            reporter.warn(f"no papers first announced between {since} and {until} in the store")
+            last = until - timedelta(days=1)  # the window's last day, as the digest shows it
+            reporter.warn(f"no papers first announced from {since} to {last} in the store")
         vectors, _ = embed_papers(store, papers, encoder, reporter)
         decided = {label["key"] for label in store.labels()}
         pulls = [
