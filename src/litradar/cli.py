@@ -231,8 +231,8 @@ def ingest(
     if start is not None and end is not None and end <= start:  # before any file is read
         err.print(f"[red]error:[/red] empty window: --since {start} is not before --until {end}")
         raise typer.Exit(1)
-    for name in named_files:  # --source NAME: a mistyped source name is not a file either
-        if not Path(name).exists():
+    for name in named_files:  # --source arxv: a mistyped source name, not a missing file
+        if not Path(name).exists() and not {"/", "."} & set(str(name)):
             known = ", ".join(live_names())
             err.print(
                 f"[red]error:[/red] --source {escape(str(name))}: neither a live source "
