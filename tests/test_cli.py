@@ -101,6 +101,7 @@ def test_find_prints_matches_as_json_with_list_membership(built: Path):
     assert len(hits) == 5
     assert {"score", "arxiv_id", "date", "title", "url", "on_list", "section"} <= set(hits[0])
     recent = invoke(built, "find", "hallucination", "--since", "2025-03-12", "--json")
+    assert recent.exit_code == 0 and recent.output.strip(), recent.output
     assert all(json.loads(line)["date"] >= "2025-03-12" for line in recent.output.splitlines())
 
 

@@ -597,3 +597,55 @@ def test_bidi_and_control_characters_are_stripped_from_a_short_name(project: Pat
     assert done.status_code == 303
     with Store.open(config.store_path) as store:
         assert store.short_names() == {"2503.06287": "FewHeads"}
+
+
+def test_the_charts_read_each_digest_generation_once(tmp_path: Path, monkeypatch):
+    """A digest's JSON holds its whole window (megabytes at scale): the chart of papers per
+    digest parses each generation once, and a digest written again is read again."""
+    from litradar.digests import generations
+    from litradar.digests.generations import commit_digest
+    from litradar.web import charts
+
+    digests = tmp_path / "digests"
+    config = load_config(None, environ={"LITRADAR_PATHS__DIGESTS_DIR": str(digests)})
+
+    def write(name: str, read: int, proposed: int) -> None:
+        document = {"papers": [], "proposed": proposed, "papers_read": read}
+        commit_digest(digests, name, "# digest\n", json.dumps(document))
+
+    write("2025-W10", 900, 2)
+    write("2025-W11", 1197, 3)
+    loads: list[str] = []
+    real = generations.load
+
+    def counted(directory, name):  # type: ignore[no-untyped-def]
+        loads.append(name)
+        return real(directory, name)
+
+    monkeypatch.setattr(charts, "load", counted)
+    first = charts.papers_per_week(config)
+    assert first.labels == ["2025-W10", "2025-W11"]
+    assert first.values == {"read": [900.0, 1197.0], "proposed": [2.0, 3.0]}
+    assert charts.papers_per_week(config).values == first.values and len(loads) == 2
+    write("2025-W11", 1197, 5)  # written again: a new generation
+    assert charts.papers_per_week(config).values["proposed"] == [2.0, 5.0]
+    assert loads == ["2025-W10", "2025-W11", "2025-W11"]
+
+
+def test_the_review_page_parses_its_digest_once_per_view(project: Path, monkeypatch):
+    """The queue and the pull request's preview both need the digest: one parse of its
+    JSON (a whole window's papers: 48 MB for a 16.5k-paper window) per view, not two."""
+    from litradar.digests import generations
+
+    parsed: list[str] = []
+    real = generations._parse
+
+    def counted(text, directory, name):  # type: ignore[no-untyped-def]
+        parsed.append(name)
+        return real(text, directory, name)
+
+    monkeypatch.setattr(generations, "_parse", counted)
+    with serve(_app(project)) as base, httpx.Client(base_url=base) as browser:
+        page = browser.get("/review", params={"digest": "2025-W11"})
+    assert page.status_code == 200 and "2503.99001" in page.text
+    assert parsed == ["2025-W11"]

@@ -149,6 +149,15 @@ def commit_digest(directory: Path, name: str, markdown: str, document: str) -> t
     return directory / f"{name}.md", directory / f"{name}.json"
 
 
+def generation_of(directory: Path, name: str) -> str | None:
+    """The generation folder digest `name` is now (its files never change once linked: a
+    new run writes a new folder), or None for a digest outside generations."""
+    try:
+        return os.readlink(directory / name)
+    except OSError:
+        return None
+
+
 def _read_pair(directory: Path, name: str) -> tuple[str, str | None]:
     """A digest's markdown and JSON, both of the same run. JSON is None only for a digest
     written by hand or by a release before generations, which had no JSON beside it."""

@@ -103,7 +103,7 @@ def find(
         )
     depth = max(_CANDIDATES, 5 * k)
     with Store.open(config.store_path) as store:
-        allowed = [p.store_id or 0 for p in store.papers(since=since)] if since else None
+        allowed = store.store_ids(since=since) if since else None
         if allowed is not None and not allowed:
             return []
         _, ids = index.search(embed_query(encoder, query), depth, allowed=allowed)

@@ -231,6 +231,16 @@ class Papers(Tables):
         query += " ORDER BY first_version_date, id"
         return self._with_provenance(self._db.execute(query, params).fetchall())
 
+    def store_ids(self, since: date | None = None) -> list[int]:
+        """The store ids of the papers first announced on or after `since`: what a search
+        restricted to them needs, without making a Paper of each (at 200k papers that
+        was 12 s of a 14 s `find --since`)."""
+        query, params = "SELECT id FROM papers", []
+        if since is not None:
+            query += " WHERE first_version_date >= ?"
+            params.append(since.isoformat())
+        return [row[0] for row in self._db.execute(query + " ORDER BY id", params)]
+
     def by_store_ids(self, ids: Iterable[int]) -> dict[int, Paper]:
         wanted = list(dict.fromkeys(int(i) for i in ids))
         rows: list[sqlite3.Row] = []

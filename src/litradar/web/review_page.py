@@ -22,13 +22,13 @@ def router(pages: Pages) -> APIRouter:
 
     @router.get("/review", response_class=HTMLResponse)
     def review_page(request: Request, digest: str = "", decided: str = "") -> HTMLResponse:
-        from litradar.digests.generations import load
+        from litradar.digests.generations import choose_digest, load
         from litradar.publish.pull_request import CHANNEL, load_proposals
 
-        queue = review.load_queue(pages.config, digest or None)
-        proposals, _, rejected = load_proposals(
-            pages.config, load(pages.config.digests_dir, queue.name)
-        )
+        folder = pages.config.digests_dir
+        stored = load(folder, choose_digest(folder, digest or None))
+        queue = review.load_queue(pages.config, stored.name, stored)
+        proposals, _, rejected = load_proposals(pages.config, stored)
         with Store.open(pages.config.store_path) as store:
             pulls = store.deliveries(CHANNEL)
         return pages.render(
