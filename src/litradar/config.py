@@ -144,6 +144,10 @@ class RankingConfig(_Strict):
     # List sections keyed by the survey section number prefix that feeds them. Placement
     # learns from the survey's citations of a section as well as from the list itself.
     survey_sections: dict[str, str] = Field(default_factory=dict)
+    # Training learns from every labelled paper and at most this many of the others (a
+    # seeded sample, the same from run to run): a store of a year of arXiv (250k papers)
+    # would otherwise cost `train` minutes and gigabytes it does not need.
+    max_unlabelled: int = Field(50_000, ge=1_000)
 
 
 class DigestConfig(_Strict):

@@ -8,6 +8,7 @@ the steps, and lets `train` read the list and the survey once for both of its la
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -128,6 +129,26 @@ def taxonomy_labels(
     )
 
 
+def learned_from(store: Store, labels: Labels, cap: int, reporter: Reporter) -> list[Paper]:
+    """The stored papers training reads: all of them, or, when more than `cap` carry no
+    label, every labelled paper (the list's, the survey's, the maintainer's decisions and
+    tags) and `cap` of the others, chosen by a hash of their key (the same ones from run
+    to run, whatever the order they were stored in), in the store's order."""
+    keys = store.paper_keys()
+    labelled = labels.relevant | labels.on_list | labels.accepted | labels.rejected
+    labelled |= {tag["key"] for tag in store.tag_labels()}
+    others = [i for i, key in keys.items() if key not in labelled]
+    if len(others) <= cap:
+        return store.papers()
+    sampled = sorted(others, key=lambda i: hashlib.sha256(keys[i].encode()).digest())[:cap]
+    reporter.warn(
+        f"training reads {cap:,} of the store's {len(others):,} unlabelled papers (a fixed "
+        "sample; [ranking] max_unlabelled) and all labelled ones"
+    )
+    chosen = store.by_store_ids([i for i in keys if keys[i] in labelled] + sampled)
+    return sorted(chosen.values(), key=lambda p: (p.first_version_date, p.store_id or 0))
+
+
 def training_set(
     config: Config,
     encoder: TextEncoder,
@@ -140,7 +161,7 @@ def training_set(
 
     labels, _ = load_labels(config, reporter, curation)
     with Store.open(config.store_path) as store:
-        papers = store.papers()
+        papers = learned_from(store, labels, config.ranking.max_unlabelled, reporter)
         known = {p.key for p in papers}
         papers += [p for p in extra if p.key not in known]
         vectors, _ = embed_papers(store, papers, encoder, reporter)

@@ -52,6 +52,7 @@ from litradar.storage.paper_index import (
 from litradar.storage.store import Store
 
 if TYPE_CHECKING:
+    from litradar.core.paper import Paper
     from litradar.curation.awesome_list import AwesomeList
     from litradar.digests.generations import StoredDigest
     from litradar.ranking.model_files import TrainedModels
@@ -252,7 +253,7 @@ def _train(config: Config, encoder: TextEncoder, reporter: Reporter, force: bool
     marker.unlink(missing_ok=True)  # a kill while saving leaves no claim of being current
     save_models(config.classifiers_dir, models, metrics)
     with reporter.track("scoring the store for search", None):
-        save_scores(config, models, data)
+        save_scores(config, models, data, encoder)
     record_quality(config, metrics)
     # Last: a kill before it retrains. Beside the fingerprint, each model file's hash.
     files = saved_files_sha256(config.classifiers_dir)
@@ -278,27 +279,44 @@ def _trained_on(config: Config) -> str | None:
     return fingerprint.strip()
 
 
-def save_scores(config: Config, models: TrainedModels, data: TrainingSet) -> None:
+SCORE_CHUNK = 20_000  # stored papers scored at a time beyond those training read
+
+
+def save_scores(
+    config: Config, models: TrainedModels, data: TrainingSet, encoder: TextEncoder
+) -> None:
     """What the new models say of every stored paper, kept in the store: `find` ranks by it
-    and shows sections and tags without loading a model."""
+    and shows sections and tags without loading a model. The papers training read are
+    scored from its arrays; any others (a store beyond `[ranking] max_unlabelled`) a chunk
+    at a time, so memory stays that of the training set."""
     rows = [i for i, p in enumerate(data.papers) if p.store_id is not None]
-    if not rows:
-        return
-    papers = [data.papers[i] for i in rows]
-    vectors = data.embeddings[rows]
+    scored = _scores(models, [data.papers[i] for i in rows], data.embeddings[rows])
+    with Store.open(config.store_path) as store:
+        done = {p.store_id for p in data.papers}
+        rest = [i for i in store.paper_keys() if i not in done]
+        for start in range(0, len(rest), SCORE_CHUNK):
+            found = store.by_store_ids(rest[start : start + SCORE_CHUNK])
+            papers = sorted(found.values(), key=lambda p: p.store_id or 0)
+            vectors, _ = embed_papers(store, papers, encoder)
+            scored += _scores(models, papers, vectors)
+        if scored:
+            store.put_scores(models.trained_at, scored)
+
+
+def _scores(
+    models: TrainedModels, papers: list[Paper], vectors: np.ndarray
+) -> list[tuple[int, float, float, str | None, dict]]:
+    if not papers:
+        return []
     texts = [p.text for p in papers]
     score = models.relevance.score(texts, vectors)
     relevance = models.relevance.proba_from_score(score)
     sections = models.placement.predict(vectors, papers)
     tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
-    with Store.open(config.store_path) as store:
-        store.put_scores(
-            models.trained_at,
-            [
-                (p.store_id or 0, float(score[j]), float(relevance[j]), sections[j], tags[j])
-                for j, p in enumerate(papers)
-            ],
-        )
+    return [
+        (p.store_id or 0, float(score[j]), float(relevance[j]), sections[j], tags[j])
+        for j, p in enumerate(papers)
+    ]
 
 
 @dataclass

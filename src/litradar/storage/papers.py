@@ -231,6 +231,13 @@ class Papers(Tables):
         query += " ORDER BY first_version_date, id"
         return self._with_provenance(self._db.execute(query, params).fetchall())
 
+    def paper_keys(self) -> dict[int, str]:
+        """Store id -> `Paper.key` of every paper, without reading their texts."""
+        rows = self._db.execute(
+            "SELECT id, COALESCE(arxiv_id, 's2:' || s2_id, 'doi:' || doi) FROM papers ORDER BY id"
+        )
+        return {row[0]: row[1] for row in rows}
+
     def store_ids(self, since: date | None = None) -> list[int]:
         """The store ids of the papers first announced on or after `since`: what a search
         restricted to them needs, without making a Paper of each (at 200k papers that
