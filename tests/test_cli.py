@@ -442,6 +442,7 @@ def test_a_mistyped_source_name_is_named_as_such_not_as_a_missing_file(project: 
     result = invoke(project, "ingest", "--source", "arxv")
     assert_one_line_error(result, "--source arxv: neither a live source (arxiv, feed, s2")
     assert not (project / "index" / "litradar.sqlite").exists()  # nothing was started
+    assert "no such file: arxv" in invoke(project, "ingest", "--source", "./arxv").output
 
 
 def test_without_any_config_file_the_defaults_are_said_to_apply(tmp_path: Path, monkeypatch):

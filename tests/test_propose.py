@@ -321,3 +321,16 @@ def test_a_missing_token_is_warned_about_before_anything_is_sent(setup):
     assert all("Authorization" not in s.headers for s in server.seen)
     with_token = propose(project)
     assert "GITHUB_TOKEN is not set" not in with_token.output and len(fake.pulls) == 1
+
+
+def test_a_doi_link_is_on_the_list_however_its_characters_were_encoded():
+    """A release that encoded fewer characters wrote `<` raw; this one writes %3C: the
+    paper is the same, and neither proposing it again nor reading its merge should miss."""
+    from litradar.publish.pull_request import _on_list
+
+    paper = Paper(None, "A DOI-only paper", "x", ("A",), date(2025, 3, 11),
+                  doi="10.1002/(sici)1097-4571<3::aid-asi2>3.0.co;2-u", s2_id="abc")  # fmt: skip
+    for written in ("https://doi.org/10.1002/%28sici%291097-4571<3::aid-asi2>3.0.co;2-u",
+                    "https://doi.org/10.1002/%28sici%291097-4571%3C3::aid-asi2%3E3.0.co;2-u"):
+        awesome = parse_list(f"## Papers\n### Tool\n+ [Another title]({written}) (2025)\n")
+        assert _on_list(paper, awesome), written

@@ -42,6 +42,10 @@ def test_training_is_skipped_until_its_inputs_change(trained_project: Path, tmp_
     # What train compares to decide (the retrain itself is shown by the decision above).
     marker = project / "classifiers" / TRAINING_INPUTS
     assert marker.read_text().splitlines()[0] == training_fingerprint(config, "hashing")
+    # How many unlabelled papers training may read decides which ones it reads.
+    wider = config.model_copy(update={"ranking": config.ranking.model_copy(
+        update={"max_unlabelled": 100_000})})  # fmt: skip
+    assert marker.read_text().splitlines()[0] != training_fingerprint(wider, "hashing")
     lst = project / "data" / "awesome_list.md"
     lst.write_text(lst.read_text() + "\n")  # the list file changed
     assert marker.read_text().splitlines()[0] != training_fingerprint(config, "hashing")

@@ -231,8 +231,8 @@ def ingest(
     if start is not None and end is not None and end <= start:  # before any file is read
         err.print(f"[red]error:[/red] empty window: --since {start} is not before --until {end}")
         raise typer.Exit(1)
-    for name in named_files:  # --source arxv: a mistyped source name, not a missing file
-        if not Path(name).exists() and not {"/", "."} & set(str(name)):
+    for name in source or []:  # --source arxv: a mistyped source name, not a missing file
+        if name not in live and not Path(name).exists() and not {"/", "."} & set(name):
             known = ", ".join(live_names())
             err.print(
                 f"[red]error:[/red] --source {escape(str(name))}: neither a live source "

@@ -34,8 +34,9 @@ class ListRepo:
         self.remote_url, self._userinfo = _without_credentials(remote_url)
         self._token = token
         self.author = author
-        if self._userinfo:
-            remember_secret(self._userinfo.partition(":")[2])
+        if self._userinfo:  # the password, or a token written as the user
+            user, _, password = self._userinfo.partition(":")
+            remember_secret(password or user)
 
     def _env(self) -> dict[str, str]:
         env = dict(os.environ)

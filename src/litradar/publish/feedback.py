@@ -9,9 +9,10 @@ closed unmerged). An open pull request is still waiting and teaches nothing yet.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from litradar.config import Config
-from litradar.curation.awesome_list import parse_list, safe_url
+from litradar.curation.awesome_list import parse_list
 from litradar.curation.list_match import match_entries
 from litradar.publish.pull_request import CHANNEL, connect
 from litradar.storage.store import Store
@@ -38,7 +39,8 @@ def collect_feedback(config: Config) -> FeedbackReport:
         # page is still the accepted paper.
         base = match_entries(parse_list(repo.read(gh.base, gh.list_file)), store)
         placed = {e.key: e.section_name for e in base.entries if e.key}
-        placed_urls = {e.url: e.section_name for e in base.entries}
+        # Decoded: a link written by another release may encode other characters.
+        placed_urls = {unquote(e.url): e.section_name for e in base.entries}
         for delivery in pending:
             detail = delivery["detail"]
             pull = api.pull(detail["number"])
@@ -50,7 +52,7 @@ def collect_feedback(config: Config) -> FeedbackReport:
             outcome: dict[str, str] = {}
             for key in detail["entries"]:
                 paper = store.by_key(key)
-                url = safe_url(paper.abs_url) if paper else None
+                url = paper.abs_url if paper else None
                 section = placed.get(key) or placed_urls.get(url or "")
                 if section:
                     store.set_label(key, True, section, origin)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from litradar import __version__
 from litradar.config import Config
@@ -208,10 +209,10 @@ def _on_list(paper: Paper, awesome: AwesomeList) -> bool:
     """The paper is on this list: by key (any link the entry matched by), by its arXiv
     link as written, or by its normalised title."""
     titles = {title_key(e.title) for e in awesome.entries}
-    urls = {e.url for e in awesome.entries}
+    urls = {unquote(e.url) for e in awesome.entries}  # however the link was encoded
     return (
         paper.key in awesome.keys
-        or safe_url(paper.abs_url) in urls
+        or paper.abs_url in urls
         or (len(title_key(paper.title)) >= MIN_TITLE_KEY and title_key(paper.title) in titles)
     )
 

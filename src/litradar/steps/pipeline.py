@@ -167,14 +167,17 @@ def _ensure_query_encoder(
 
 
 TRAINING_INPUTS = "training_inputs.sha256"
-TRAIN_LOCK = "train.lock"  # beside the models (core/process_lock.py)
-INDEX_LOCK = "index.lock"  # beside the index
+# Both beside the store (core/process_lock.py): its folder exists whenever there is
+# anything to train or index, where the models' folder is made by the first training.
+TRAIN_LOCK = "train.lock"
+INDEX_LOCK = "index.lock"
 
 
 def training_fingerprint(config: Config, model: str) -> str:
     """What training reads: the list, the survey, the taxonomy, the section mapping, the
-    maintainer's decisions and tags, every stored paper's text, the embedding model and
-    litradar's version. Equal fingerprints train equal models."""
+    maintainer's decisions and tags, every stored paper's text and how many unlabelled ones
+    it may read, the embedding model and litradar's version. Equal fingerprints train equal
+    models."""
     from litradar import __version__
 
     digest = hashlib.sha256()
@@ -192,6 +195,7 @@ def training_fingerprint(config: Config, model: str) -> str:
     ):
         add(label, path.read_bytes() if path is not None and path.is_file() else b"")
     add("sections", json.dumps(config.ranking.survey_sections, sort_keys=True).encode())
+    add("max_unlabelled", str(config.ranking.max_unlabelled).encode())  # which papers it reads
     with Store.open(config.store_path) as store:
         ids, shas = store.index_entries(model)
         add("papers", content_fingerprint(ids.tolist(), shas).encode())
@@ -218,7 +222,7 @@ def train(
     metrics are returned instead: the 5-fold calibration alone costs about 10 s a week.
     One training at a time (core/process_lock.py): a second one waits."""
     reporter = reporter or SilentReporter()
-    with held(config.classifiers_dir / TRAIN_LOCK, "training", reporter):
+    with held(config.data_dir / TRAIN_LOCK, "training", reporter):
         return _train(config, encoder or default_encoder(config), reporter, force)
 
 
