@@ -71,6 +71,7 @@ def test_proposals_show_where_they_came_from_and_failed_sources_stand_out():
     assert "  - note: Semantic Scholar does not know list paper 2411.00001" in markdown
     document = render_json(digest)
     assert '"key": "s2:abc"' in document and '"cites: SAE 4 LMM"' in document
+    assert document.count("\n") == 1 and document.endswith("}\n")  # one line: half the size
 
 
 def test_only_papers_above_the_threshold_are_proposed_and_the_best_of_the_rest_shown():

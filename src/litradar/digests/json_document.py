@@ -68,4 +68,7 @@ def render_json(digest: Digest) -> str:
         "sources": digest.sources,
         "papers": papers,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # One line, not indented: it holds every paper of the window (about 1,200 a week here,
+    # tens of thousands in a backfill's window), read by the page, `send` and `propose`;
+    # indentation made it twice the size (3.5 MB against 1.8 MB for the bundled week).
+    return json.dumps(document, ensure_ascii=False) + "\n"
