@@ -114,6 +114,11 @@ def _submit(driver, button) -> None:  # type: ignore[no-untyped-def]
     page = driver.find_element(By.TAG_NAME, "html")
     button.click()
     WebDriverWait(driver, 60).until(expected_conditions.staleness_of(page))
+    # And loaded: an element found while the new page was still being parsed could be
+    # gone from it by the time it was clicked ("Node ... does not belong to the document").
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script("return document.readyState") == "complete"
+    )
 
 
 def _csrf(html: str) -> str:
