@@ -62,5 +62,5 @@ def test_a_fourth_signal_reaches_the_digest_and_the_review_page(
         assert any(shown in line for line in lines), shown
     # The explanation still names the weaker of the two halves, not the new signal.
     assert all(LABEL not in line.split("weaker half:")[1] for line in lines)
-    queue = load_queue(config, report.name)
+    queue = load_queue(config, load(config.digests_dir, report.name))
     assert queue.items and all(any(LABEL in r for r in item.reasons) for item in queue.items)

@@ -297,7 +297,7 @@ def save_scores(
     scored = _scores(models, [data.papers[i] for i in rows], data.embeddings[rows])
     with Store.open(config.store_path) as store:
         done = {p.store_id for p in data.papers}
-        rest = [i for i in store.paper_keys() if i not in done]
+        rest = [i for i in store.store_ids() if i not in done]
         for start in range(0, len(rest), SCORE_CHUNK):
             found = store.by_store_ids(rest[start : start + SCORE_CHUNK])
             papers = sorted(found.values(), key=lambda p: p.store_id or 0)

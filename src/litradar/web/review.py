@@ -17,7 +17,7 @@ from litradar.core.errors import LitradarError
 from litradar.core.extractive import fallback_short_name
 from litradar.core.paper import collapse_whitespace
 from litradar.curation.list_source import read_list
-from litradar.digests.generations import StoredDigest, choose_digest, load
+from litradar.digests.generations import StoredDigest
 from litradar.digests.markdown import describe_signals
 from litradar.ranking.section_terms import describe_named
 from litradar.ranking.taxonomy_model import top_tags
@@ -106,12 +106,10 @@ def _reasons(item: dict, list_names: dict[str, str], window: int) -> list[str]:
     return reasons
 
 
-def load_queue(config: Config, name: str | None, stored: StoredDigest | None = None) -> Queue:
-    """The queue of digest `name` (default: the one written last), proposals first, best
-    first; from `stored` when the caller has read it already (a digest's JSON holds its
-    whole window: parsed once per view, not once per use)."""
-    name = stored.name if stored is not None else choose_digest(config.digests_dir, name)
-    document = (stored or load(config.digests_dir, name)).document
+def load_queue(config: Config, stored: StoredDigest) -> Queue:
+    """The queue of a digest the caller has read (its JSON holds the whole window: parsed
+    once per view, not once per use), proposals first, best first."""
+    name, document = stored.name, stored.document
     awesome = read_list(config).awesome
     list_names = awesome.paper_names()
     papers = document["papers"]

@@ -27,7 +27,7 @@ def router(pages: Pages) -> APIRouter:
 
         folder = pages.config.digests_dir
         stored = load(folder, choose_digest(folder, digest or None))
-        queue = review.load_queue(pages.config, stored.name, stored)
+        queue = review.load_queue(pages.config, stored)
         proposals, _, rejected = load_proposals(pages.config, stored)
         with Store.open(pages.config.store_path) as store:
             pulls = store.deliveries(CHANNEL)
