@@ -278,7 +278,10 @@ def test_the_maintainers_decisions_shape_the_pull_request(project: Path, tmp_pat
     ]
     [pull] = fake.pulls
     assert "accepted by the maintainer (litradar label)" in pull["body"]
-    assert "### Neuron Analysis" in pull["body"] and "Causal Tracing" not in pull["body"]
+    assert "### Neuron Analysis" in pull["body"] and "### Causal Tracing" not in pull["body"]
+    # The probability is litradar's for its own section, not for the maintainer's choice.
+    assert "section chosen by the maintainer; litradar predicted Causal Tracing" in pull["body"]
+    assert "no technique named" not in pull["body"]
 
 
 def test_a_paper_listed_under_a_publisher_link_is_not_added_again(project: Path, tmp_path: Path):

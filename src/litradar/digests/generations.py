@@ -25,6 +25,7 @@ from litradar.curation.awesome_list import (
 )
 from litradar.digests.digest import Digest
 from litradar.digests.json_document import render_json
+from litradar.digests.json_schema import digest_json_problem
 from litradar.digests.markdown import render_markdown
 
 
@@ -56,7 +57,12 @@ class StoredDigest:
 
 
 def load(directory: Path, name: str) -> StoredDigest:
-    markdown, text = _read_pair(directory, name)
+    try:
+        markdown, text = _read_pair(directory, name)
+    except UnicodeDecodeError as exc:
+        raise LitradarError(
+            f"digest {name} in {directory} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
     document = None if text is None else _parse(text, directory, name)
     return StoredDigest(name, directory, markdown, document)
 
@@ -67,12 +73,11 @@ def _parse(text: str, directory: Path, name: str) -> dict:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise LitradarError(f"digest {name} in {directory} is unreadable: {exc}") from None
-    if (
-        not isinstance(document, dict)
-        or not isinstance(document.get("papers"), list)
-        or type(document.get("proposed")) is not int  # a count (bool is an int's subclass)
-    ):
+    if not isinstance(document, dict):
         raise LitradarError(f"digest {name} in {directory} is not a litradar digest")
+    problem = digest_json_problem(text)
+    if problem is not None:
+        raise LitradarError(f"digest {name} in {directory} is not a litradar digest: {problem}")
     return document
 
 
@@ -90,7 +95,7 @@ def digest_names(directory: Path) -> list[str]:
 # What litradar names a digest: an ISO week (2025-W11) or a window (2025-03-10_2025-03-17).
 # No dot: "2025-W11.md.md" is not a name whose file was given, and no path or overlong
 # name reaches the file system (the page passes what a visitor typed).
-_DIGEST_NAME = re.compile(r"^[\w-]{1,100}$")
+_DIGEST_NAME = re.compile(r"[\w-]{1,100}")
 
 
 def choose_digest(directory: Path, name: str | None) -> str:
@@ -101,9 +106,9 @@ def choose_digest(directory: Path, name: str | None) -> str:
             if name.endswith(suffix) and len(name) > len(suffix):
                 name = name[: -len(suffix)]
                 break
-        if not _DIGEST_NAME.match(name):
+        if not _DIGEST_NAME.fullmatch(name) or name == "README":  # the folder's readme
             shown = name if len(name) <= 60 else f"{name[:60]}..."
-            raise LitradarError(f"--digest {shown!r} is not a digest name (e.g. 2025-W11)")
+            raise LitradarError(f"{shown!r} is not a digest name (e.g. 2025-W11)")
         return name
     written = [p for p in directory.glob("*.md") if p.name != "README.md" and p.exists()]
     if not written:

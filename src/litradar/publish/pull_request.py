@@ -55,6 +55,9 @@ class Proposal:
     short_name: str | None = None  # the digest's (an LLM's, or the fallback's)
     section_named: tuple[str, str] | None = None  # where the paper names the section's technique
     accepted_by: str | None = None  # the maintainer's decision that put it here (its origin)
+    # The section litradar predicted, where the maintainer chose another: the probability
+    # and what the paper names are evidence for that one, not for `section`.
+    predicted_section: str | None = None
 
 
 @dataclass
@@ -145,9 +148,20 @@ def load_proposals(
                         _named(item.get("section_named")) if section == item["section"] else None
                     ),
                     accepted_by=decision["origin"] if decision else None,
+                    predicted_section=item["section"] if section != item["section"] else None,
                 )
             )
     return proposals, len(document["papers"]), rejected
+
+
+def _placement(p: Proposal) -> str:
+    if p.predicted_section is not None:
+        return (
+            f"section chosen by the maintainer; litradar predicted {inert(p.predicted_section)} "
+            f"(probability {p.section_probability:.2f})"
+        )
+    named = describe_named(p.section_named, inert)
+    return f"section probability {p.section_probability:.2f}{named}"
 
 
 def _best_first(item: dict) -> tuple[float, str]:
@@ -166,8 +180,8 @@ def pull_request_body(
     names = awesome.paper_names()
     lines = [
         f"litradar proposes {len(proposals)} paper(s) from its digest **{name}** "
-        f"({window_size} papers read). Each entry is in the section litradar predicts, in "
-        "the list's own format and order.",
+        f"({window_size} papers read). Each entry is in the section litradar predicts, or "
+        "the one the maintainer chose, in the list's own format and order.",
         "",
     ]
     for section, chosen in by_section(proposals, awesome.section_names()):
@@ -178,8 +192,8 @@ def pull_request_body(
             lines += [
                 f"- [{inert(p.paper.title)}]({safe_url(p.paper.abs_url)}) "
                 f"({p.paper.first_version_date.isoformat()})",
-                f"  - score {p.relevance:.2f} (rank {p.rank} of {window_size}), section "
-                f"probability {p.section_probability:.2f}{describe_named(p.section_named, inert)}",
+                f"  - score {p.relevance:.2f} (rank {p.rank} of {window_size}), "
+                + _placement(p),
                 f"  - close to: {close or 'none'}",
                 f"  - found by: {found_by}",
                 *([f"  - accepted by the maintainer ({inert(p.accepted_by)})"]

@@ -49,7 +49,7 @@ def record_label(
         raise LitradarError("no paper given: an arXiv id (or s2:<id>)")
     sections = read_list(config).awesome.section_names()
     if section is not None and section not in sections:
-        raise LitradarError(f"--section {section!r} is not a list section; choose from {sections}")
+        raise LitradarError(f"section {section!r} is not a list section; choose from {sections}")
     if section is not None and relevant is False:
         raise LitradarError("--section goes with --relevant: a rejected paper has no section")
     parsed = _parse_tags(config, tags)

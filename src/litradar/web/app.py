@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -71,6 +72,8 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         if not public and not guard.signed_in(
             request.cookies.get(SESSION_COOKIE), request.headers.get("authorization")
         ):
+            if request.headers.get("authorization"):  # a wrong token: as at /login
+                await asyncio.sleep(LOGIN_DELAY_SECONDS)
             if request.url.path.startswith("/api/"):
                 response: Response = JSONResponse({"error": "sign in: a token is needed"}, 401)
             else:
@@ -90,6 +93,12 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
         if not hasattr(request.state, "nonce"):
             return _secured(Response(f"{exc.detail}\n", exc.status_code, media_type="text/plain"))
         return page(request, "error.html", status=exc.status_code, message=str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_value(request: Request, exc: RequestValidationError) -> Response:
+        """A query value out of range or missing (`k=0`, `k=abc`, no `q`): one line, 400,
+        as every other bad value, not FastAPI's 422 JSON of pydantic's report."""
+        return await user_error(request, LitradarError(_one_line(exc)))
 
     @app.exception_handler(LitradarError)
     async def user_error(request: Request, exc: LitradarError) -> Response:
@@ -125,6 +134,16 @@ def create_app(config: Config, token: str | None = None, host: str = "127.0.0.1"
     app.include_router(charts_page.router(pages))
 
     return app
+
+
+def _one_line(exc: RequestValidationError) -> str:
+    """'k: Input should be greater than or equal to 1' for the first bad value."""
+    errors = exc.errors()
+    if not errors:
+        return "bad request"
+    first = errors[0]
+    where = [str(part) for part in first.get("loc", ()) if part not in ("query", "body")]
+    return f"{'.'.join(where) or 'request'}: {first.get('msg', 'bad value')}"
 
 
 def _secured(response: Response) -> Response:

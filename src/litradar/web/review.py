@@ -9,6 +9,7 @@ from and `propose` reads. A short name the maintainer typed is kept beside it
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -159,24 +160,48 @@ def load_queue(config: Config, stored: StoredDigest) -> Queue:
     return queue
 
 
+_INVISIBLE = re.compile("[\u200b\u2060]")
+
+
 def clean_short_name(text: str | None) -> str | None:
     """One line, at most MAX_SHORT_NAME characters; empty means litradar's own. Control and
     bidi characters are stripped as from paper text (a U+202E would make the entry read
     backwards in the pull request)."""
-    cleaned = collapse_whitespace(text or "")
+    # Invisible too: a zero-width space or word joiner would make two names that read
+    # the same differ (joiners, which some scripts need, are kept).
+    cleaned = collapse_whitespace(_INVISIBLE.sub("", text or ""))
     if len(cleaned) > MAX_SHORT_NAME:
         raise LitradarError(f"the short name is longer than {MAX_SHORT_NAME} characters")
     return cleaned or None
 
 
 def decide(
-    config: Config, key: str, action: str, section: str | None, short_name: str | None
+    config: Config,
+    stored: StoredDigest,
+    key: str,
+    action: str,
+    section: str | None,
+    short_name: str | None,
+    shown_short_name: str | None = None,
 ) -> str:
-    """Store the maintainer's decision the way `litradar label` does; one line says what
-    was stored."""
+    """Store the maintainer's decision on a paper of the digest's queue the way `litradar
+    label` does; one line says what was stored.
+
+    Only the queue's papers: the page shows no other, and a label outranks the list in
+    training, so a forged or stale key must not add one unseen. The short name is stored
+    only when edited (it differs from `shown_short_name`, what the page showed): an
+    unedited Accept leaves litradar's name free to improve, and a stale tab does not
+    overwrite the name another tab chose."""
     key = key.strip()  # as `record_label` reads it: the short name goes under the same key
     if action not in ACTIONS:
         raise LitradarError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
+    queue = {p["key"] for p in stored.document["papers"] if p["proposed"] or p["near_cut"]}
+    if key not in queue:
+        shown = key if len(key) <= 60 else f"{key[:60]}..."
+        raise LitradarError(
+            f"{shown!r} is not in digest {stored.name}'s review queue "
+            "(its proposals and the papers near the cut); 'litradar label' decides any paper"
+        )
     if action == "skip":
         return f"{key}: skipped, nothing stored"
     if action == "reject":
@@ -184,7 +209,10 @@ def decide(
     if not section:
         raise LitradarError("choose the section the paper goes in")
     name = clean_short_name(short_name)
+    edited = shown_short_name is None or name != clean_short_name(shown_short_name)
     summary = record_label(config, key, True, section, [], origin=ORIGIN)
+    if not edited:
+        return summary
     with Store.open(config.store_path) as store:
         store.set_short_name(key, name, ORIGIN)
     return summary + (f" as {name}" if name else "")

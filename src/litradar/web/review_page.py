@@ -49,9 +49,17 @@ def router(pages: Pages) -> APIRouter:
         action = form.get("action", "")
         # Storing may wait for another command's write lock: in a worker thread, so that
         # the event loop (every other request) does not wait with it.
-        await run_in_threadpool(
-            review.decide, pages.config, key, action, form.get("section"), form.get("short_name")
-        )
+        def store_it() -> None:
+            from litradar.digests.generations import choose_digest, load
+
+            folder = pages.config.digests_dir
+            stored = load(folder, choose_digest(folder, name or None))
+            review.decide(
+                pages.config, stored, key, action, form.get("section"),
+                form.get("short_name"), form.get("shown_short_name"),
+            )  # fmt: skip
+
+        await run_in_threadpool(store_it)
         # Post/redirect/get: a reload does not decide twice; the page shows what is stored.
         params = {"digest": name} | ({} if action == "skip" else {"decided": key})
         target = f"/review?{urlencode(params)}"
