@@ -14,6 +14,8 @@ from litradar.publish.github_api import GitHub, GitHubError
 from tests.fake_github import NAME, OWNER, PULLS
 from tests.replay import ReplayServer, Reply
 
+PULL = {"number": 1, "head": {"ref": "litradar/2025-W11"}}
+
 TOKEN = "ghp_canaryTOKEN0123456789"
 
 
@@ -47,9 +49,9 @@ def test_a_retry_after_in_either_form_is_waited_out_once(when: str):
     soon = datetime.now(UTC) + timedelta(seconds=2)
     value = "1" if when == "seconds" else format_datetime(soon, usegmt=True)
     with ReplayServer() as api:
-        api.on("GET", PULLS, Reply(429, b"{}", {"Retry-After": value}), Reply.json([{"number": 1}]))
+        api.on("GET", PULLS, Reply(429, b"{}", {"Retry-After": value}), Reply.json([PULL]))
         with client(api) as gh:
-            assert gh.open_pulls() == [{"number": 1}]
+            assert gh.open_pulls() == [PULL]
         assert len(api.seen) == 2
 
 

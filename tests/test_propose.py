@@ -337,3 +337,63 @@ def test_a_doi_link_is_on_the_list_however_its_characters_were_encoded():
                     "https://doi.org/10.1002/%28sici%291097-4571%3C3::aid-asi2%3E3.0.co;2-u"):
         awesome = parse_list(f"## Papers\n### Tool\n+ [Another title]({written}) (2025)\n")
         assert _on_list(paper, awesome), written
+
+
+def test_a_closed_or_merged_request_is_not_opened_again_and_its_decisions_wait_for_feedback(
+    setup,
+):
+    """Re-running `propose` for a digest whose request the maintainer closed opened a second
+    one with the papers they had just turned down, and took the record `feedback` reads
+    their decisions from: they were lost."""
+    project, _remote, server, fake = setup
+    assert propose(project).exit_code == 0
+    fake.close(1)
+    again = propose(project)
+    assert again.exit_code == 0, again.output
+    assert "pull request #1 closed: the maintainer closed it: litradar does not open it" in again.output
+    assert len(fake.pulls) == 1 and [s.method for s in server.seen].count("POST") == 1
+    args = ["--config", str(project / "litradar.toml")]
+    learned = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
+    assert "feedback: 0 accepted, 2 rejected" in learned.output, learned.output
+    after = propose(project)  # decided by feedback now: still not again
+    assert "pull request #1 closed" in after.output and len(fake.pulls) == 1
+
+
+def test_the_maintainers_commits_on_the_requests_branch_are_kept(setup):
+    """The checklist asks the maintainer to move and delete entries on the branch; a re-run
+    rebuilt the branch from the base and force-pushed their commits away."""
+    project, remote, _server, fake = setup
+    assert propose(project).exit_code == 0
+    work = remote.parent / "maintainer"
+    git(remote.parent, "clone", "--quiet", "--branch", "litradar/2025-W11", str(remote), str(work))
+    readme = (work / "README.md").read_text(encoding="utf-8")
+    (work / "README.md").write_text(readme.replace("2503.05555", "2503.05555 "), encoding="utf-8")
+    git(work, "-c", "user.name=M", "-c", "user.email=m@example.org", "commit", "-qam", "edit")
+    git(work, "push", "--quiet", "origin", "litradar/2025-W11")
+    edited = git(remote, "rev-parse", "litradar/2025-W11")
+    body = fake.pulls[0]["body"]
+    again = propose(project)
+    assert again.exit_code == 0, again.output
+    assert "pull request #1 kept: its branch has 1 commit(s) litradar did not make" in again.output
+    assert git(remote, "rev-parse", "litradar/2025-W11") == edited
+    assert fake.pulls[0]["body"] == body and len(fake.pulls) == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        Reply(200, b"<html>a proxy's sign-in page</html>", {"Content-Type": "text/html"}),
+        Reply.json({"message": "an object, not a list"}),
+        Reply.json([{"number": 1}]),  # no head branch
+    ],
+)
+def test_an_api_answer_that_is_not_githubs_is_one_line(project: Path, tmp_path: Path, answer):
+    remote = make_remote(tmp_path, LIST_TEXT)
+    with ReplayServer() as server:
+        server.on("GET", PULLS, answer)
+        write_config(project, extra=github_config(server, remote))
+        write_week(project)
+        result = propose(project)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
+    assert "error:" in result.output and "GitHub GET" in result.output

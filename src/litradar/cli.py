@@ -881,6 +881,9 @@ def propose(
     if report.status == "nothing to propose":
         out.print(f"digest {report.name}: nothing to propose")
         return
+    if report.note:
+        out.print(f"pull request #{report.number} {report.status}: {escape(report.note)}")
+        return
     out.print(
         f"pull request #{report.number} {report.status}: {len(report.entries)} paper(s) on "
         f"branch {escape(report.branch)}\n  {escape(report.url or '')}"

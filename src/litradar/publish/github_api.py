@@ -126,6 +126,28 @@ class GitHub(OwnsHttpClient):
         )
         return f"GitHub {method} {url}: {status} {message}" + (f" ({details})" if details else "")
 
+    def _json(self, method: str, url: str, response: httpx.Response, kind: type) -> Any:
+        """The answer's JSON, checked to be what GitHub answers there (an object, or a list
+        of objects): a proxy's HTML page or a wrong `api_url` is one line, not a
+        JSONDecodeError or a TypeError further on."""
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        fits = isinstance(body, kind) and (
+            kind is dict or all(isinstance(item, dict) for item in body)
+        )
+        if not fits:
+            what = response.headers.get("content-type", "no content type").split(";")[0]
+            raise GitHubError(
+                f"GitHub {method} {url}: {response.status_code} answered {what}, not the "
+                f"JSON {'object' if kind is dict else 'list'} of GitHub's API "
+                "(is [github] api_url the API, not the web site?)"
+            )
+        if kind is dict and "pulls" in url and not isinstance(body.get("number"), int):
+            raise GitHubError(f"GitHub {method} {url}: the answer names no pull request number")
+        return body
+
     # pull requests ----------------------------------------------------------------------
 
     def open_pulls(self) -> list[dict]:
@@ -137,7 +159,7 @@ class GitHub(OwnsHttpClient):
         params: dict | None = {"state": "open", "per_page": 100}
         while url:
             response = self._request("GET", url, params=params)
-            found += response.json()
+            found += self._json("GET", url, response, list)
             url, params = response.links.get("next", {}).get("url"), None
             if url and _origin(str(self._http.base_url.join(url))) != self._api_origin:
                 raise GitHubError(
@@ -145,19 +167,27 @@ class GitHub(OwnsHttpClient):
                     f"({httpx.URL(url).host or url[:80]}), not {self.config.api_url}: "
                     "not sending the token there"
                 )
+        for pull in found:
+            head = pull.get("head")
+            if not isinstance(pull.get("number"), int) or not (
+                isinstance(head, dict) and isinstance(head.get("ref"), str)
+            ):
+                raise GitHubError(
+                    f"GitHub GET {self.repo_path}/pulls: a pull request without a number or "
+                    "a head branch (is [github] api_url GitHub's API?)"
+                )
         return found
 
     def pull(self, number: int) -> dict:
-        return self._request("GET", f"{self.repo_path}/pulls/{number}").json()
+        url = f"{self.repo_path}/pulls/{number}"
+        return self._json("GET", url, self._request("GET", url), dict)
 
     def create_pull(self, title: str, body: str, head: str, base: str) -> dict:
-        return self._request(
-            "POST",
-            f"{self.repo_path}/pulls",
-            json={"title": title, "body": body, "head": head, "base": base},
-        ).json()
+        url = f"{self.repo_path}/pulls"
+        sent = {"title": title, "body": body, "head": head, "base": base}
+        return self._json("POST", url, self._request("POST", url, json=sent), dict)
 
     def update_pull(self, number: int, title: str, body: str) -> dict:
-        return self._request(
-            "PATCH", f"{self.repo_path}/pulls/{number}", json={"title": title, "body": body}
-        ).json()
+        url = f"{self.repo_path}/pulls/{number}"
+        sent = {"title": title, "body": body}
+        return self._json("PATCH", url, self._request("PATCH", url, json=sent), dict)

@@ -70,6 +70,7 @@ class ProposeReport:
     entries: list[str] = field(default_factory=list)  # keys of the papers in the request
     skipped: dict[str, str] = field(default_factory=dict)  # key -> why not proposed
     error: str | None = None  # why the request could not be opened (status "failed")
+    note: str | None = None  # why an existing request was left as it is
 
     @classmethod
     def failed(cls, name: str, error: str) -> ProposeReport:
@@ -78,7 +79,8 @@ class ProposeReport:
 
     def summary(self) -> str:
         number = f"#{self.number} " if self.number else ""
-        return self.error or f"{number}{self.status}"
+        note = f" ({self.note})" if self.note else ""
+        return self.error or f"{number}{self.status}{note}"
 
 
 def recorded_report(config: Config, name: str) -> ProposeReport | None:
@@ -162,6 +164,34 @@ def _placement(p: Proposal) -> str:
         )
     named = describe_named(p.section_named, inert)
     return f"section probability {p.section_probability:.2f}{named}"
+
+
+def _ended_pull(api: GitHub, previous: dict | None) -> dict | None:
+    """{state: merged or closed, number, url} of the digest's recorded pull request once it
+    is no longer open, else None."""
+    detail = (previous or {}).get("detail") or {}
+    number = detail.get("number")
+    if not isinstance(number, int):
+        return None
+    if (previous or {}).get("status") == "decided":  # `feedback` already read it
+        state = detail.get("state") or "closed"
+    else:
+        pull = api.pull(number)
+        if pull.get("state") == "open":
+            return None
+        state = "merged" if pull.get("merged_at") else "closed"
+    return {"state": state, "number": number, "url": detail.get("url")}
+
+
+def _maintainers_commits(repo: ListRepo, base: str, branch: str) -> int:
+    """How many commits on the pull request's branch, beyond the base, someone other than
+    litradar made."""
+    if not repo.has_branch(branch):
+        return 0
+    authors = repo.git(
+        "log", "--format=%ae", f"refs/remotes/origin/{base}..refs/remotes/origin/{branch}"
+    ).stdout.split()
+    return sum(1 for email in authors if email != repo.author[1])
 
 
 def _best_first(item: dict) -> tuple[float, str]:
@@ -306,6 +336,25 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
         awesome = match_entries(parse_list(base_text), store)
         pulls = api.open_pulls()
         ours = next((p for p in pulls if p["head"]["ref"] == branch), None)
+        if ours is None and (ended := _ended_pull(api, delivery.previous())) is not None:
+            # The maintainer merged or closed this digest's request: that is their answer
+            # (`feedback` reads it). A new request would propose what they just turned down
+            # and take the record `feedback` reads their decisions from.
+            report.status, report.number, report.url = ended["state"], ended["number"], ended["url"]
+            report.note = (
+                f"the maintainer {ended['state']} it: litradar does not open it again "
+                "('litradar feedback' reads their decisions; the weekly run does it first)"
+            )
+            return report
+        if ours is not None and (edits := _maintainers_commits(repo, gh.base, branch)):
+            # Their review edits (an entry moved, renamed, deleted) are on the branch: a
+            # rebuilt branch would force-push them away.
+            report.status, report.number, report.url = "kept", ours["number"], ours.get("html_url")
+            report.note = (
+                f"its branch has {edits} commit(s) litradar did not make (the maintainer's "
+                "edits): left as it is"
+            )
+            return report
         waiting = _in_other_pulls(repo, pulls, branch, gh.list_file, awesome.keys, store)
         sections = set(awesome.section_names())
         chosen: list[Proposal] = []
