@@ -58,3 +58,13 @@ def test_log_lines_are_redacted_once_a_secret_is_known(caplog):
         logging.getLogger("litradar.test").warning("s2 failed: %s", "key=logged-secret-value-42")
     assert caplog.records[-1].getMessage() == f"s2 failed: key={MASK}"
     assert "logged-secret-value-42" not in caplog.text
+
+
+def test_a_secret_echoed_in_another_case_is_masked():
+    """A proxy's error page dumped the request's headers lower-cased: the S2 key got
+    through into stderr and the store's runs."""
+    secret = "s2KeyTEST_abc-123"
+    text = f"x-api-key: {secret.lower()}; X-API-KEY: {secret.upper()}; q={quote(secret.upper())}"
+    cleaned = redact(text, [secret])
+    assert secret.lower() not in cleaned.lower()
+    assert cleaned == f"x-api-key: {MASK}; X-API-KEY: {MASK}; q={MASK}"

@@ -114,9 +114,21 @@ def test_a_body_that_stays_truncated_fails_after_the_retry_budget():
     with ReplayServer() as server:
         server.on("GET", QUERY, Reply(200, full[:-200]))
         source = ArxivApiSource(api_config(server, retries=2), ["cs.CV"])
-        with pytest.raises(SourceError, match=r"after 3 tries.*ended before"):
+        with pytest.raises(SourceError, match=r"after 3 tries.*ended before its closing feed tag \(cut off\)"):
             list(source.pages(date(2025, 3, 10), date(2025, 3, 17)))
         assert len(server.seen) == 3
+
+
+def test_an_html_page_answered_with_200_is_said_to_be_one():
+    """A proxy's page read as a cut feed: "the response ended before" (its "</feed>" lost
+    with the markup), not a word of HTML."""
+    html = b"<!DOCTYPE html><html><body>Service unavailable</body></html>"
+    with ReplayServer() as server:
+        server.on("GET", QUERY, Reply(200, html, {"Content-Type": "text/html"}))
+        source = ArxivApiSource(api_config(server, retries=0), ["cs.CV"])
+        with pytest.raises(SourceError) as caught:
+            list(source.pages(date(2025, 3, 10), date(2025, 3, 17)))
+    assert "gave up after 1 try: the server answered an HTML page" in str(caught.value)
 
 
 def test_a_timeout_then_an_answer_and_a_503_then_an_answer():

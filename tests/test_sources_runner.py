@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote
 
 import pytest
@@ -85,6 +86,26 @@ def test_a_backfill_never_moves_the_mark_backwards(project: Path):
         assert (
             "submittedDate:[202503010000 TO 202503072359]" in server.seen[-1].query["search_query"]
         )
+
+
+def test_a_future_until_leaves_the_mark_at_tomorrow_and_a_future_mark_is_healed(project: Path):
+    """A mark in the future made every later run read one day (from it, minus nothing), for
+    months, saying nothing."""
+    from datetime import timedelta
+
+    tomorrow = date.today() + timedelta(days=1)
+    with ReplayServer() as server:
+        serve_pages(server, 15)
+        config = project_config(project, server)
+        source = ArxivApiSource(config.sources.arxiv, ["cs.CV"])
+        ahead = read_source(config, source, until=tomorrow + timedelta(days=200))
+        assert ahead.error is None and ahead.watermark == tomorrow.isoformat()
+        with Store.open(config.store_path) as store:  # as a release before the rule left it
+            store.set_watermark(source.name, (tomorrow + timedelta(days=200)).isoformat())
+        weekly = read_source(config, source)
+    overlap = config.sources.overlap_days
+    assert weekly.since == (tomorrow - timedelta(days=overlap)).isoformat()  # not one day
+    assert weekly.watermark == tomorrow.isoformat()
 
 
 def test_two_concurrent_ingests_store_each_paper_once(project: Path):
@@ -165,6 +186,32 @@ def test_cli_sources_shows_each_marks_and_last_run(project: Path):
     assert "configured live sources: arxiv" in shown.output
     assert "arxiv: read up to 2025-03-17" in shown.output
     assert "last run: arxiv: 5 read, 5 added" in shown.output
+
+
+def test_an_interrupted_or_killed_run_is_said_so_not_shown_as_a_good_one(project: Path):
+    """Ctrl-C left a "crashed" run that `sources` and the digest showed as "10 read, 10
+    added"; a kill -9 left a "running" one, and `sources` said no source had run."""
+    from litradar.digests.markdown import _sources_block
+    from litradar.sources.report import describe_source_run, latest_source_reports
+
+    args = ["--config", str(project / "litradar.toml")]
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        config = project_config(project, server)
+    with Store.open(config.store_path, create=True) as store:
+        detail = {"source": "arxiv", "since": "2025-03-03", "until": "2025-03-17", "pages": 1,
+                  "fetched": 10, "added": 10, "updated": 0, "unchanged": 0, "watermark": None,
+                  "error": None, "notes": []}  # fmt: skip
+        store.finish_run(store.start_run("ingest:arxiv", detail), "crashed", detail)
+        store.start_run("ingest:s2", detail | {"source": "s2", "pages": 0, "added": 0})
+    shown = runner.invoke(app, ["sources", *args])
+    assert "no live source has run yet" not in shown.output
+    assert "last run: arxiv: INTERRUPTED after 1 page(s), 10 added" in shown.output
+    assert "s2: started " in shown.output and "never finished (killed?)" in shown.output
+    [crashed] = latest_source_reports(config)  # the digest: finished runs only
+    assert describe_source_run(crashed).startswith("arxiv: INTERRUPTED")
+    digest = SimpleNamespace(sources=[crashed])
+    assert _sources_block(digest)[2].startswith("- **arxiv: INTERRUPTED")  # type: ignore[arg-type]
 
 
 def test_an_explicit_window_that_ends_before_it_starts_is_one_line(project: Path):

@@ -307,3 +307,10 @@ def test_an_item_with_an_impossible_date_or_wrong_types_is_a_note_and_the_rest_g
         "Semantic Scholar item baddoi skipped: malformed DOI '10.1/x\\n+ [Injected](http://e)'",
         "Semantic Scholar item ? skipped: malformed paperId '[bold]x\\n[/bold]'",
     ]
+
+
+def test_a_title_of_blanks_is_no_title():
+    """Checked before the blanks were collapsed: stored with an empty title, in a digest."""
+    item = {"paperId": "a" * 40, "title": " \t\u200f\n ", "publicationDate": "2025-03-11"}
+    assert to_paper(item, Provenance("s2")) is None
+    assert to_paper(item | {"title": " Probing  CLIP "}, Provenance("s2")).title == "Probing CLIP"

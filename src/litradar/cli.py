@@ -282,7 +282,7 @@ def sources(config: ConfigOption = None) -> None:
         return
     with _guard(lambda: Store.open(cfg.store_path)) as store:
         marks = store.watermarks()
-    runs = {run["source"]: run for run in _guard(lambda: latest_source_reports(cfg))}
+    runs = {run["source"]: run for run in _guard(lambda: latest_source_reports(cfg, False))}
     if not marks and not runs:
         out.print("no live source has run yet")
     for name in sorted(set(marks) | set(runs)):

@@ -70,6 +70,11 @@ def _encoded_forms(secret: str) -> set[str]:
     return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
 
 
+def _caseless_forms(secret: str) -> set[str]:
+    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
+    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+
+
 def _escaped_form(form: str) -> re.Pattern[str] | None:
     """`form` with a backslash allowed before each punctuation character: the form it has
     in markdown once escaped (a GitHub token's `_` becomes `\\_`); None without any."""
@@ -91,6 +96,12 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for form in forms:
         if form in text:
             text = text.replace(form, MASK)
+    # A service or proxy that echoes the request's headers may change their case: the raw
+    # and URL-encoded forms are found in any case (base64 is case-sensitive: not those).
+    lowered = text.lower()
+    for form in sorted({f for s in values for f in _caseless_forms(s)}, key=len, reverse=True):
+        if form.lower() in lowered:
+            text = re.compile(re.escape(form), re.IGNORECASE).sub(MASK, text)
     if "\\" in text:
         for form in forms:
             if (escaped := _escaped_form(form)) is not None:

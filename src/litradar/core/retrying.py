@@ -56,7 +56,8 @@ def with_retries(
             problem = str(exc) or type(exc).__name__
         delay = next(delays, None)
         if delay is None:
-            raise failure(f"{what} gave up after {tries} tries: {problem}") from None
+            times = "1 try" if tries == 1 else f"{tries} tries"
+            raise failure(f"{what} gave up after {times}: {problem}") from None
         time.sleep(delay)
 
 

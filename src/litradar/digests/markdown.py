@@ -192,6 +192,7 @@ def _sources_block(digest: Digest) -> list[str]:
     lines = ["## Sources", ""]
     for run in digest.sources:
         line = escape_markdown(describe_source_run(run))
-        lines.append(f"- **{line}**" if run.get("error") else f"- {line}")
+        failed = run.get("error") or run.get("status") in ("crashed", "running")
+        lines.append(f"- **{line}**" if failed else f"- {line}")
         lines += [f"  - note: {escape_markdown(note)}" for note in run.get("notes", [])]
     return [*lines, ""]

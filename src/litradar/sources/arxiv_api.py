@@ -115,8 +115,11 @@ class ArxivClient(arxiv.Client):
         except ValueError as err:
             # arxiv 4.0.2's parser raises this on a half-written <published> of a cut body.
             raise Retryable(f"an unreadable feed ({err})") from None
+        body = self._adapter.last_body.lstrip()[:200].lower()
+        if body.startswith((b"<!doctype html", b"<html")):
+            raise Retryable("the server answered an HTML page, not arXiv's feed")
         if feed.malformed or not self._adapter.last_body.rstrip().endswith(b"</feed>"):
-            raise Retryable("the response ended before </feed>")
+            raise Retryable("the response ended before its closing feed tag (cut off)")
         return feed
 
 

@@ -36,21 +36,39 @@ class SourceReport:
         return f"{self.source}: {counts} ({self.since} to {self.until})"
 
 
-def latest_source_reports(config: Config) -> list[dict]:
-    """The last finished run of each source, for the digest's 'sources' block."""
+def latest_source_reports(config: Config, finished_only: bool = True) -> list[dict]:
+    """The last finished run of each source, for the digest's 'sources' block; with
+    `finished_only=False` the last run whatever its state (`litradar sources`: a run killed
+    outright stays "running" in the store, and was not there at all)."""
     with Store.open(config.store_path) as store:
         latest: dict[str, dict] = {}
         for run in store.runs():
-            if run["kind"].startswith("ingest:") and run["status"] != "running":
+            if run["kind"].startswith("ingest:") and (
+                not finished_only or run["status"] != "running"
+            ):
                 latest[run["kind"]] = run
     return [
-        run["detail"] | {"status": run["status"], "finished_at": run["finished_at"]}
+        run["detail"]
+        | {"status": run["status"], "started_at": run["started_at"]}
+        | {"finished_at": run["finished_at"]}
         for run in latest.values()
     ]
 
 
 def describe_source_run(run: dict) -> str:
-    """One line per source for the digest: what it read, or why it failed."""
+    """One line per source for the digest: what it read, or why it failed, or that it
+    was interrupted (Ctrl-C: "crashed") or never finished (killed: still "running")."""
     report = SourceReport(**{k: run[k] for k in SourceReport.__dataclass_fields__ if k in run})
     when = f", run {run['finished_at']}" if run.get("finished_at") else ""
+    status = run.get("status")
+    if report.error is None and status in ("crashed", "running"):
+        what = (
+            "INTERRUPTED" if status == "crashed"
+            else f"started {run.get('started_at') or '?'} and never finished (killed?)"
+        )  # fmt: skip
+        return (
+            f"{report.source}: {what} after {report.pages} page(s), {report.added} added "
+            f"({report.since} to {report.until}): the pages read are kept, the mark did not "
+            f"move, the next run reads the window again{when}"
+        )
     return report.summary() + when

@@ -46,7 +46,9 @@ def window_for(
     mark = store.watermark(source.name)
     if mark is None:
         return until - timedelta(days=first_run_days)
-    return date.fromisoformat(mark) - timedelta(days=overlap_days)
+    # A mark beyond the window's end (one a release before the horizon below set from a
+    # future --until) would leave one day to read: read the overlap before the end instead.
+    return min(date.fromisoformat(mark), until) - timedelta(days=overlap_days)
 
 
 def read_source(
@@ -90,7 +92,11 @@ def read_source(
                     report.updated += result.updated
                     report.unchanged += result.unchanged
                     advance(len(page))
-            mark = max(until.isoformat(), report.watermark or "")
+            # Never past tomorrow: a future --until reads what exists, and a mark there
+            # would make every later run start at it, reading one day a week until then.
+            # (A mark already past it, from a release before this rule, comes back to it.)
+            horizon = (date.today() + timedelta(days=1)).isoformat()
+            mark = max(min(until.isoformat(), horizon), min(report.watermark or "", horizon))
             store.set_watermark(source.name, mark)
             report.watermark = mark
             status = "ok"

@@ -242,8 +242,8 @@ def to_paper(item: Any, provenance: Provenance) -> Paper | None:
     ids = _field(item, "externalIds", dict, {})
     authors = _field(item, "authors", list, [])
     abstract = collapse_whitespace(_field(item, "abstract", str, ""))
-    if not title or not s2_id or not raw_date:
-        return None
+    if not (title and collapse_whitespace(title)) or not s2_id or not raw_date:
+        return None  # a title of spaces or control characters is none (stored as '')
     if not _S2_ID.fullmatch(s2_id):
         raise ValueError(f"malformed paperId {s2_id[:40]!r}")
     try:
