@@ -85,6 +85,8 @@ class FakeGitHub:
         return Reply.json(pull)
 
     def _get(self, seen: Seen) -> Reply:
+        if int(seen.path.rsplit("/", 1)[1]) > len(self.pulls):
+            return Reply.json({"message": "Not Found", "status": "404"}, 404)
         return Reply.json(self._find(seen.path))
 
     def _find(self, path: str) -> dict:

@@ -152,6 +152,25 @@ def test_a_list_file_missing_on_the_branch_is_one_line(repo_project):
     )
     with pytest.raises(Exception, match=r"LIST.md is not on branch main of .*list_file"):
         read_list(config)
+    found = runner.invoke(  # find goes on without the list, and says so
+        app, ["find", "sparse autoencoder", "-k", "2", "--config", str(project / "litradar.toml")],
+        env={"LITRADAR_GITHUB__LIST_FILE": "LIST.md"},
+    )
+    assert found.exit_code == 0, found.output
+    assert "list: none read (LIST.md is not on branch main of" in found.output
+
+
+def test_a_base_branch_gone_upstream_is_one_line_not_the_stale_local_file(repo_project):
+    """The maintainer renamed main: `train` and `digest` read the local file (months old,
+    maybe) with a note on stderr and exit 0; `propose` already refused."""
+    project, remote, _seed, _ = repo_project
+    assert cli(project, "train").exit_code == 0
+    git(remote, "branch", "-m", "main", "trunk")
+    new_run()
+    result = cli(project, "train", "--force")
+    assert result.exit_code == 1, result.output
+    assert "has no branch 'main' ([github] base)" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_credentials_in_a_remote_url_are_not_shown():

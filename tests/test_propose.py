@@ -397,3 +397,31 @@ def test_an_api_answer_that_is_not_githubs_is_one_line(project: Path, tmp_path: 
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
     assert "error:" in result.output and "GitHub GET" in result.output
+
+
+def test_a_list_file_missing_on_the_base_is_said_in_litradars_words(setup):
+    project, *_ = setup
+    result = runner.invoke(
+        app,
+        ["propose", "--config", str(project / "litradar.toml")],
+        env={"GITHUB_TOKEN": TOKEN, "LITRADAR_GITHUB__LIST_FILE": "LIST.md"},
+    )
+    assert result.exit_code == 1, result.output
+    assert "LIST.md is not on branch main of" in result.output
+    assert "fatal:" not in result.output and "Traceback" not in result.output
+
+
+def test_one_recorded_request_github_no_longer_finds_does_not_stop_feedback(setup):
+    """A 404 for one recorded request failed every `feedback` run, so the other requests'
+    decisions were never read."""
+    project, _remote, _server, fake = setup
+    assert propose(project).exit_code == 0
+    config = load_config(project / "litradar.toml", environ={})
+    with Store.open(config.store_path) as store:  # an earlier week's request, gone since
+        store.set_delivery("github", "2025-W10", "proposed", {"number": 2, "entries": {}})
+    fake.close(1)
+    args = ["--config", str(project / "litradar.toml")]
+    learned = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
+    assert learned.exit_code == 0, learned.output
+    assert "warning: pull request #2 skipped: GitHub GET" in learned.output
+    assert "404" in learned.output and "feedback: 0 accepted, 2 rejected" in learned.output

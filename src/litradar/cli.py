@@ -902,6 +902,8 @@ def feedback(config: ConfigOption = None) -> None:
         out.print(f"  accepted: {escape(key)} in {escape(section)}")
     for key in report.rejected:
         out.print(f"  rejected: {escape(key)}")
+    for number, why in report.missing.items():
+        err.print(f"warning: pull request #{number} skipped: {escape(why)}")
     waiting = ", ".join(f"#{n}" for n in report.waiting) or "none"
     out.print(
         f"feedback: {len(report.accepted)} accepted, {len(report.rejected)} rejected; "

@@ -103,8 +103,10 @@ class ListRepo:
             check=False,
         )
         if done.returncode != 0:
-            where = shown or commit[:10]
-            raise GitError(f"cannot read {path} on {where}: {done.stderr.decode().strip()}")
+            where, said = shown or commit[:10], done.stderr.decode().strip()
+            if "does not exist in" in said or "but not in" in said:  # git's two wordings
+                raise GitError(f"{path} is not on branch {where} of {self.remote_url}")
+            raise GitError(f"cannot read {path} on {where}: {said}")
         return done.stdout.decode("utf-8")
 
     def commit_and_push(self, branch: str, base: str, path: str, text: str, message: str) -> str:

@@ -158,6 +158,13 @@ def _read(config: Config, max_age: float | None) -> ListRead:
         source = "repository"
     except LitradarError as exc:
         repo, source, note = clone_of(config), "clone", f"cannot fetch: {exc}"
+    if source == "repository" and not repo.has_branch(gh.base):
+        # Fetched, and the branch is gone (renamed upstream): the local file may be months
+        # old, and `train` would learn from it; as a missing list file, an error.
+        raise LitradarError(
+            f"the list repository {shown_url(gh.clone_url)} has no branch '{gh.base}' "
+            "([github] base)"
+        )
     if not (repo.workdir / ".git").is_dir() or not repo.has_branch(gh.base):
         return _from_file(config, note or f"the repository has no branch '{gh.base}'")
     try:

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 from litradar.config import Config
 from litradar.curation.awesome_list import parse_list
 from litradar.curation.list_match import match_entries
+from litradar.publish.github_api import GitHubError
 from litradar.publish.pull_request import CHANNEL, connect
 from litradar.storage.store import Store
 
@@ -23,6 +24,9 @@ class FeedbackReport:
     accepted: dict[str, str] = field(default_factory=dict)  # key -> section chosen
     rejected: list[str] = field(default_factory=list)
     waiting: list[int] = field(default_factory=list)  # open pull request numbers
+    # Recorded pull requests GitHub no longer finds (404): number -> why. Skipped, so one of
+    # them does not stop the others being read; said on each run until it is found again.
+    missing: dict[int, str] = field(default_factory=dict)
     error: str | None = None  # why the pull requests could not be read (a weekly run goes on)
 
 
@@ -43,7 +47,13 @@ def collect_feedback(config: Config) -> FeedbackReport:
         placed_urls = {unquote(e.url): e.section_name for e in base.entries}
         for delivery in pending:
             detail = delivery["detail"]
-            pull = api.pull(detail["number"])
+            try:
+                pull = api.pull(detail["number"])
+            except GitHubError as exc:
+                if exc.status != 404:
+                    raise
+                report.missing[detail["number"]] = str(exc)
+                continue
             if pull.get("state") == "open":
                 report.waiting.append(detail["number"])
                 continue

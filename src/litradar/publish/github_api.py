@@ -21,7 +21,9 @@ from litradar.core.http_client import OwnsHttpClient
 
 
 class GitHubError(LitradarError):
-    pass
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status GitHub answered, where it answered one
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -84,7 +86,7 @@ class GitHub(OwnsHttpClient):
                 time.sleep(retry_after)
                 waited = True
                 continue
-            raise GitHubError(self._explain(method, url, response)) from None
+            raise GitHubError(self._explain(method, url, response), response.status_code) from None
 
     def _explain(self, method: str, url: str, response: httpx.Response) -> str:
         status = response.status_code

@@ -6,6 +6,7 @@ command line) imports neither torch nor scikit-learn when the ONNX query encoder
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,7 +117,8 @@ def find(
         scored = store.scores(candidates)
     try:
         on_list = read_list(config).awesome.keys
-    except LitradarError:  # no list to compare with: nothing is marked as on it
+    except LitradarError as exc:  # no list to compare with: nothing is marked as on it
+        logging.getLogger("litradar.list").info(f"list: none read ({exc}); no paper marked on it")
         on_list = set()
     listed = {i for i, p in candidates.items() if p.key in on_list}
     prior = {i: s["score"] for i, s in scored.items()}
