@@ -109,6 +109,19 @@ def test_a_truncated_body_is_retried_not_taken_as_a_short_page():
         assert len(server.seen) == 2
 
 
+def test_a_cut_page_read_again_leaves_no_note_of_the_entry_it_cut():
+    """The cut attempt's "Skipping entry ... missing <published>" stayed a note of the run
+    (shown by `sources`) though the entry was read whole on the retry and stored."""
+    full = page(0, 10, 10)
+    cut = full[: full.rindex(b"<published>")]  # the last entry loses its date
+    with ReplayServer() as server:
+        server.on("GET", QUERY, Reply(200, cut), Reply(200, full))
+        source = ArxivApiSource(api_config(server), ["cs.CV"])
+        papers = [p for batch in source.pages(date(2025, 3, 10), date(2025, 3, 17)) for p in batch]
+    assert [p.arxiv_id for p in papers] == [paper_id(i) for i in range(10)]
+    assert source.notes == []
+
+
 def test_a_body_that_stays_truncated_fails_after_the_retry_budget():
     full = page(0, 10, 10)
     with ReplayServer() as server:

@@ -82,7 +82,10 @@ def _error_message(body: bytes) -> str:
 
 
 class ArxivClient(arxiv.Client):
-    def __init__(self, config: ArxivApiConfig) -> None:
+    def __init__(self, config: ArxivApiConfig, notes: list[str] | None = None) -> None:
+        # The run's notes, where the package's warnings land: a failed attempt's are taken
+        # back (the page is read again; its "Skipping entry" was of a cut body).
+        self.notes = notes if notes is not None else []
         # The package's own retries are immediate; ours back off, so it gets none.
         super().__init__(
             page_size=config.page_size, delay_seconds=config.delay_seconds, num_retries=0
@@ -99,6 +102,14 @@ class ArxivClient(arxiv.Client):
         )
 
     def _try_page(self, url: str, first_page: bool):  # type: ignore[no-untyped-def]
+        mark = len(self.notes)
+        try:
+            return self._attempt(url, first_page)
+        except Retryable:
+            del self.notes[mark:]
+            raise
+
+    def _attempt(self, url: str, first_page: bool):  # type: ignore[no-untyped-def]
         try:
             feed = super()._parse_feed(url, first_page=first_page, _try_index=0)
         except arxiv.HTTPError as err:
@@ -214,7 +225,7 @@ class ArxivApiSource:
             yield from self._pages(since, until)
 
     def _pages(self, since: date, until: date) -> Iterator[list[Paper]]:
-        client = ArxivClient(self.config)
+        client = ArxivClient(self.config, self.notes)
         for provenance, query in self.searches(since, until):
             search = arxiv.Search(
                 query=query,
@@ -228,7 +239,7 @@ class ArxivApiSource:
 
     def by_ids(self, arxiv_ids: list[str]) -> list[Paper]:
         """Metadata of known papers (unknown ids are simply absent, as arXiv drops them)."""
-        client = ArxivClient(self.config)
+        client = ArxivClient(self.config, self.notes)
         search = arxiv.Search(id_list=arxiv_ids, max_results=None)
         by_id = Provenance("arxiv", "id")
         with _package_warnings_as(self.notes):
