@@ -41,9 +41,11 @@ def record_label(
     section: str | None,
     tags: list[str],
     origin: str = ORIGIN,
+    short_name: tuple[str | None] | None = None,
 ) -> str:
     """Stores the decision and returns a one-line description of it. `origin` says where
-    it was made (the command line, the web page)."""
+    it was made (the command line, the web page); a `short_name` given (a 1-tuple; None in
+    it: litradar's own) is stored in the same transaction."""
     key = key.strip()
     if not key:
         raise LitradarError("no paper given: an arXiv id (or s2:<id>)")
@@ -56,7 +58,7 @@ def record_label(
     with Store.open(config.store_path) as store:
         if store.by_key(key) is None:
             raise LitradarError(f"{key} is not in the store: ingest it first")
-        store.decide(key, relevant, section, parsed, origin)
+        store.decide(key, relevant, section, parsed, origin, short_name)
     parts = [key]
     if relevant is not None:
         parts.append(

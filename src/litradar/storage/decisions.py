@@ -24,9 +24,13 @@ class Decisions(Tables):
         section: str | None,
         tags: dict[str, list[str]],
         origin: str,
+        short_name: tuple[str | None] | None = None,
     ) -> None:
-        """A label and its tags in one transaction: a failed write keeps neither."""
+        """A label, its tags and (given as a 1-tuple) the short name chosen with it, in one
+        transaction: a failed write keeps none of them."""
         with self._transaction() as db:
+            if short_name is not None:
+                _write_short_name(db, key, short_name[0], origin)
             if relevant is not None:
                 _write_label(db, key, relevant, section, origin)
             for dimension, classes in tags.items():
@@ -36,15 +40,7 @@ class Decisions(Tables):
         """The bold name the maintainer gives a paper's list entry (None: litradar's own);
         the pull request uses it. Kept apart from the label: a later relabel keeps it."""
         with self._transaction() as db:
-            if short_name is None:
-                db.execute("DELETE FROM short_names WHERE key = ?", (key,))
-                return
-            db.execute(
-                "INSERT INTO short_names (key, short_name, origin, decided_at) VALUES (?,?,?,?) "
-                "ON CONFLICT (key) DO UPDATE SET short_name=excluded.short_name, "
-                "origin=excluded.origin, decided_at=excluded.decided_at",
-                (key, short_name, origin, utc_now()),
-            )
+            _write_short_name(db, key, short_name, origin)
 
     def short_names(self) -> dict[str, str]:
         rows = self._db.execute("SELECT key, short_name FROM short_names")
@@ -83,4 +79,18 @@ def _write_tags(
         "INSERT INTO tag_labels (key, dimension, class_name, origin, decided_at) "
         "VALUES (?,?,?,?,?)",
         [(key, dimension, name, origin, utc_now()) for name in dict.fromkeys(classes)],
+    )
+
+
+def _write_short_name(
+    db: sqlite3.Connection, key: str, short_name: str | None, origin: str
+) -> None:
+    if short_name is None:
+        db.execute("DELETE FROM short_names WHERE key = ?", (key,))
+        return
+    db.execute(
+        "INSERT INTO short_names (key, short_name, origin, decided_at) VALUES (?,?,?,?) "
+        "ON CONFLICT (key) DO UPDATE SET short_name=excluded.short_name, "
+        "origin=excluded.origin, decided_at=excluded.decided_at",
+        (key, short_name, origin, utc_now()),
     )

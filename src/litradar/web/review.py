@@ -3,8 +3,8 @@ the reasons the digest gives, and what the maintainer decided about it.
 
 A decision goes through `litradar.steps.labelling.record_label`, the code behind `litradar
 label`, with origin "web": the same row in the same labels table, which `train` learns
-from and `propose` reads. A short name the maintainer typed is kept beside it
-(`Store.set_short_name`) for the pull request's entry. Skip stores nothing.
+from and `propose` reads. A short name the maintainer typed is kept beside it, in the same
+transaction (`short_names`), for the pull request's entry. Skip stores nothing.
 """
 
 from __future__ import annotations
@@ -210,9 +210,8 @@ def decide(
         raise LitradarError("choose the section the paper goes in")
     name = clean_short_name(short_name)
     edited = shown_short_name is None or name != clean_short_name(shown_short_name)
-    summary = record_label(config, key, True, section, [], origin=ORIGIN)
-    if not edited:
-        return summary
-    with Store.open(config.store_path) as store:
-        store.set_short_name(key, name, ORIGIN)
-    return summary + (f" as {name}" if name else "")
+    # One transaction for both (a failed write keeps neither).
+    summary = record_label(
+        config, key, True, section, [], origin=ORIGIN, short_name=(name,) if edited else None
+    )
+    return summary + (f" as {name}" if edited and name else "")
