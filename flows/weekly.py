@@ -126,10 +126,15 @@ def feedback(config_path: str | None) -> FeedbackReport:
     from litradar.publish.feedback import FeedbackReport, collect_feedback
 
     try:
-        return collect_feedback(_config(config_path))
+        report = collect_feedback(_config(config_path))
     except LitradarError as exc:
         get_run_logger().error(f"feedback failed: {exc}")
         return FeedbackReport(error=str(exc))
+    for number, why in report.missing.items():
+        get_run_logger().warning(f"feedback: pull request #{number} skipped: {why}")
+    if report.error:
+        get_run_logger().error(f"feedback failed: {report.error}")
+    return report
 
 
 @flow(name="litradar-weekly")

@@ -68,3 +68,11 @@ def test_a_secret_echoed_in_another_case_is_masked():
     cleaned = redact(text, [secret])
     assert secret.lower() not in cleaned.lower()
     assert cleaned == f"x-api-key: {MASK}; X-API-KEY: {MASK}; q={MASK}"
+
+
+def test_a_word_like_secret_is_masked_only_as_written():
+    """In any case only where it looks like a token: a password "Probing" must not mask
+    the word in every paper title."""
+    assert redact("Probing CLIP: PROBING the probing heads", ["probing"]) == (
+        f"Probing CLIP: PROBING the {MASK} heads"
+    )

@@ -350,13 +350,20 @@ def test_a_closed_or_merged_request_is_not_opened_again_and_its_decisions_wait_f
     fake.close(1)
     again = propose(project)
     assert again.exit_code == 0, again.output
-    assert "pull request #1 closed: the maintainer closed it: litradar does not open it" in again.output
+    assert "pull request #1 closed: the maintainer closed it; run 'litradar feedback' first" in (
+        again.output
+    )
     assert len(fake.pulls) == 1 and [s.method for s in server.seen].count("POST") == 1
     args = ["--config", str(project / "litradar.toml")]
     learned = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
     assert "feedback: 0 accepted, 2 rejected" in learned.output, learned.output
-    after = propose(project)  # decided by feedback now: still not again
-    assert "pull request #1 closed" in after.output and len(fake.pulls) == 1
+    after = propose(project)  # their answer is stored: the rejected papers stay out
+    assert "digest 2025-W11: nothing to propose" in after.output and len(fake.pulls) == 1
+    # A paper of the week they accept afterwards reaches a new request, alone.
+    labelled = runner.invoke(app, ["label", "2503.05555", "--relevant", *args])
+    assert labelled.exit_code == 0, labelled.output
+    late = propose(project)
+    assert "pull request #2 opened: 1 paper(s)" in late.output, late.output
 
 
 def test_the_maintainers_commits_on_the_requests_branch_are_kept(setup):
@@ -368,7 +375,10 @@ def test_the_maintainers_commits_on_the_requests_branch_are_kept(setup):
     git(remote.parent, "clone", "--quiet", "--branch", "litradar/2025-W11", str(remote), str(work))
     readme = (work / "README.md").read_text(encoding="utf-8")
     (work / "README.md").write_text(readme.replace("2503.05555", "2503.05555 "), encoding="utf-8")
-    git(work, "-c", "user.name=M", "-c", "user.email=m@example.org", "commit", "-qam", "edit")
+    # Under litradar's own address (a bot account of the maintainer's): told apart by the
+    # commit litradar recorded pushing, not by who wrote it.
+    bot = "user.email=litradar@users.noreply.github.com"
+    git(work, "-c", "user.name=M", "-c", bot, "commit", "-qam", "edit")
     git(work, "push", "--quiet", "origin", "litradar/2025-W11")
     edited = git(remote, "rev-parse", "litradar/2025-W11")
     body = fake.pulls[0]["body"]
@@ -425,3 +435,7 @@ def test_one_recorded_request_github_no_longer_finds_does_not_stop_feedback(setu
     assert learned.exit_code == 0, learned.output
     assert "warning: pull request #2 skipped: GitHub GET" in learned.output
     assert "404" in learned.output and "feedback: 0 accepted, 2 rejected" in learned.output
+    # Now every request still to read is unknown to GitHub: a wrong repository, a failure.
+    lost = runner.invoke(app, ["feedback", *args], env={"GITHUB_TOKEN": TOKEN})
+    assert lost.exit_code == 1
+    assert "GitHub finds none of the 1 recorded pull request(s) (404)" in lost.output

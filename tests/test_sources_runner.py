@@ -106,6 +106,7 @@ def test_a_future_until_leaves_the_mark_at_tomorrow_and_a_future_mark_is_healed(
     overlap = config.sources.overlap_days
     assert weekly.since == (tomorrow - timedelta(days=overlap)).isoformat()  # not one day
     assert weekly.watermark == tomorrow.isoformat()
+    assert "the mark stood in the future" in weekly.notes[0]  # and what to do about it
 
 
 def test_two_concurrent_ingests_store_each_paper_once(project: Path):
@@ -207,7 +208,9 @@ def test_an_interrupted_or_killed_run_is_said_so_not_shown_as_a_good_one(project
     shown = runner.invoke(app, ["sources", *args])
     assert "no live source has run yet" not in shown.output
     assert "last run: arxiv: INTERRUPTED after 1 page(s), 10 added" in shown.output
-    assert "s2: started " in shown.output and "never finished (killed?)" in shown.output
+    assert "s2: started " in shown.output and "not finished (still running, or killed)" in (
+        shown.output
+    )
     [crashed] = latest_source_reports(config)  # the digest: finished runs only
     assert describe_source_run(crashed).startswith("arxiv: INTERRUPTED")
     digest = SimpleNamespace(sources=[crashed])

@@ -904,6 +904,9 @@ def feedback(config: ConfigOption = None) -> None:
         out.print(f"  rejected: {escape(key)}")
     for number, why in report.missing.items():
         err.print(f"warning: pull request #{number} skipped: {escape(why)}")
+    if report.error:
+        err.print(f"[red]error:[/red] {escape(report.error)}")
+        raise typer.Exit(1)
     waiting = ", ".join(f"#{n}" for n in report.waiting) or "none"
     out.print(
         f"feedback: {len(report.accepted)} accepted, {len(report.rejected)} rejected; "

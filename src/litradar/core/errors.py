@@ -71,6 +71,14 @@ def _encoded_forms(secret: str) -> set[str]:
 
 
 def _caseless_forms(secret: str) -> set[str]:
+    """The forms found in any case: only of a token-like secret (12 characters or more,
+    letters and digits), so that a password that is a word does not mask that word in every
+    title."""
+    looks_like_a_token = (
+        len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
+    )
+    if not looks_like_a_token:
+        return set()
     forms = {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
     return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
 

@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,7 +57,29 @@ class StoredDigest:
         return None if self.json is None else int(self.json["proposed"])
 
 
+# The digest loaded last, by its generation (whose files never change once linked): the
+# page loads the same week on every view and every decision, and a backfill's window is
+# tens of MB of JSON to parse and check. One only: each holds a whole window's papers.
+_last_loaded: dict[tuple[Path, str], tuple[str, StoredDigest]] = {}
+_last_loaded_lock = threading.Lock()
+
+
 def load(directory: Path, name: str) -> StoredDigest:
+    generation = generation_of(directory, name)
+    key = (directory.resolve(), name)
+    with _last_loaded_lock:
+        cached = _last_loaded.get(key)
+    if generation is not None and cached is not None and cached[0] == generation:
+        return cached[1]
+    stored = _load(directory, name)
+    if generation is not None and generation_of(directory, name) == generation:
+        with _last_loaded_lock:  # read from that generation: kept for the next load
+            _last_loaded.clear()
+            _last_loaded[key] = (generation, stored)
+    return stored
+
+
+def _load(directory: Path, name: str) -> StoredDigest:
     try:
         markdown, text = _read_pair(directory, name)
     except UnicodeDecodeError as exc:

@@ -28,7 +28,7 @@ class _Paper(_Model):
     section_probability: float
     proposed: bool
     near_cut: bool
-    close_to: list[_CloseTo] = []
+    close_to: list[_CloseTo]  # read by name by the pull request
     provenance: list[str] = []
     venue: str | None = None
     section_named: tuple[str, str] | None = None

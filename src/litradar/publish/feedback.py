@@ -75,4 +75,11 @@ def collect_feedback(config: Config) -> FeedbackReport:
             store.set_delivery(
                 CHANNEL, delivery["name"], "decided", detail | {"state": state, "outcome": outcome}
             )
+    if report.missing and len(report.missing) == len(pending):
+        # Not one recorded request found: a mistyped [github] repository, or one the token
+        # cannot see, answers 404 for all of them. A failure, not "nothing learned".
+        report.error = (
+            f"GitHub finds none of the {len(pending)} recorded pull request(s) (404): is "
+            f"[github] repository = {gh.repository!r} right, and can the token see it?"
+        )
     return report

@@ -64,7 +64,9 @@ class Proposal:
 class ProposeReport:
     name: str
     branch: str
-    status: str  # "opened", "updated", "unchanged", "nothing to propose"
+    # "opened", "updated", "unchanged", "nothing to propose"; left as it is (with a note):
+    # "merged" or "closed" (feedback not yet read), "kept" (the maintainer's commits)
+    status: str
     number: int | None = None
     url: str | None = None
     entries: list[str] = field(default_factory=list)  # keys of the papers in the request
@@ -166,31 +168,41 @@ def _placement(p: Proposal) -> str:
     return f"section probability {p.section_probability:.2f}{named}"
 
 
-def _ended_pull(api: GitHub, previous: dict | None) -> dict | None:
-    """{state: merged or closed, number, url} of the digest's recorded pull request once it
-    is no longer open, else None."""
+def _unread_pull(api: GitHub, previous: dict | None, branch: str) -> dict | None:
+    """{state: merged or closed, number, url} of the digest's recorded pull request when it
+    has ended and `feedback` has not read it yet, else None. A number GitHub does not know
+    (404), or one of another branch (the repository changed), is not this digest's."""
     detail = (previous or {}).get("detail") or {}
     number = detail.get("number")
-    if not isinstance(number, int):
+    if (previous or {}).get("status") != "proposed" or not isinstance(number, int):
         return None
-    if (previous or {}).get("status") == "decided":  # `feedback` already read it
-        state = detail.get("state") or "closed"
-    else:
+    try:
         pull = api.pull(number)
-        if pull.get("state") == "open":
+    except GitHubError as exc:
+        if exc.status == 404:
             return None
-        state = "merged" if pull.get("merged_at") else "closed"
+        raise
+    head = pull.get("head")
+    if pull.get("state") == "open" or not isinstance(head, dict) or head.get("ref") != branch:
+        return None
+    state = "merged" if pull.get("merged_at") else "closed"
     return {"state": state, "number": number, "url": detail.get("url")}
 
 
-def _maintainers_commits(repo: ListRepo, base: str, branch: str) -> int:
-    """How many commits on the pull request's branch, beyond the base, someone other than
-    litradar made."""
+def _others_commits(repo: ListRepo, base: str, branch: str, pushed: str | None) -> int:
+    """How many commits on the pull request's branch someone other than litradar made:
+    beyond the commit litradar last pushed (`pushed`, recorded with the request), or, for a
+    request recorded without it, those by another author than litradar's."""
     if not repo.has_branch(branch):
         return 0
-    authors = repo.git(
-        "log", "--format=%ae", f"refs/remotes/origin/{base}..refs/remotes/origin/{branch}"
-    ).stdout.split()
+    tip = f"refs/remotes/origin/{branch}"
+    if pushed:
+        if repo.git("rev-parse", tip).stdout.strip() == pushed:
+            return 0
+        known = repo.git("cat-file", "-e", f"{pushed}^{{commit}}", check=False).returncode == 0
+        span = f"{pushed}..{tip}" if known else f"refs/remotes/origin/{base}..{tip}"
+        return max(1, int(repo.git("rev-list", "--count", span).stdout.strip() or 0))
+    authors = repo.git("log", "--format=%ae", f"refs/remotes/origin/{base}..{tip}").stdout.split()
     return sum(1 for email in authors if email != repo.author[1])
 
 
@@ -336,17 +348,20 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
         awesome = match_entries(parse_list(base_text), store)
         pulls = api.open_pulls()
         ours = next((p for p in pulls if p["head"]["ref"] == branch), None)
-        if ours is None and (ended := _ended_pull(api, delivery.previous())) is not None:
-            # The maintainer merged or closed this digest's request: that is their answer
-            # (`feedback` reads it). A new request would propose what they just turned down
-            # and take the record `feedback` reads their decisions from.
+        previous = delivery.previous()
+        if ours is None and (ended := _unread_pull(api, previous, branch)) is not None:
+            # The maintainer merged or closed this digest's request and `feedback` has not
+            # read it yet: a new request would propose what they just turned down and take
+            # the record their decisions are read from. Once read (status "decided"), their
+            # answer is stored as labels, and a new request holds only what is left.
             report.status, report.number, report.url = ended["state"], ended["number"], ended["url"]
             report.note = (
-                f"the maintainer {ended['state']} it: litradar does not open it again "
-                "('litradar feedback' reads their decisions; the weekly run does it first)"
+                f"the maintainer {ended['state']} it; run 'litradar feedback' first (the weekly "
+                "run does), which stores their decisions: then a new request can hold the rest"
             )
             return report
-        if ours is not None and (edits := _maintainers_commits(repo, gh.base, branch)):
+        head = ((previous or {}).get("detail") or {}).get("head")
+        if ours is not None and (edits := _others_commits(repo, gh.base, branch, head)):
             # Their review edits (an entry moved, renamed, deleted) are on the branch: a
             # rebuilt branch would force-push them away.
             report.status, report.number, report.url = "kept", ours["number"], ours.get("html_url")
@@ -381,10 +396,12 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
         body = pull_request_body(name, chosen, awesome, window_size)
         pushed = False
         if not (repo.has_branch(branch) and repo.read(branch, gh.list_file) == new_text):
-            repo.commit_and_push(
+            head = repo.commit_and_push(
                 branch, gh.base, gh.list_file, new_text, _commit_message(name, chosen)
             )
             pushed = True
+        elif not head:  # unchanged, recorded by a release before heads: the branch's tip
+            head = repo.git("rev-parse", f"refs/remotes/origin/{branch}").stdout.strip()
         if ours is None:
             try:
                 ours = api.create_pull(title, body, branch, gh.base)
@@ -407,6 +424,7 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
             "number": report.number,
             "url": report.url,
             "branch": branch,
+            "head": head,  # what litradar pushed: any other tip is someone else's commits
             "entries": {p.paper.key: p.section for p in chosen},
             "lines": {
                 p.paper.key: render_entry(e) for p, e in zip(chosen, entries, strict=True)

@@ -64,7 +64,7 @@ def describe_source_run(run: dict) -> str:
     if report.error is None and status in ("crashed", "running"):
         what = (
             "INTERRUPTED" if status == "crashed"
-            else f"started {run.get('started_at') or '?'} and never finished (killed?)"
+            else f"started {run.get('started_at') or '?'}, not finished (still running, or killed)"
         )  # fmt: skip
         return (
             f"{report.source}: {what} after {report.pages} page(s), {report.added} added "

@@ -77,6 +77,14 @@ def read_source(
             start = until - timedelta(days=1)  # read again today: a re-run, not an error
         report = SourceReport(source.name, start.isoformat(), until.isoformat())
         report.watermark = store.watermark(source.name)
+        horizon = (date.today() + timedelta(days=1)).isoformat()
+        healed = []
+        if since is None and report.watermark and report.watermark > horizon:
+            healed.append(  # set from a future --until by a release before the horizon
+                f"the mark stood in the future ({report.watermark}); what came out between "
+                f"the last full read and {start} may be missing: 'litradar ingest --source "
+                f"{source.name} --since YYYY-MM-DD' reads it again"
+            )
         run_id = store.start_run(f"ingest:{source.name}", report.as_dict())
         status = "crashed"
         cut_notes: list[str] = []
@@ -95,7 +103,6 @@ def read_source(
             # Never past tomorrow: a future --until reads what exists, and a mark there
             # would make every later run start at it, reading one day a week until then.
             # (A mark already past it, from a release before this rule, comes back to it.)
-            horizon = (date.today() + timedelta(days=1)).isoformat()
             mark = max(min(until.isoformat(), horizon), min(report.watermark or "", horizon))
             store.set_watermark(source.name, mark)
             report.watermark = mark
@@ -105,7 +112,8 @@ def read_source(
             status = "failed"
             reporter.warn(f"{source.name} failed: {exc}")
         finally:
-            report.notes = [clean_text(n) for n in getattr(source, "notes", [])] + cut_notes
+            notes = [clean_text(n) for n in getattr(source, "notes", [])]
+            report.notes = healed + notes + cut_notes
             store.finish_run(run_id, status, report.as_dict())
     return report
 

@@ -163,13 +163,17 @@ def load_queue(config: Config, stored: StoredDigest) -> Queue:
 _INVISIBLE = re.compile("[\u200b\u2060]")
 
 
+def _normalised(text: str | None) -> str:
+    return collapse_whitespace(_INVISIBLE.sub("", text or ""))
+
+
 def clean_short_name(text: str | None) -> str | None:
     """One line, at most MAX_SHORT_NAME characters; empty means litradar's own. Control and
     bidi characters are stripped as from paper text (a U+202E would make the entry read
     backwards in the pull request)."""
     # Invisible too: a zero-width space or word joiner would make two names that read
     # the same differ (joiners, which some scripts need, are kept).
-    cleaned = collapse_whitespace(_INVISIBLE.sub("", text or ""))
+    cleaned = _normalised(text)
     if len(cleaned) > MAX_SHORT_NAME:
         raise LitradarError(f"the short name is longer than {MAX_SHORT_NAME} characters")
     return cleaned or None
@@ -195,7 +199,12 @@ def decide(
     key = key.strip()  # as `record_label` reads it: the short name goes under the same key
     if action not in ACTIONS:
         raise LitradarError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
-    queue = {p["key"] for p in stored.document["papers"] if p["proposed"] or p["near_cut"]}
+    papers = stored.document["papers"]
+    queue = {p["key"] for p in papers if p["proposed"] or p["near_cut"]}
+    if key not in queue and any(p["key"] == key for p in papers):
+        with Store.open(config.store_path) as store:  # decided on a page shown before the
+            if any(label["key"] == key for label in store.labels()):  # digest was rebuilt
+                queue.add(key)  # without it: a correction of that decision
     if key not in queue:
         shown = key if len(key) <= 60 else f"{key[:60]}..."
         raise LitradarError(
@@ -209,7 +218,7 @@ def decide(
     if not section:
         raise LitradarError("choose the section the paper goes in")
     name = clean_short_name(short_name)
-    edited = shown_short_name is None or name != clean_short_name(shown_short_name)
+    edited = shown_short_name is None or name != (_normalised(shown_short_name) or None)
     # One transaction for both (a failed write keeps neither).
     summary = record_label(
         config, key, True, section, [], origin=ORIGIN, short_name=(name,) if edited else None
