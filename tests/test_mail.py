@@ -252,3 +252,32 @@ def test_the_email_reads_well_in_chromium(project: Path, tmp_path: Path):
         assert links["Star"] == "https://github.com/example/tracing"
         assert "alert('x')" in driver.find_element(By.TAG_NAME, "body").text  # as text
         driver.save_screenshot(str(artifacts_dir() / "email.png"))
+
+
+def test_a_send_that_times_out_after_the_message_went_is_not_sent_again(
+    project: Path, tmp_path: Path
+):
+    """A relay that queues the message, then answers late: the send timed out, was recorded
+    "failed", and the next run sent the digest a second time."""
+    import asyncio
+
+    write_week(project)
+    with SmtpServer(tmp_path) as server:
+        took = server.inbox.handle_DATA
+
+        async def slow_answer(*args):  # type: ignore[no-untyped-def]
+            answer = await took(*args)  # queued: in the inbox
+            await asyncio.sleep(3)
+            return answer
+
+        server.inbox.handle_DATA = slow_answer  # type: ignore[method-assign]
+        write_config(project, extra=server.email_config())
+        env = {"LITRADAR_SMTP_PASSWORD": PASSWORD, "LITRADAR_EMAIL__TIMEOUT_SECONDS": "1"}
+        args = ["send", "--config", str(project / "litradar.toml")]
+        first = runner.invoke(app, args, env=env)
+        assert first.exit_code == 1, first.output
+        assert "it may have arrived" in first.output and "next run tries again" not in first.output
+        again = runner.invoke(app, args, env=env)
+        assert again.exit_code == 1
+        assert "'litradar send --digest 2025-W11 --resend'" in again.output
+        assert len(server.inbox.messages) == 1

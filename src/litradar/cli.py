@@ -857,9 +857,11 @@ def send(
     elif report.status == "already sent":
         out.print(f"digest {report.name} was already sent; --resend sends it again")
     else:
+        retried = " (the digest stays on disk; the next run tries again)"
+        later = "" if report.may_have_arrived else retried
         err.print(
-            f"[red]error:[/red] could not send digest {report.name}: {escape(report.error or '')} "
-            "(the digest stays on disk; the next run tries again)"
+            f"[red]error:[/red] could not send digest {report.name}: "
+            f"{escape(report.error or '')}{later}"
         )
         raise typer.Exit(1)
     if report.note:

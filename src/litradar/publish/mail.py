@@ -18,6 +18,7 @@ not repeated without `--resend`, because the message may already have arrived.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import smtplib
@@ -56,6 +57,8 @@ class SendReport:
     error: str | None = None
     empty: bool = False  # the digest proposes nothing
     note: str | None = None  # said beside the status, e.g. where the last real digest is
+    # Failed past the DATA command: not retried by any run without --resend.
+    may_have_arrived: bool = False
 
     @classmethod
     def failed(cls, name: str, error: str) -> SendReport:
@@ -99,7 +102,19 @@ def build_message(config: EmailConfig, name: str, markdown: str, proposed: int) 
     return message
 
 
-def _deliver(config: EmailConfig, message: EmailMessage, password: str | None) -> None:
+@dataclass
+class _Progress:
+    """How far a send got: past the DATA command the message may have arrived (a server
+    that timed out or was interrupted before its answer may still queue it); accepted once
+    the server answered 250 to it, whatever happens at QUIT."""
+
+    data: bool = False
+    accepted: bool = False
+
+
+def _deliver(
+    config: EmailConfig, message: EmailMessage, password: str | None, progress: _Progress
+) -> None:
     context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
     if config.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
@@ -107,7 +122,14 @@ def _deliver(config: EmailConfig, message: EmailMessage, password: str | None) -
         )
     else:
         client = smtplib.SMTP(config.host, config.port, timeout=config.timeout_seconds)
-    with client:
+    data = client.data
+
+    def data_seen(msg):  # type: ignore[no-untyped-def]
+        progress.data = True
+        return data(msg)
+
+    client.data = data_seen  # type: ignore[method-assign]
+    try:
         if config.security == "starttls":
             client.starttls(context=context)
         if config.username:
@@ -115,6 +137,12 @@ def _deliver(config: EmailConfig, message: EmailMessage, password: str | None) -
                 raise SendError(f"${config.password_env} is not set (the SMTP password)")
             client.login(config.username, password)
         client.send_message(message, from_addr=config.sender, to_addrs=config.recipients)
+        progress.accepted = True
+    except BaseException:
+        client.close()  # no QUIT: its reply would be read in place of a pending one
+        raise
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        client.quit()  # sent already: a failed goodbye changes nothing
 
 
 def _last_day(until: object) -> str:
@@ -209,15 +237,35 @@ class EmailChannel:
             if previous["status"] == "sending":
                 raise SendError(
                     f"the last send of {name} was interrupted and may have arrived; check the "
-                    "inbox, then run 'litradar send --resend' to send it again"
+                    f"inbox, then run 'litradar send --digest {name} --resend' to send it again"
                 )
         detail = {"message_id": message["Message-ID"], "recipients": email.recipients}
         delivery.record("sending", detail)
+        progress = _Progress()
         try:
-            _deliver(email, message, os.environ.get(email.password_env))
-        except (smtplib.SMTPException, OSError, SendError) as exc:
+            _deliver(email, message, os.environ.get(email.password_env), progress)
+        except (smtplib.SMTPException, OSError, SendError, KeyboardInterrupt) as exc:
+            if progress.accepted:  # the server took it; only the goodbye went wrong
+                delivery.record("sent", detail)
+                raise
+            refused = isinstance(exc, smtplib.SMTPDataError)  # answered, and not taken
+            if progress.data and not refused:
+                # It may have arrived: the record stays "sending", so no run sends it again
+                # without --resend (each digest once).
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                reason = (
+                    f"{_one_line(exc)} after the message was sent, before the server "
+                    f"confirmed it: it may have arrived; check the inbox, then 'litradar send "
+                    f"--digest {name} --resend' sends it again"
+                )
+                return SendReport(
+                    name, "failed", email.recipients, None, reason, may_have_arrived=True
+                )
             reason = _one_line(exc)
             delivery.record("failed", detail | {"error": reason})
+            if isinstance(exc, KeyboardInterrupt):
+                raise
             return SendReport(name, "failed", email.recipients, None, reason)
         delivery.record("sent", detail)
         return SendReport(
