@@ -131,6 +131,8 @@ def run_backfill(
                 "threads_per_worker": 1,
                 "processes": True,
                 "dashboard_address": None,
+                # Each worker ignores the terminal's Ctrl-C: the main process stops the run.
+                "preload": ["litradar.steps.backfill_worker"],
             }
         )
     _stop.clear()
