@@ -224,6 +224,7 @@ def test_ctrl_c_stops_the_backfill_keeps_what_was_committed_and_the_next_run_res
     assert process.returncode == 130, output
     assert "interrupted" in output and "backfill done" not in output
     assert "Traceback" not in output and "KeyboardInterrupt" not in output  # none of a worker
+    assert f"new store at {tmp_path / 'index' / 'litradar.sqlite'}" in output
 
     store = tmp_path / "index" / "litradar.sqlite"
     with sqlite3.connect(store) as db:
@@ -239,6 +240,7 @@ def test_ctrl_c_stops_the_backfill_keeps_what_was_committed_and_the_next_run_res
     )  # fmt: skip
     assert again.returncode == 0, again.stdout + again.stderr
     assert "0 papers kept of 0 lines read" in again.stdout  # the snapshot was read whole
+    assert "new store" not in again.stdout
     assert f"{papers - vectors} embedded; index built: {papers} papers" in again.stdout
     with sqlite3.connect(store) as db:
         assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers

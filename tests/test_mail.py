@@ -224,6 +224,8 @@ def test_a_week_with_nothing_proposed_is_sent_only_when_asked_and_never_silently
     assert text.count("\n") == 0 and text.startswith("Nothing this week: litradar read 1 paper")
     assert "2025-03-17 to 2025-03-23" in text and "(threshold 2.00)" in text  # as its header
     assert text in message.get_body(("html",)).get_content()
+    html = message.get_body(("html",)).get_content()  # its title said "0 proposed"
+    assert "<title>[litradar] digest 2025-W12: nothing this week</title>" in html
 
 
 @needs_chromium

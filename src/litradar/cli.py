@@ -367,9 +367,12 @@ def backfill(
     from litradar.flows.backfill import run_backfill
 
     _guard(server_ready)
+    new_store = not cfg.store_path.exists()  # a backfill may start a project, as ingest does
     result = _guard(
         lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
     )
+    if new_store and cfg.store_path.exists():
+        out.print(f"new store at {escape(str(cfg.store_path))}")
     if result.interrupted:
         err.print(
             f"interrupted: {result.kept} papers stored and {result.embedded} embedded in "
@@ -383,11 +386,15 @@ def backfill(
     )
     if result.lines and not result.kept:
         wanted_text = ", ".join(wanted) if wanted else "[sources] categories"
+        hint = (
+            f"no paper of the snapshot is dated {start} or later"
+            if start and start > date.today()
+            else "arXiv categories are written as cs.CV, case and all"
+        )
         err.print(
             escape(
                 f"warning: no paper of the snapshot passed the filter ({wanted_text}"
-                f"{f', since {start}' if start else ''}); arXiv categories are written "
-                "as cs.CV, case and all"
+                f"{f', since {start}' if start else ''}); {hint}"
             )
         )
 

@@ -87,8 +87,10 @@ def render_html(markdown: str, title: str) -> str:
     )
 
 
-def build_message(config: EmailConfig, name: str, markdown: str, proposed: int) -> EmailMessage:
-    subject = f"{config.subject_prefix} digest {name}: {proposed} proposed".strip()
+def build_message(
+    config: EmailConfig, name: str, markdown: str, proposed: int, subject: str | None = None
+) -> EmailMessage:
+    subject = subject or f"{config.subject_prefix} digest {name}: {proposed} proposed".strip()
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = config.sender
@@ -160,11 +162,8 @@ def build_empty_message(config: EmailConfig, name: str, document: dict) -> Email
         f"{name} ({document.get('since', '?')} to {_last_day(document.get('until'))}) and none "
         f"scored high enough to propose (threshold {document.get('threshold', 0):.2f}).\n"
     )
-    message = build_message(config, name, line, 0)
-    message.replace_header(
-        "Subject", f"{config.subject_prefix} digest {name}: nothing this week".strip()
-    )
-    return message
+    subject = f"{config.subject_prefix} digest {name}: nothing this week".strip()
+    return build_message(config, name, line, 0, subject)  # the HTML's title says the same
 
 
 def _last_real_digest(config: Config, newest: str) -> str:
