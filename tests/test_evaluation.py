@@ -222,6 +222,30 @@ def test_evaluate_checks_the_judged_set_before_its_minutes_of_work(
     assert result.output.count("\n") == 1 and "queries.jsonl:1: query" in result.output
 
 
+def test_evaluate_checks_its_weeks_against_the_judgements_before_its_minutes_of_work(
+    project: Path, tmp_path: Path
+):
+    """A week the judged set does not hold, or a week file that is not arXiv JSON lines,
+    was said after 45-50 s of leave-one-out."""
+    from typer.testing import CliRunner
+
+    from litradar.cli import app
+
+    folder = _judged_folder(tmp_path, {"2099-01-01": {"2503.07050": 2}})
+    (folder / "queries.jsonl").unlink()  # weeks only: a week must be judged to be measured
+    week = project / "data" / "weeks" / "2025-03-10.jsonl"
+    args = ["--config", str(project / "litradar.toml")]
+    unjudged = CliRunner().invoke(app, ["evaluate", "--week", str(week), "--judged", str(folder), *args])
+    assert unjudged.exit_code == 1 and unjudged.output.count("\n") == 1
+    assert f"no judgements for week 2025-03-10 in {folder}" in unjudged.output
+    text = tmp_path / "week.txt"
+    text.write_text("not json\n")
+    unreadable = CliRunner().invoke(app, ["evaluate", "--week", str(week), "--week", str(text), *args])
+    assert unreadable.exit_code == 1
+    assert "no papers to rank in it (is it arXiv's bulk-metadata JSON lines?)" in unreadable.output
+    assert "leave-one-out" not in unreadable.output.lower()  # nothing measured first
+
+
 def test_leave_one_out_without_any_list_paper_in_the_store_is_one_error(project: Path):
     config = load_config(project / "litradar.toml", environ={})
     week = project / "data" / "weeks" / "2025-03-10.jsonl"

@@ -181,6 +181,10 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     line = one_error_line(init(secret, *papers))
     assert "cannot clone http://127.0.0.1:9/list.git" in line and "s3cret" not in line
     assert "no such list" in one_error_line(init(str(tmp_path / "missing.md"), *papers))
+    folder = tmp_path / "plain-folder"  # neither a README in it nor a repository
+    folder.mkdir()
+    line = one_error_line(init(str(folder), *papers))
+    assert "has no README.md" in line and "is not a git repository" in line  # not "clone"
     listed = str(OTHER / "README.md")
     assert "give --papers FILE" in one_error_line(init(listed, "--out", str(tmp_path / "o")))
     only_list = ["--papers", str(OTHER / "papers.jsonl"), "--out", str(tmp_path / "o")]

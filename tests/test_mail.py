@@ -283,3 +283,16 @@ def test_a_send_that_times_out_after_the_message_went_is_not_sent_again(
         assert again.exit_code == 1
         assert "'litradar send --digest 2025-W11 --resend'" in again.output
         assert len(server.inbox.messages) == 1
+
+
+def test_a_ca_file_that_is_not_there_is_named(project: Path, tmp_path: Path):
+    write_week(project)
+    with SmtpServer(tmp_path) as server:
+        write_config(project, extra=server.email_config())
+        missing = tmp_path / "nowhere.pem"
+        result = runner.invoke(
+            app, ["send", "--config", str(project / "litradar.toml")],
+            env={"LITRADAR_SMTP_PASSWORD": PASSWORD, "LITRADAR_EMAIL__CA_FILE": str(missing)},
+        )  # fmt: skip
+    assert result.exit_code == 1
+    assert f"[email] ca_file {missing}: No such file or directory" in result.output

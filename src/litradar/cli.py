@@ -569,7 +569,13 @@ def evaluate(
     """Measure the proposals: leave-one-out on the list (in the first --week), and with
     --judged, each judged week held out in turn (what is tuned chosen on the others) and
     each judged query, against TF-IDF + linear SVM and MiniLM."""
-    from litradar.steps.evaluation import JudgedSet, judged_evaluation, leave_one_out, summarise
+    from litradar.steps.evaluation import (
+        JudgedSet,
+        check_weeks,
+        judged_evaluation,
+        leave_one_out,
+        summarise,
+    )
 
     cfg = _config(config)
     if json_out is not None and (json_out.is_dir() or not json_out.parent.is_dir()):
@@ -580,8 +586,9 @@ def evaluate(
     if replay_weeks and judged is None:
         err.print("[red]error:[/red] --replay needs --judged (the judgements are the decisions)")
         raise typer.Exit(1)
-    if judged is not None:
-        _guard(lambda: JudgedSet.load(judged))  # a bad judged file: said now, not minutes on
+    judged_set = None if judged is None else _guard(lambda: JudgedSet.load(judged))
+    # A bad judged file, an unreadable or unjudged week: said now, not minutes on.
+    _guard(lambda: check_weeks(week, judged_set, judged))
     reporter = RichReporter(err)
     result = _guard(lambda: leave_one_out(cfg, week[0], reporter=reporter))
     _print_leave_one_out(result, week[0])

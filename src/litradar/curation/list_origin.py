@@ -58,6 +58,13 @@ def read_origin(source: str, workdir: Path, list_file: str = "README.md") -> Lis
         return ListOrigin(read_text(path / list_file), source, (path / list_file).resolve())
     if not path.exists() and not _looks_remote(source):
         raise LitradarError(f"no such list: {source} (a file, a folder or a git URL)")
+    bare = (path / "HEAD").is_file() and (path / "objects").is_dir()
+    if path.is_dir() and not (path / ".git").exists() and not bare:
+        # A folder that is no repository: git's "repository does not exist" misleads.
+        raise LitradarError(
+            f"{source} has no {list_file} (the list file; --list-file names it) and is not "
+            "a git repository"
+        )
     clone = workdir / "list"
     url = str(path.resolve()) if path.exists() else source
     done = subprocess.run(

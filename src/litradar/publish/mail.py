@@ -117,7 +117,13 @@ class _Progress:
 def _deliver(
     config: EmailConfig, message: EmailMessage, password: str | None, progress: _Progress
 ) -> None:
-    context = ssl.create_default_context(cafile=str(config.ca_file) if config.ca_file else None)
+    try:
+        context = ssl.create_default_context(
+            cafile=str(config.ca_file) if config.ca_file else None
+        )
+    except (OSError, ssl.SSLError) as exc:  # its text names neither the file nor the key
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise SendError(f"[email] ca_file {config.ca_file}: {why}") from None
     if config.security == "ssl":
         client: smtplib.SMTP = smtplib.SMTP_SSL(
             config.host, config.port, timeout=config.timeout_seconds, context=context

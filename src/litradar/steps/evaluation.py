@@ -128,8 +128,21 @@ def _texts(data: TrainingSet, rows: Sequence[int]) -> list[str]:
 def _read_week(week: Path) -> list[Paper]:
     papers = [p for p in read_jsonl(week) if isinstance(p, Paper)]
     if not papers:
-        raise LitradarError(f"{week}: no papers to rank in")
+        raise LitradarError(
+            f"{week}: no papers to rank in it (is it arXiv's bulk-metadata JSON lines?)"
+        )
     return papers
+
+
+def check_weeks(weeks: Sequence[Path], judged: JudgedSet | None, judged_dir: Path | None) -> None:
+    """What `evaluate` would stop on minutes in, said before: a week without papers, or
+    one with no judgements (when the judged set has no queries to measure instead)."""
+    for week in weeks:
+        _read_week(week)
+    if judged is not None and not judged.queries:
+        unjudged = [w.stem for w in weeks if w.stem not in judged.weeks]
+        if unjudged:
+            raise LitradarError(f"no judgements for week {unjudged[0]} in {judged_dir}")
 
 
 def leave_one_out(
@@ -221,7 +234,9 @@ class JudgedSet:
         """Every file read and checked, each bad line one error with its file and line:
         `evaluate` loads the set before its minutes of leave-one-out."""
         if not folder.is_dir():
-            raise LitradarError(f"judged set not found: {folder}")
+            raise LitradarError(
+                f"judged set not found: {folder} (a folder with weeks/<week>.jsonl)"
+            )
         weeks = {
             path.stem: {r["id"]: r for r in _records(path, _Judgement)}
             for path in sorted((folder / "weeks").glob("*.jsonl"))
