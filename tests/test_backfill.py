@@ -246,3 +246,25 @@ def test_ctrl_c_stops_the_backfill_keeps_what_was_committed_and_the_next_run_res
         assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == papers
         assert db.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0] == papers
     assert PaperIndex.load(tmp_path / "index", "hashing").size == papers
+
+
+def test_storing_says_a_few_bad_lines_and_cut_papers_per_batch_and_how_many_more(
+    tmp_path: Path, caplog
+):
+    """Three bad lines of seven were named, and a title cut to its cap not at all."""
+    from litradar.config import load_config
+    from litradar.steps.backfill import StopFlag, store_snapshot
+
+    (tmp_path / "data").mkdir()
+    config = load_config(write_config(tmp_path), environ={})
+    lines = WEEK.read_text().splitlines()[:20]
+    long_title = json.loads(lines[0]) | {"id": "2503.99999", "title": "T" * 5000}
+    snapshot = tmp_path / "snapshot.jsonl"
+    snapshot.write_text("\n".join([*lines, *["{broken"] * 7, json.dumps(long_title)]) + "\n")
+    with caplog.at_level(logging.WARNING, logger="litradar.backfill"):
+        report = store_snapshot(config, snapshot, SnapshotFilter(), StopFlag())
+    said = [r.getMessage() for r in caplog.records]
+    assert report.problems == 7 and report.kept == 21
+    assert sum("at byte" in line for line in said) == 3
+    assert "... and 4 more bad line(s) in this batch" in said
+    assert any("title cut to 2,000 characters" in line for line in said)

@@ -261,8 +261,15 @@ def store_snapshot(
             report.lines += batch.lines
             report.kept += len(batch.papers)
             report.problems += len(batch.problems)
-            for problem in batch.problems[:3]:
-                log.warning(problem)
+            # Bad lines, and papers stored with a field cut (as `ingest` says them): a few
+            # per batch, then how many more. A broken snapshot of millions of lines must
+            # not flood the log, nor hide that there were more.
+            cut = [note for p in batch.papers if (note := p.cut_note())]
+            for what, said in (("bad line(s)", batch.problems), ("paper(s) cut", cut)):
+                for line in said[:3]:
+                    log.warning(line)
+                if len(said) > 3:
+                    log.warning(f"... and {len(said) - 3} more {what} in this batch")
             rate = (batch.end - start) / max(time.monotonic() - started, 1e-9)
             left = format_duration((size - batch.end) / max(rate, 1))
             log.info(
