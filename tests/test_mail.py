@@ -269,12 +269,12 @@ def test_a_send_that_times_out_after_the_message_went_is_not_sent_again(
 
         async def slow_answer(*args):  # type: ignore[no-untyped-def]
             answer = await took(*args)  # queued: in the inbox
-            await asyncio.sleep(3)
+            await asyncio.sleep(6)
             return answer
 
         server.inbox.handle_DATA = slow_answer  # type: ignore[method-assign]
         write_config(project, extra=server.email_config())
-        env = {"LITRADAR_SMTP_PASSWORD": PASSWORD, "LITRADAR_EMAIL__TIMEOUT_SECONDS": "1"}
+        env = {"LITRADAR_SMTP_PASSWORD": PASSWORD, "LITRADAR_EMAIL__TIMEOUT_SECONDS": "2"}
         args = ["send", "--config", str(project / "litradar.toml")]
         first = runner.invoke(app, args, env=env)
         assert first.exit_code == 1, first.output
@@ -296,3 +296,38 @@ def test_a_ca_file_that_is_not_there_is_named(project: Path, tmp_path: Path):
         )  # fmt: skip
     assert result.exit_code == 1
     assert f"[email] ca_file {missing}: No such file or directory" in result.output
+
+
+def test_a_message_the_server_refuses_is_retried_and_a_refused_recipient_is_said(
+    project: Path, tmp_path: Path
+):
+    """A 554 to the message is an answer: nothing was taken, the next run sends again. A
+    recipient the server refuses does not stop the others, and the output names it."""
+    write_week(project)
+    with SmtpServer(tmp_path) as server:
+        took = server.inbox.handle_DATA
+
+        async def refuse(*args):  # type: ignore[no-untyped-def]
+            return "554 5.7.1 message rejected"
+
+        server.inbox.handle_DATA = refuse  # type: ignore[method-assign]
+        write_config(project, extra=server.email_config())
+        rejected = send(project)
+        assert rejected.exit_code == 1 and "SMTP 554" in rejected.output
+        assert "may have arrived" not in rejected.output
+        config = load_config(project / "litradar.toml", environ={})
+        with Store.open(config.store_path) as store:
+            assert store.delivery("email", "2025-W11")["status"] == "failed"
+
+        async def one_unknown(server_, session, envelope, address, options):  # type: ignore[no-untyped-def]
+            if address.startswith("co-"):
+                return "550 5.1.1 no such user"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        server.inbox.handle_DATA = took  # type: ignore[method-assign]
+        server.inbox.handle_RCPT = one_unknown  # type: ignore[attr-defined]
+        sent = send(project)
+    assert sent.exit_code == 0, sent.output
+    assert "note: refused by the server: co-maintainer@example.org" in sent.output
+    assert len(server.inbox.messages) == 1

@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 import smtplib
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -36,6 +37,8 @@ from litradar.core.errors import LitradarError
 from litradar.digests.generations import digest_names, load
 from litradar.publish.channels import Delivery, deliver
 from litradar.storage.store import Store
+
+log = logging.getLogger("litradar.publish")
 
 CHANNEL = "email"
 _BODY_STYLE = (
@@ -112,6 +115,7 @@ class _Progress:
 
     data: bool = False
     accepted: bool = False
+    refused: list[str] = field(default_factory=list)  # recipients the server turned down
 
 
 def _deliver(
@@ -130,13 +134,16 @@ def _deliver(
         )
     else:
         client = smtplib.SMTP(config.host, config.port, timeout=config.timeout_seconds)
-    data = client.data
+    send = client.send
 
-    def data_seen(msg):  # type: ignore[no-untyped-def]
-        progress.data = True
-        return data(msg)
+    def send_seen(text):  # type: ignore[no-untyped-def]
+        send(text)
+        # smtplib's data() sends the message, ending in CRLF.CRLF, only after the server's
+        # 354: from here on the server may queue it before it answers.
+        if isinstance(text, bytes) and text.endswith(b"\r\n.\r\n"):
+            progress.data = True
 
-    client.data = data_seen  # type: ignore[method-assign]
+    client.send = send_seen  # type: ignore[method-assign]
     try:
         if config.security == "starttls":
             client.starttls(context=context)
@@ -144,8 +151,11 @@ def _deliver(
             if password is None:
                 raise SendError(f"${config.password_env} is not set (the SMTP password)")
             client.login(config.username, password)
-        client.send_message(message, from_addr=config.sender, to_addrs=config.recipients)
+        refused = client.send_message(
+            message, from_addr=config.sender, to_addrs=config.recipients
+        )
         progress.accepted = True
+        progress.refused = sorted(refused)
     except BaseException:
         client.close()  # no QUIT: its reply would be read in place of a pending one
         raise
@@ -249,29 +259,45 @@ class EmailChannel:
         progress = _Progress()
         try:
             _deliver(email, message, os.environ.get(email.password_env), progress)
-        except (smtplib.SMTPException, OSError, SendError, KeyboardInterrupt) as exc:
-            if progress.accepted:  # the server took it; only the goodbye went wrong
+        except BaseException as exc:
+            send_error = isinstance(exc, smtplib.SMTPException | OSError | SendError)
+            if progress.accepted:  # the server took it; only the goodbye was cut short
                 delivery.record("sent", detail)
-                raise
-            refused = isinstance(exc, smtplib.SMTPDataError)  # answered, and not taken
-            if progress.data and not refused:
-                # It may have arrived: the record stays "sending", so no run sends it again
-                # without --resend (each digest once).
-                if isinstance(exc, KeyboardInterrupt):
+                if not send_error and not isinstance(exc, KeyboardInterrupt):
                     raise
-                reason = (
-                    f"{_one_line(exc)} after the message was sent, before the server "
-                    f"confirmed it: it may have arrived; check the inbox, then 'litradar send "
-                    f"--digest {name} --resend' sends it again"
+            else:
+                # Answered, and not taken: a code, not a garbled reply (-1), which may
+                # follow a message the server queued.
+                refused = (
+                    isinstance(exc, smtplib.SMTPDataError) and 400 <= exc.smtp_code < 600
                 )
-                return SendReport(
-                    name, "failed", email.recipients, None, reason, may_have_arrived=True
-                )
-            reason = _one_line(exc)
-            delivery.record("failed", detail | {"error": reason})
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            return SendReport(name, "failed", email.recipients, None, reason)
+                if progress.data and not refused:
+                    # It may have arrived: the record stays "sending", so no run sends it
+                    # again without --resend (each digest once).
+                    if not send_error:
+                        log.warning(
+                            f"warning: the send of {name} was cut off after the message was "
+                            "handed over: it may have arrived ('litradar send --resend' "
+                            "sends it again)"
+                        )
+                        raise
+                    reason = (
+                        f"{_one_line(exc)} after the message was sent, before the server "
+                        f"confirmed it: it may have arrived; check the inbox, then 'litradar "
+                        f"send --digest {name} --resend' sends it again"
+                    )
+                    return SendReport(
+                        name, "failed", email.recipients, None, reason, may_have_arrived=True
+                    )
+                reason = _one_line(exc)
+                delivery.record("failed", detail | {"error": reason})
+                if not send_error:
+                    raise
+                return SendReport(name, "failed", email.recipients, None, reason)
+        if progress.refused:  # the others have it: sent, and said
+            refused_note = f"refused by the server: {', '.join(progress.refused)}"
+            detail |= {"refused": progress.refused}
+            note = f"{note}; {refused_note}" if note else refused_note
         delivery.record("sent", detail)
         return SendReport(
             name, "sent", email.recipients, message["Message-ID"], empty=proposed == 0, note=note
