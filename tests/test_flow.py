@@ -43,6 +43,7 @@ def test_weekly_flow_runs_every_step_and_a_rerun_does_nothing_new(project: Path)
     first = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
     assert first.exit_code == 0, first.output
     assert "papers added" in first.output and "digest 2025-W11" in first.output
+    assert f"new store at {project / 'index' / 'litradar.sqlite'}" in first.output
     assert last_weekly_run_state().is_completed()
     digest = json.loads((project / "digests" / "2025-W11.json").read_text())
     assert digest["papers_read"] >= 1197
@@ -55,7 +56,7 @@ def test_weekly_flow_runs_every_step_and_a_rerun_does_nothing_new(project: Path)
 
     second = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
     assert second.exit_code == 0, second.output
-    assert "0 papers added, 0 embedded" in second.output
+    assert "0 papers added, 0 embedded" in second.output and "new store" not in second.output
     with sqlite3.connect(project / "index" / "litradar.sqlite") as db:
         assert db.execute("SELECT COUNT(*) FROM papers").fetchone()[0] == count
     again = json.loads((project / "digests" / "2025-W11.json").read_text())

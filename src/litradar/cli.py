@@ -827,7 +827,10 @@ def run(
         warm_up()  # and keeps its digest would import scikit-learn for nothing
     _guard(server_ready)
     heartbeats = not on_a_temporary_server()  # a server that stops with the run reads none
+    new_store = not cfg.store_path.exists()  # its ingest step starts one, as `ingest` does
     result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end, heartbeats))
+    if new_store and cfg.store_path.exists():
+        out.print(f"new store at {escape(str(cfg.store_path))}")
     out.print(
         f"weekly run done: {result.ingest.added} papers added, "
         f"{result.index.embedded_now} embedded, digest {result.digest.name} "
