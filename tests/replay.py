@@ -30,6 +30,7 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before answering: a slow server, for timeouts
+    drip: float = 0.0  # seconds between the body's bytes: each read in time, the whole not
 
     @classmethod
     def recorded(cls, name: str) -> Reply:
@@ -116,7 +117,13 @@ class ReplayServer:
                         self.send_header(key, value)
                     self.send_header("Content-Length", str(len(reply.body)))
                     self.end_headers()
-                    self.wfile.write(reply.body)
+                    if reply.drip:
+                        for byte in reply.body:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(reply.drip)
+                    else:
+                        self.wfile.write(reply.body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up waiting: that is what a timeout test wants
 

@@ -249,3 +249,65 @@ def test_an_endpoint_that_echoes_the_key_gets_it_into_no_answer_nor_the_cache(tm
 def test_answers_that_break_the_contract_are_refused(model, answer, message):
     with pytest.raises(ValidationError, match=message):
         model.model_validate_json(answer, context={"sections": SECTIONS})
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"choices": [{"message": {"content": 7}}]},
+        {"choices": [{"message": {"content": {"name": "X"}}}]},
+        {"choices": [{"message": {"content": '{"name": "Lens"}'}}], "usage": "many"},
+        {"choices": [{"message": {"content": '{"name": "Lens"}'}}], "usage": {"total_tokens": "x"}},
+    ],
+)
+def test_an_answer_of_another_shape_falls_back_not_a_traceback(tmp_path: Path, body):
+    """A 200 whose content was a number or an object, or whose usage was a string, ended
+    `digest`, `run` and `init` in a traceback."""
+    from tests.replay import Reply
+
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
+        server.on("POST", "/v1/chat/completions", Reply.json(body))
+        with ChatClient(llm_config(server)) as client:
+            helped = assistant(store, client).assist(paper("Lens Paper: probing heads"))
+    usable = isinstance(body["choices"][0]["message"]["content"], str)
+    assert helped.short_name_by == ("llm" if usable else "fallback")
+
+
+def test_a_key_spelled_with_json_escapes_reaches_neither_answer_nor_cache(tmp_path: Path):
+    r"""`llmTEST\u005fkey` passed redaction as text, and the answer's parse made the key of
+    it: in the cache, then in every digest that used the cached answer."""
+    from tests.replay import Reply
+
+    key = "llmTEST_key_4242"
+    escaped = key.replace("_", "\\u005f")  # one backslash: a JSON escape
+    content = '{"summary": "It studies heads; key ' + escaped + ' here."}'
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
+        server.on("POST", "/v1/chat/completions", Reply.json(
+            {"choices": [{"message": {"content": content}}], "usage": {"total_tokens": -10**6}}
+        ))  # fmt: skip
+        with ChatClient(llm_config(server), api_key=key) as client:
+            helped = assistant(store, client).assist(paper("Lens Paper: probing heads"))
+            assert client.budget.tokens > 0  # a negative usage did not stretch the budget
+    assert key not in (helped.summary or "")
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        stored = "\n".join(db.iterdump())
+    assert key not in stored and "u005f" not in stored
+
+
+def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_deadline(tmp_path: Path):
+    """Each read came within the timeout, so a byte every half second held each call for
+    half a minute, call after call."""
+    import time
+
+    from litradar.core.http_client import total_seconds
+    from tests.replay import Reply
+
+    body = json.dumps({"choices": [{"message": {"content": '{"name": "Lens"}'}}]}).encode()
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
+        server.on("POST", "/v1/chat/completions", Reply(200, body, {}, drip=0.2))
+        started = time.monotonic()
+        with ChatClient(llm_config(server, timeout_seconds=0.3, retries=0)) as client:
+            helped = assistant(store, client).assist(paper("Lens Paper: probing heads"))
+        took = time.monotonic() - started
+    assert helped.short_name_by == "fallback"
+    assert took < 2 * total_seconds(0.3) + 5  # not len(body) * 0.2 s (about 15 s)

@@ -8,13 +8,14 @@ never cost more than configured. The key is sent as a bearer token and appears n
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import httpx
 
 from litradar.config import LLMConfig
 from litradar.core.errors import LitradarError, redact, remember_secret
-from litradar.core.http_client import OwnsHttpClient
+from litradar.core.http_client import OwnsHttpClient, deadline_client
 from litradar.core.retrying import Retryable, with_retries
 
 
@@ -55,8 +56,10 @@ class ChatClient(OwnsHttpClient):
         self.budget = Budget(config.max_calls, config.max_tokens)
         remember_secret(api_key)  # redacted from any error text this process keeps
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
-        self._http = httpx.Client(
-            base_url=config.base_url.rstrip("/"), headers=headers, timeout=config.timeout_seconds
+        # Each whole call ends within TOTAL_FACTOR times the timeout: a server that drips a
+        # byte at a time never times out a read, and held a run for minutes per call.
+        self._http = deadline_client(
+            config.timeout_seconds, base_url=config.base_url.rstrip("/"), headers=headers
         )
 
     def complete(self, system: str, user: str) -> str:
@@ -91,8 +94,30 @@ class ChatClient(OwnsHttpClient):
             text = body["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):
             raise LLMError("the LLM endpoint's answer has no choices[0].message.content") from None
-        usage = body.get("usage") or {}
-        self.budget.spend(int(usage.get("total_tokens") or prompt_tokens + estimate_tokens(text)))
+        if not isinstance(text, str):  # a number or an object: not an answer
+            raise LLMError("the LLM endpoint's choices[0].message.content is not text")
+        self.budget.spend(_used_tokens(body, prompt_tokens + estimate_tokens(text)))
         # An endpoint that echoes its request (a proxy, a misconfigured server) must not
-        # carry the key into the answer cache, a digest or an email.
-        return redact(text)
+        # carry the key into the answer cache, a digest or an email; also not spelled with
+        # JSON's \u escapes, which the answer's parse would turn back into the key.
+        return redact(_unescaped(text))
+
+
+def _used_tokens(body: object, estimate: int) -> int:
+    """The server's `usage.total_tokens` when it is a count (a positive whole number: a
+    negative figure stretched the budget, a string was a ValueError), else the estimate."""
+    usage = body.get("usage") if isinstance(body, dict) else None
+    total = usage.get("total_tokens") if isinstance(usage, dict) else None
+    if isinstance(total, int) and not isinstance(total, bool) and total > 0:
+        return total
+    return estimate
+
+
+def _unescaped(text: str) -> str:
+    """A JSON answer written again without escapes (same meaning), so that what redaction
+    reads is what the caller will read; any other text as it is."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    return json.dumps(value, ensure_ascii=False)
