@@ -207,9 +207,12 @@ def test_label_corrections_are_checked_stored_and_learned(trained_project, tmp_p
                    "--tag", "application = hallucination")  # fmt: skip
     assert twice.exit_code == 0, twice.output  # was a UNIQUE constraint, the label stored
     assert "recorded: 2503.10602; application=hallucination;" in twice.output
-    # A survey-cited paper the maintainer says does not belong.
+    # A survey-cited paper the maintainer says does not belong, named as people write it:
+    # the decision goes under the stored key, so that training finds it.
     survey_paper = "2203.17247"
-    assert invoke(project, "label", survey_paper, "--not-relevant").exit_code == 0
+    for written in (f"arXiv:{survey_paper}v2", f"https://arxiv.org/pdf/{survey_paper}v1.pdf"):
+        said = invoke(project, "label", written, "--not-relevant")
+        assert said.exit_code == 0 and f"recorded: {survey_paper}; not relevant" in said.output
     trained_again = invoke(project, "train")
     assert "maintainer decisions learned from: 1 accepted, 1 rejected" in trained_again.output
     after = json.loads(metrics_file.read_text())
@@ -219,6 +222,22 @@ def test_label_corrections_are_checked_stored_and_learned(trained_project, tmp_p
         after["taxonomy"]["model"]["classes"]["generative VLM"]["positives"]
         == before["taxonomy"]["model"]["classes"]["generative VLM"]["positives"] + 1
     )
+    # Named by its DOI: the row goes under its arXiv id, the latest decision wins.
+    from datetime import date
+
+    from litradar.config import load_config
+    from litradar.core.paper import Paper
+    from litradar.storage.store import Store
+
+    config = load_config(project / "litradar.toml", environ={})
+    with Store.open(config.store_path) as store:
+        store.upsert([Paper("2503.99991", "A DOI paper on probing heads", "Abs.", ("A",),
+                            date(2025, 3, 11), doi="10.1234/QA.Test")])  # fmt: skip
+    assert invoke(project, "label", "doi:10.1234/qa.test", "--not-relevant").exit_code == 0
+    assert invoke(project, "label", "2503.99991", "--relevant").exit_code == 0
+    with Store.open(config.store_path) as store:
+        rows = [(x["key"], x["relevant"]) for x in store.labels() if "99991" in x["key"] or "doi" in x["key"]]
+    assert rows == [("2503.99991", True)]
 
 
 def test_scope_labels_name_only_the_three_halves(tmp_path):

@@ -6,8 +6,11 @@ latest decision about a paper wins, and `train` applies them over the list and s
 
 from __future__ import annotations
 
+import re
+
 from litradar.config import Config
 from litradar.core.errors import LitradarError
+from litradar.core.paper import is_arxiv_id, split_version
 from litradar.curation.list_source import read_list
 from litradar.steps.configured_inputs import load_configured_taxonomy
 from litradar.storage.store import Store
@@ -34,6 +37,21 @@ def _parse_tags(config: Config, tags: list[str]) -> dict[str, list[str]]:
     return parsed
 
 
+_ARXIV_FORM = re.compile(
+    r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf)/)(?P<id>.+?)(?:\.pdf)?/?$",
+    re.IGNORECASE,
+)
+
+
+def _as_key(text: str) -> str:
+    """'arXiv:2503.10602', '2503.10602v2' or its abs/pdf link as the stored key
+    '2503.10602'; any other key (s2:..., doi:...) as given."""
+    text = text.strip()
+    found = _ARXIV_FORM.match(text)
+    candidate = found["id"] if found else text
+    return split_version(candidate)[0] if is_arxiv_id(candidate) else text
+
+
 def record_label(
     config: Config,
     key: str,
@@ -46,7 +64,7 @@ def record_label(
     """Stores the decision and returns a one-line description of it. `origin` says where
     it was made (the command line, the web page); a `short_name` given (a 1-tuple; None in
     it: litradar's own) is stored in the same transaction."""
-    key = key.strip()
+    key = _as_key(key)
     if not key:
         raise LitradarError("no paper given: an arXiv id (or s2:<id>)")
     sections = read_list(config).awesome.section_names()
@@ -56,8 +74,13 @@ def record_label(
         raise LitradarError("--section goes with --relevant: a rejected paper has no section")
     parsed = _parse_tags(config, tags)
     with Store.open(config.store_path) as store:
-        if store.by_key(key) is None:
+        paper = store.by_key(key)
+        if paper is None:
             raise LitradarError(f"{key} is not in the store: ingest it first")
+        # Under the paper's own key (its arXiv id when it has one), whichever key named it
+        # (doi:..., s2:...): training and the pull request look decisions up by that key,
+        # and a second row under another key was a decision that never applied.
+        key = paper.key
         store.decide(key, relevant, section, parsed, origin, short_name)
     parts = [key]
     if relevant is not None:
