@@ -56,6 +56,10 @@ def test_environment_overrides_nested_tables(tmp_path: Path):
         ("[sources.s2]\nretries = -1\n", "'sources.s2.retries'"),
         ("[embedding]\nmodel = ''\n", "'embedding.model'"),
         ("base_dir = '/etc'\n", "unknown key 'base_dir'"),
+        # Finite: an infinite timeout or wait passed, then overflowed time_t in a traceback.
+        ("[sources.arxiv]\ntimeout_seconds = inf\n", "'sources.arxiv.timeout_seconds'"),
+        ("[email]\ntimeout_seconds = 1e300\n", "'email.timeout_seconds'"),
+        ("[sources.s2]\nbackoff_seconds = inf\n", "'sources.s2.backoff_seconds'"),
     ],
 )
 def test_a_bad_config_is_one_clear_line(tmp_path: Path, text: str, message: str):

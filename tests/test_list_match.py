@@ -183,3 +183,6 @@ def test_list_without_a_store_matches_arxiv_links_only(project: Path):
     result = runner.invoke(app, ["list", "--config", str(project / "litradar.toml")])
     assert result.exit_code == 0, result.output
     assert "no store yet" in result.output and "title" not in result.output.split("\n", 1)[1]
+    # ... and matches them: it said "0 identified" and listed every arXiv entry as unmatched.
+    assert "entries: 24 identified (arxiv 24)" in result.output, result.output
+    assert "not matched: line" in result.output and "arxiv.org)" not in result.output

@@ -217,3 +217,18 @@ def test_init_refuses_data_folders_that_hold_the_config_and_a_cron_github_would_
                                 "--config", str(good)], env=paris)  # fmt: skip
     assert again.exit_code == 0, again.output  # written, and the time zone said to be unused
     assert "warning: [schedule] timezone Europe/Paris is not used" in again.output
+    # The variables the config reads its secrets from, whatever their names.
+    renamed = {**os.environ, "LITRADAR_EMAIL__PASSWORD_ENV": "MY_SMTP_PW",
+               "LITRADAR_GITHUB__TOKEN_ENV": "MY_GH"}  # fmt: skip
+    named = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo), "--force",
+                                "--config", str(good)], env=renamed)  # fmt: skip
+    assert named.exit_code == 0, named.output
+    env = yaml.safe_load((repo / WORKFLOW_PATH).read_text(encoding="utf-8"))["env"]
+    assert env["MY_GH"] == "${{ secrets.GITHUB_TOKEN }}" and "GITHUB_TOKEN" not in env
+    assert env["MY_SMTP_PW"] == "${{ secrets.MY_SMTP_PW }}"
+    assert env["LITRADAR_LLM_API_KEY"] == "${{ secrets.LITRADAR_LLM_API_KEY }}"
+    for cron in ("0 7 ? * 1", "0 7 * * 1#2", "0 7 L * *"):  # Prefect reads them; GitHub not
+        quartz = {**os.environ, "LITRADAR_SCHEDULE__CRON": cron}
+        refused = runner.invoke(app, ["init", "--github-actions", "--repo", str(repo), "--force",
+                                      "--config", str(good)], env=quartz)  # fmt: skip
+        assert refused.exit_code == 1 and "GitHub's schedule has no" in refused.output, cron

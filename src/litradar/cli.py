@@ -484,7 +484,7 @@ def _window(since: str | None, until: str | None) -> tuple[date, date]:
 @app.command()
 def digest(
     since: Annotated[str | None, typer.Option(help="First day (YYYY-MM-DD), inclusive.")] = None,
-    until: Annotated[str | None, typer.Option(help="Last day (YYYY-MM-DD), exclusive.")] = None,
+    until: Annotated[str | None, typer.Option(help="Window end (YYYY-MM-DD), exclusive.")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Write digests/<ISO week>.md and .json (default window: the last full ISO week)."""
@@ -1188,7 +1188,7 @@ def serve(
 
     cfg = _config(config)
     if cron is not None and not cron.strip():
-        err.print("[red]error:[/red] --cron is empty (leave it out for [schedule] cron)")
+        err.print("[red]error:[/red] --cron is empty (leave it out for \\[schedule] cron)")
         raise typer.Exit(1)
     schedule = _guard(lambda: check_cron(cron) if cron else cfg.schedule.cron)
     from litradar.core.prefect_env import configure_prefect, require_api

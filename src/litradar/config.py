@@ -51,15 +51,15 @@ class RetryConfig(_Strict):
     at most `retries` times; then the source is reported as failed for this run."""
 
     retries: int = Field(4, ge=0, le=20)
-    backoff_seconds: float = Field(2.0, ge=0.0)
-    max_backoff_seconds: float = Field(60.0, ge=0.0)
-    timeout_seconds: float = Field(60.0, gt=0.0)
+    backoff_seconds: float = Field(2.0, ge=0.0, le=3600.0)
+    max_backoff_seconds: float = Field(60.0, ge=0.0, le=3600.0)
+    timeout_seconds: float = Field(60.0, gt=0.0, le=3600.0)  # finite: time_t overflows
 
 
 class ArxivApiConfig(RetryConfig):
     url: str = "https://export.arxiv.org/api/query"
     # arXiv's terms: one request every 3 seconds, one connection. Lower it only in tests.
-    delay_seconds: float = Field(3.0, ge=0.0)
+    delay_seconds: float = Field(3.0, ge=0.0, le=3600.0)
     page_size: int = Field(500, ge=1, le=2000)
     # Keyword searches over all of arXiv, besides the configured categories.
     queries: list[str] = Field(
@@ -79,7 +79,7 @@ class SemanticScholarConfig(RetryConfig):
     # The key is read from this environment variable, never from the file.
     api_key_env: str = "S2_API_KEY"
     # One request per second is what a key allows; the unauthenticated pool is smaller.
-    min_interval_seconds: float = Field(1.0, ge=0.0)
+    min_interval_seconds: float = Field(1.0, ge=0.0, le=3600.0)
     queries: list[str] = Field(
         default_factory=lambda: [
             "mechanistic interpretability multimodal",
@@ -175,7 +175,7 @@ class EmailConfig(_Strict):
     # A week with nothing proposed: a one-line "nothing this week" when true; no email
     # when false (the default), and `send` says so.
     send_empty: bool = False
-    timeout_seconds: float = Field(30.0, gt=0)
+    timeout_seconds: float = Field(30.0, gt=0, le=3600.0)
     # A CA bundle to trust instead of the system's, e.g. for a company relay.
     ca_file: Path | None = None
 
@@ -201,8 +201,9 @@ class GitHubConfig(_Strict):
     token_env: str = "GITHUB_TOKEN"
     min_score: float = Field(0.0, ge=0.0, le=1.0)  # proposals below this stay in the digest
     max_entries: int = Field(10, ge=1, le=100)
-    max_wait_seconds: float = Field(60.0, ge=0.0)  # a Retry-After up to this is waited out
-    timeout_seconds: float = Field(30.0, gt=0.0)
+    # A Retry-After up to this is waited out.
+    max_wait_seconds: float = Field(60.0, ge=0.0, le=3600.0)
+    timeout_seconds: float = Field(30.0, gt=0.0, le=3600.0)
     author_name: str = "litradar"
     author_email: str = "litradar@users.noreply.github.com"
 
@@ -227,7 +228,7 @@ class LLMConfig(RetryConfig):
     model: str = "llama3.1"
     api_key_env: str = "LITRADAR_LLM_API_KEY"  # optional; read from the environment only
     retries: int = Field(2, ge=0, le=10)
-    timeout_seconds: float = Field(60.0, gt=0.0)
+    timeout_seconds: float = Field(60.0, gt=0.0, le=3600.0)  # finite: time_t overflows
     max_calls: int = Field(60, ge=0)  # per run: cached answers do not count
     max_tokens: int = Field(100_000, ge=0)  # per run, prompt and answer together
     max_answer_tokens: int = Field(300, ge=16, le=4000)

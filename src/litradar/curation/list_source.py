@@ -136,8 +136,8 @@ def read_list(config: Config, max_age: float | None = None, record: bool = False
         _announced.add(read.describe())
     if first:
         log.info(read.describe())
-    if not config.store_path.is_file():
-        return read
+    if not config.store_path.is_file():  # arXiv links still name their papers
+        return replace(read, awesome=match_entries(read.awesome, None))
     if record and read.commit:
         record_changes(config, read)
     with Store.open(config.store_path) as store:

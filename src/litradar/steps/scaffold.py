@@ -70,10 +70,9 @@ env:
   LITRADAR_GITHUB__API_URL: ${{{{ github.api_url }}}}
   LITRADAR_GITHUB__GIT_URL: ${{{{ github.server_url }}}}/${{{{ github.repository }}}}.git
   LITRADAR_GITHUB__BASE: ${{{{ github.event.repository.default_branch }}}}
-  GITHUB_TOKEN: ${{{{ secrets.GITHUB_TOKEN }}}}
-  # Set these as repository secrets when [email] or the s2 source is used.
-  LITRADAR_SMTP_PASSWORD: ${{{{ secrets.LITRADAR_SMTP_PASSWORD }}}}
-  S2_API_KEY: ${{{{ secrets.S2_API_KEY }}}}
+  {token_env}: ${{{{ secrets.GITHUB_TOKEN }}}}
+  # Set these as repository secrets when [email], the s2 source or [llm] is used.
+{secret_lines}
   GIT_AUTHOR_NAME: litradar
   GIT_AUTHOR_EMAIL: litradar@users.noreply.github.com
   GIT_COMMITTER_NAME: litradar
@@ -131,14 +130,22 @@ def render_workflow(
     clone: str = "index/list-repo",
     cron: str = "0 7 * * 1",
     package: str = "litradar",
+    token_env: str = "GITHUB_TOKEN",
+    secret_envs: tuple[str, ...] = ("LITRADAR_SMTP_PASSWORD", "S2_API_KEY", "LITRADAR_LLM_API_KEY"),
 ) -> str:
     """The workflow for a config at `config` whose data folders all lie under `data`
-    (both relative to the repository's root); `clone` is the list's clone inside `data`."""
+    (both relative to the repository's root); `clone` is the list's clone inside `data`.
+    `token_env` gets the run's own GitHub token, each of `secret_envs` the repository
+    secret of its name: the variables the config reads its secrets from."""
     # Values a YAML reader would take apart ("cfg #x" is "cfg" and a comment) are written
     # as JSON strings, which YAML reads as double-quoted strings.
+    secret_lines = "\n".join(
+        f"  {name}: ${{{{ secrets.{name} }}}}" for name in dict.fromkeys(secret_envs)
+    )
     return WORKFLOW.format(
         config=json.dumps(config), data=json.dumps(data), clone=clone, cron=json.dumps(cron),
-        package=package, data_branch=DATA_BRANCH,
+        package=package, data_branch=DATA_BRANCH, token_env=token_env,
+        secret_lines=secret_lines,
     )  # fmt: skip
 
 
@@ -175,9 +182,11 @@ def workflow_for(config: Config, config_file: Path, repo: Path) -> str:
             )
     check_cron_for_github(config.schedule.cron)
     clone = (config.data_dir.resolve() / CLONE_FOLDER).relative_to(root / data)
+    secrets = (config.email.password_env, config.sources.s2.api_key_env, config.llm.api_key_env)
     return render_workflow(
-        config_rel.as_posix(), data.as_posix(), clone.as_posix(), config.schedule.cron
-    )
+        config_rel.as_posix(), data.as_posix(), clone.as_posix(), config.schedule.cron,
+        token_env=config.github.token_env, secret_envs=secrets,
+    )  # fmt: skip
 
 
 def check_cron_for_github(cron: str) -> None:
@@ -185,6 +194,12 @@ def check_cron_for_github(cron: str) -> None:
     workflow's schedule ("61 * * * *") after it is pushed, not here."""
     from prefect.schedules import Cron
 
+    extended = sorted({c for c in cron if c in "?#LW"})
+    if extended:  # read by Prefect's reader, not in GitHub's syntax (* , - / and numbers)
+        raise LitradarError(
+            f"[schedule] cron {cron!r}: GitHub's schedule has no {' '.join(extended)}; "
+            "write it with * , - / and numbers"
+        )
     try:
         Cron(cron)
     except ValueError as exc:
