@@ -200,7 +200,8 @@ def test_the_digest_shows_llm_help_beside_unchanged_scores(trained_project: Path
     assert verdicts == min(3, proposed) + 3  # 3 ranks either side of the cut
     assert calls == proposed * 2 + verdicts  # each proposal: a name and a summary
     markdown = (helped / "digests" / "2025-W11.md").read_text()
-    assert "in one line: It studies" in markdown
+    assert "in one line (fake-model): It studies" in markdown  # marked as the LLM's
+    assert "short name by fake-model" in markdown
     assert "second opinion (fake-model): include, in" in markdown
     assert "## Near the cut (not proposed)" in markdown
     plain_md = (plain / "digests" / "2025-W11.md").read_text()

@@ -46,9 +46,9 @@ def assist_selection(
         return Assistance(assisted, notes, None)
     used = client.budget
     notes = [
-        f"short names, summaries and second opinions by {config.model}: {used.calls} "
-        f"call(s), about {used.tokens} tokens, {assistant.calls_avoided} answer(s) "
-        "from the cache",
+        f"short names, summaries and second opinions by {config.model} where marked "
+        f"(the others extractive): {used.calls} call(s), about {used.tokens} tokens, "
+        f"{assistant.calls_avoided} answer(s) from the cache",
         *assistant.notes,
     ]
     return Assistance(assisted, notes, config.model)

@@ -135,7 +135,14 @@ def _assisted_lines(digest: Digest, key: str) -> list[str]:
     helped = digest.assisted.get(key)
     if helped is None:
         return []
-    lines = [f"  in one line: {escape_markdown(helped.summary)}"] if helped.summary else []
+    # What the LLM wrote says so (the extractive fallback's does not): its text is a
+    # model's, for the maintainer to check before it reaches the list.
+    model = escape_markdown(digest.assist_model or "LLM")
+    by_llm = f" ({model})" if helped.summary_by == "llm" else ""
+    summary = escape_markdown(helped.summary or "")
+    lines = [f"  in one line{by_llm}: {summary}"] if helped.summary else []
+    if helped.short_name_by == "llm":
+        lines.append(f"  short name by {model}")
     verdict = _verdict_text(digest, key)
     return lines + ([f"  {verdict}"] if verdict else [])
 

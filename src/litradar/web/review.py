@@ -69,7 +69,9 @@ class Queue:
         return sum(1 for item in self.items if item.decision is None)
 
 
-def _reasons(item: dict, list_names: dict[str, str], window: int) -> list[str]:
+def _reasons(
+    item: dict, list_names: dict[str, str], window: int, model: str | None = None
+) -> list[str]:
     named = item.get("section_named")
     named_text = describe_named(tuple(named) if named else None, _plain)  # type: ignore[arg-type]
     reasons = [
@@ -99,11 +101,14 @@ def _reasons(item: dict, list_names: dict[str, str], window: int) -> list[str]:
     if tags:
         reasons.append("tags: " + " / ".join(f"{c} {p:.2f}" for c, p in top_tags(tags)))
     if item.get("summary"):
-        reasons.append(f"in one line: {item['summary']}")
+        by_llm = f" ({model or 'LLM'})" if item.get("summary_by") == "llm" else ""
+        reasons.append(f"in one line{by_llm}: {item['summary']}")
+    if item.get("short_name_by") == "llm":
+        reasons.append(f"short name by {model or 'LLM'}")
     verdict = item.get("verdict")
     if verdict:
         said = f"include, in {verdict.get('section')}" if verdict.get("include") else "leave out"
-        reasons.append(f"second opinion: {said}: {verdict.get('reason', '')}")
+        reasons.append(f"second opinion ({model or 'LLM'}): {said}: {verdict.get('reason', '')}")
     return reasons
 
 
@@ -143,7 +148,7 @@ def load_queue(config: Config, stored: StoredDigest) -> Queue:
                 relevance=item["relevance"],
                 section=item["section"],
                 section_probability=item["section_probability"],
-                reasons=_reasons(item, list_names, len(papers)),
+                reasons=_reasons(item, list_names, len(papers), document.get("assist_model")),
                 short_name=names.get(item["key"])
                 or item.get("short_name")
                 or fallback_short_name(title, abstract),
