@@ -70,6 +70,18 @@ def test_a_bad_config_is_one_clear_line(tmp_path: Path, text: str, message: str)
     assert "\n" not in str(caught.value)
 
 
+def test_an_override_that_reads_as_a_number_keeps_its_type_where_the_key_is_text():
+    """The workflow sets LITRADAR_GITHUB__BASE from the default branch: one named 2024 was
+    refused as "not a valid string"; numbers and booleans still read as such."""
+    config = load_config(
+        None,
+        environ={"LITRADAR_GITHUB__BASE": "2024", "LITRADAR_DIGEST__SIZE": "25",
+                 "LITRADAR_LLM__ENABLED": "true", "LITRADAR_DIGEST__MIN_SCORE": "0.275"},
+    )  # fmt: skip
+    assert config.github.base == "2024" and config.digest.size == 25
+    assert config.llm.enabled is True and config.digest.min_score == 0.275
+
+
 def test_a_bad_environment_override_names_the_environment(tmp_path: Path):
     with pytest.raises(LitradarError, match=r"environment: unknown key 'digest.colour'"):
         load_config(None, environ={"LITRADAR_DIGEST__COLOUR": "red"})

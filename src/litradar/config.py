@@ -332,7 +332,8 @@ class Config(_Strict):
 def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
     """`LITRADAR_DIGEST__SIZE=20` -> {"digest": {"size": 20}}, and nested tables the same way:
     `LITRADAR_SOURCES__ARXIV__DELAY_SECONDS=1` -> {"sources": {"arxiv": {"delay_seconds": 1}}};
-    values are JSON when they parse."""
+    values are JSON when they parse, but a number or a boolean stays text, which pydantic
+    reads by the key's type."""
     overrides: dict[str, Any] = {}
     for name, raw in environ.items():
         if not name.startswith(ENV_PREFIX) or "__" not in name:
@@ -344,6 +345,10 @@ def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
             value = raw
         except RecursionError:
             raise LitradarError(f"{name}: nested too deeply to read") from None
+        if isinstance(value, bool | int | float):
+            # As text: pydantic reads a number or a boolean from it where the key is one,
+            # and a text key keeps it (a branch named 2024 was "not a valid string").
+            value = raw.strip()
         target = overrides
         for table in tables:
             nested = target.setdefault(table, {})
