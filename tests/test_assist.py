@@ -312,3 +312,20 @@ def test_an_endpoint_that_drips_its_answer_is_cut_off_at_the_deadline(tmp_path: 
         took = time.monotonic() - started
     assert helped.short_name_by == "fallback"
     assert took < 2 * total_seconds(0.3) + 5  # not len(body) * 0.2 s (about 15 s)
+
+
+def test_a_retry_after_of_the_endpoint_is_waited_out_up_to_the_back_off_cap(tmp_path: Path):
+    """A 429 asking for a second was retried after the configured back-off (0.01 s here)."""
+    import time
+
+    from tests.replay import Reply
+
+    answer = json.dumps({"choices": [{"message": {"content": '{"name": "Lens"}'}}]}).encode()
+    with ReplayServer() as server, Store.open(tmp_path / "s.sqlite", create=True) as store:
+        server.on("POST", "/v1/chat/completions", Reply(429, b"{}", {"Retry-After": "1"}),
+                  Reply(200, answer, {"Content-Type": "application/json"}))  # fmt: skip
+        started = time.monotonic()
+        with ChatClient(llm_config(server, max_backoff_seconds=5.0)) as client:
+            helped = assistant(store, client).assist(paper("Lens Paper: probing heads"))
+        waited = time.monotonic() - started
+    assert helped.short_name_by == "llm" and waited >= 1.0

@@ -16,7 +16,7 @@ import httpx
 from litradar.config import LLMConfig
 from litradar.core.errors import LitradarError, redact, remember_secret
 from litradar.core.http_client import OwnsHttpClient, deadline_client
-from litradar.core.retrying import Retryable, with_retries
+from litradar.core.retrying import Retryable, retry_after_seconds, with_retries
 
 
 class LLMError(LitradarError):
@@ -81,7 +81,8 @@ class ChatClient(OwnsHttpClient):
             except httpx.HTTPError as exc:
                 raise Retryable(f"{type(exc).__name__} {exc}".strip()) from None
             if response.status_code == 429 or response.status_code >= 500:
-                raise Retryable(f"HTTP {response.status_code}")
+                asked = retry_after_seconds(response.headers.get("Retry-After"))
+                raise Retryable(f"HTTP {response.status_code}", wait=asked)
             if response.status_code != 200:
                 raise LLMError(f"the LLM endpoint answered HTTP {response.status_code}")
             try:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
 
 from litradar.core.errors import LitradarError
@@ -29,7 +31,29 @@ class RetryConfig(Protocol):
 
 class Retryable(Exception):
     """A failure worth another try (a 5xx, a 429, a timeout, a cut body); its text says
-    what went wrong, for the message if the tries run out."""
+    what went wrong, for the message if the tries run out. `wait`: the seconds the service
+    asked for (Retry-After), waited instead of a shorter back-off, up to its cap."""
+
+    def __init__(self, message: str = "", wait: float | None = None) -> None:
+        super().__init__(message)
+        self.wait = wait
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as a service may send it (GitHub, an LLM endpoint): seconds, or an HTTP
+    date (RFC 9110). None when it is absent or unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 def backoff_delays(policy: RetryConfig) -> Iterator[float]:
@@ -54,7 +78,10 @@ def with_retries(
             return attempt()
         except Retryable as exc:
             problem = str(exc) or type(exc).__name__
+            asked = exc.wait
         delay = next(delays, None)
+        if delay is not None and asked is not None:
+            delay = max(delay, min(asked, policy.max_backoff_seconds))
         if delay is None:
             times = "1 try" if tries == 1 else f"{tries} tries"
             raise failure(f"{what} gave up after {times}: {problem}") from None

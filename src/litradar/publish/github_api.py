@@ -18,29 +18,13 @@ from litradar import __version__
 from litradar.config import GitHubConfig
 from litradar.core.errors import LitradarError
 from litradar.core.http_client import OwnsHttpClient
+from litradar.core.retrying import retry_after_seconds
 
 
 class GitHubError(LitradarError):
     def __init__(self, message: str, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status  # the HTTP status GitHub answered, where it answered one
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Retry-After as GitHub may send it: seconds, or an HTTP date (RFC 9110). None when it
-    is absent or unreadable."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
