@@ -180,6 +180,12 @@ def _config(path: Path | None, say_defaults: bool = True) -> Config:
     return config
 
 
+def _say_new_store(cfg: Config, was_missing: bool) -> None:
+    """'new store at ...' when the command (ingest, backfill, run) started the store."""
+    if was_missing and cfg.store_path.exists():
+        out.print(f"new store at {escape(str(cfg.store_path))}")
+
+
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
@@ -263,8 +269,7 @@ def ingest(
         for note in live_report.notes:
             out.print(f"  note: {escape(note)}")
         failed = failed or live_report.error is not None
-    if new_store and cfg.store_path.exists():
-        out.print(f"new store at {escape(str(cfg.store_path))}")
+    _say_new_store(cfg, new_store)
     if failed:
         raise typer.Exit(1)
 
@@ -371,8 +376,7 @@ def backfill(
     result = _guard(
         lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
     )
-    if new_store and cfg.store_path.exists():
-        out.print(f"new store at {escape(str(cfg.store_path))}")
+    _say_new_store(cfg, new_store)
     if result.interrupted:
         err.print(
             f"interrupted: {result.kept} papers stored and {result.embedded} embedded in "
@@ -829,8 +833,7 @@ def run(
     heartbeats = not on_a_temporary_server()  # a server that stops with the run reads none
     new_store = not cfg.store_path.exists()  # its ingest step starts one, as `ingest` does
     result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end, heartbeats))
-    if new_store and cfg.store_path.exists():
-        out.print(f"new store at {escape(str(cfg.store_path))}")
+    _say_new_store(cfg, new_store)
     out.print(
         f"weekly run done: {result.ingest.added} papers added, "
         f"{result.index.embedded_now} embedded, digest {result.digest.name} "
@@ -1076,7 +1079,8 @@ def init(
         escape(
             f'wrote {path}: the weekly run on cron "{cfg.schedule.cron}" (UTC), its store on '
             "the branch litradar-data; commit and push it, and add the secrets "
-            "LITRADAR_SMTP_PASSWORD and S2_API_KEY if [email] or the s2 source is used"
+            f"{cfg.email.password_env}, {cfg.sources.s2.api_key_env} and "
+            f"{cfg.llm.api_key_env} if [email], the s2 source or [llm] is used"
         )
     )
     if cfg.schedule.timezone != "UTC":  # GitHub reads a workflow's cron in UTC only

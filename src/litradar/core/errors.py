@@ -59,7 +59,7 @@ def _redact_log_records() -> None:
 def _encoded_forms(secret: str) -> set[str]:
     """The secret as it can appear in a text: raw, URL-encoded, and the part of its base64
     that is the same whatever precedes it in the encoded value (for each alignment)."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
+    forms = _text_forms(secret)
     raw = secret.encode("utf-8")
     for skip in range(3):  # bytes of the secret that share a 3-byte group with what precedes
         middle = raw[skip:]
@@ -77,10 +77,12 @@ def _caseless_forms(secret: str) -> set[str]:
     looks_like_a_token = (
         len(secret) >= 12 and any(c.isdigit() for c in secret) and any(c.isalpha() for c in secret)
     )
-    if not looks_like_a_token:
-        return set()
-    forms = {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
-    return {form for form in forms if len(form) >= MIN_SECRET_LENGTH}
+    return _text_forms(secret) if looks_like_a_token else set()
+
+
+def _text_forms(secret: str) -> set[str]:
+    """The secret as written and URL-encoded (both ways of encoding a space)."""
+    return {secret, quote(secret, safe=""), quote_plus(secret, safe="")}
 
 
 def _escaped_form(form: str) -> re.Pattern[str] | None:

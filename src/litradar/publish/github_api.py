@@ -130,9 +130,14 @@ class GitHub(OwnsHttpClient):
                 f"JSON {'object' if kind is dict else 'list'} of GitHub's API "
                 "(is [github] api_url the API, not the web site?)"
             )
-        if kind is dict and "pulls" in url and not isinstance(body.get("number"), int):
-            raise GitHubError(f"GitHub {method} {url}: the answer names no pull request number")
         return body
+
+    def _pull(self, method: str, url: str, response: httpx.Response) -> dict:
+        """One pull request's answer (read, opened, updated): an object with its number."""
+        pull = self._json(method, url, response, dict)
+        if not isinstance(pull.get("number"), int):
+            raise GitHubError(f"GitHub {method} {url}: the answer names no pull request number")
+        return pull
 
     # pull requests ----------------------------------------------------------------------
 
@@ -166,14 +171,14 @@ class GitHub(OwnsHttpClient):
 
     def pull(self, number: int) -> dict:
         url = f"{self.repo_path}/pulls/{number}"
-        return self._json("GET", url, self._request("GET", url), dict)
+        return self._pull("GET", url, self._request("GET", url))
 
     def create_pull(self, title: str, body: str, head: str, base: str) -> dict:
         url = f"{self.repo_path}/pulls"
         sent = {"title": title, "body": body, "head": head, "base": base}
-        return self._json("POST", url, self._request("POST", url, json=sent), dict)
+        return self._pull("POST", url, self._request("POST", url, json=sent))
 
     def update_pull(self, number: int, title: str, body: str) -> dict:
         url = f"{self.repo_path}/pulls/{number}"
         sent = {"title": title, "body": body}
-        return self._json("PATCH", url, self._request("PATCH", url, json=sent), dict)
+        return self._pull("PATCH", url, self._request("PATCH", url, json=sent))

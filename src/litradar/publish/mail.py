@@ -117,6 +117,15 @@ class _Progress:
     accepted: bool = False
     refused: list[str] = field(default_factory=list)  # recipients the server turned down
 
+    def outcome(self, exc: BaseException) -> str:
+        """What a send that ended in `exc` did: "sent", "may have arrived" or "failed". A
+        refusal (a 4xx or 5xx answer to the message) is "failed"; a garbled reply (-1)
+        may follow a message the server queued."""
+        if self.accepted:
+            return "sent"
+        refused = isinstance(exc, smtplib.SMTPDataError) and 400 <= exc.smtp_code < 600
+        return "may have arrived" if self.data and not refused else "failed"
+
 
 def _deliver(
     config: EmailConfig, message: EmailMessage, password: str | None, progress: _Progress
@@ -260,40 +269,37 @@ class EmailChannel:
         try:
             _deliver(email, message, os.environ.get(email.password_env), progress)
         except BaseException as exc:
+            # A send error is reported; anything else (Ctrl-C, a bug) is raised once the
+            # store says how far the send got.
             send_error = isinstance(exc, smtplib.SMTPException | OSError | SendError)
-            if progress.accepted:  # the server took it; only the goodbye was cut short
-                delivery.record("sent", detail)
-                if not send_error and not isinstance(exc, KeyboardInterrupt):
-                    raise
-            else:
-                # Answered, and not taken: a code, not a garbled reply (-1), which may
-                # follow a message the server queued.
-                refused = (
-                    isinstance(exc, smtplib.SMTPDataError) and 400 <= exc.smtp_code < 600
-                )
-                if progress.data and not refused:
-                    # It may have arrived: the record stays "sending", so no run sends it
-                    # again without --resend (each digest once).
-                    if not send_error:
-                        log.warning(
-                            f"warning: the send of {name} was cut off after the message was "
-                            "handed over: it may have arrived ('litradar send --resend' "
-                            "sends it again)"
-                        )
-                        raise
-                    reason = (
-                        f"{_one_line(exc)} after the message was sent, before the server "
-                        f"confirmed it: it may have arrived; check the inbox, then 'litradar "
-                        f"send --digest {name} --resend' sends it again"
-                    )
-                    return SendReport(
-                        name, "failed", email.recipients, None, reason, may_have_arrived=True
-                    )
+            outcome = progress.outcome(exc)
+            if outcome == "failed":
                 reason = _one_line(exc)
                 delivery.record("failed", detail | {"error": reason})
                 if not send_error:
                     raise
                 return SendReport(name, "failed", email.recipients, None, reason)
+            if outcome == "may have arrived":
+                # The record stays "sending": no run sends it again without --resend.
+                if not send_error:
+                    log.warning(
+                        f"warning: the send of {name} was cut off after the message was "
+                        "handed over: it may have arrived ('litradar send --resend' sends "
+                        "it again)"
+                    )
+                    raise
+                reason = (
+                    f"{_one_line(exc)} after the message was sent, before the server "
+                    f"confirmed it: it may have arrived; check the inbox, then 'litradar "
+                    f"send --digest {name} --resend' sends it again"
+                )
+                return SendReport(
+                    name, "failed", email.recipients, None, reason, may_have_arrived=True
+                )
+            # "sent": the server took it; only the goodbye was cut short (recorded below).
+            if not send_error and not isinstance(exc, KeyboardInterrupt):
+                delivery.record("sent", detail)
+                raise
         if progress.refused:  # the others have it: sent, and said
             refused_note = f"refused by the server: {', '.join(progress.refused)}"
             detail |= {"refused": progress.refused}

@@ -201,7 +201,7 @@ def decide(
     only when edited (it differs from `shown_short_name`, what the page showed): an
     unedited Accept leaves litradar's name free to improve, and a stale tab does not
     overwrite the name another tab chose."""
-    key = key.strip()  # as `record_label` reads it: the short name goes under the same key
+    key = key.strip()  # the digest's key, as the page posts it (record_label stores under it)
     if action not in ACTIONS:
         raise LitradarError(f"unknown action {action!r}; one of {', '.join(ACTIONS)}")
     papers = stored.document["papers"]
