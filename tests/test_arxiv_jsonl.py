@@ -51,6 +51,8 @@ def test_versioned_and_old_style_ids():
     [
         ({"id": "not-an-id"}, "malformed arXiv 'id'"),
         ({"title": ""}, "empty 'title'"),
+        ({"title": "\u200b\u2060 \u200d"}, "empty 'title'"),  # nothing shown: no title
+        ({"title": "\u3164\u2800\u034f\ufe0f"}, "empty 'title'"),  # fillers, blank, marks
         ({"versions": []}, "no 'versions'"),
         ({"versions": [{"version": "v1", "created": "yesterday"}]}, "unreadable version date"),
     ],

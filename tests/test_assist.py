@@ -99,6 +99,10 @@ def test_answers_are_validated_then_cached_so_a_rerun_makes_no_call(tmp_path: Pa
             second = [again.assist(p, want_verdict=True) for p in papers]
             assert client.budget.calls == 0 and again.calls_avoided == 6
         assert second == first and len(model.requests) == 6
+        with ChatClient(llm_config(server)) as client:  # the same model name, elsewhere
+            elsewhere = Assistant(store, SECTIONS, client, "fake-model", "http://other:1/v1")
+            elsewhere.assist(papers[0])
+            assert elsewhere.calls_avoided == 0 and len(model.requests) == 8
         sent = model.requests[0]
         assert sent["stream"] is False and sent["response_format"] == {"type": "json_object"}
         assert sent["temperature"] == 0 and sent["model"] == "fake-model"

@@ -2,6 +2,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import cmarkgfm
 import pytest
 from markdown_it import MarkdownIt
 
@@ -13,6 +14,7 @@ from litradar.curation.awesome_list import (
     escape_markdown,
     format_date,
     load_list,
+    markdown_text,
     parse_list,
     render_entry,
     safe_url,
@@ -140,6 +142,43 @@ def test_untrusted_titles_cannot_break_the_format():
     hostile = safe_url("https://doi.org/10.1/x)\n+ [Injected](http://evil) <b>")
     assert hostile == "https://doi.org/10.1/x%29%0A+%20%5BInjected%5D%28http://evil%29%20%3Cb%3E"
     assert safe_url("https://doi.org/10.1016/S0140-6736(20)30183-5").endswith("%2820%2930183-5")
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "https://evil.example: Attention Heads in LLaVA",
+        "www.evil.example Reveals Causal Tracing",
+        "user@evil.example.com: Probing CLIP",
+        "Heads (http://evil.example/i.png) in CLIP",
+        "_www.evil.example: Probing CLIP",  # cmark-gfm links a "www." after "_" too
+        "Heads of a@evil_x.example in CLIP",  # "_" is escaped, and GitHub reads it back
+        "user@sub_dom.evil.example: Probing",
+    ],
+)
+def test_a_link_in_a_title_links_nothing_on_github(title: str):
+    """The short name sits outside the entry's link, where GitHub's markdown (cmark-gfm)
+    made a link of a URL, a 'www.' or an e-mail address: the published list linked to a
+    site named by a paper's title."""
+    entry = entry_for_paper(make_paper(title), ("Papers", "Tool"))
+    head = render_entry(entry).splitlines()[0]
+    html = cmarkgfm.github_flavored_markdown_to_html(head)
+    assert re.findall(r'href="([^"]*)"', html) == ["https://arxiv.org/abs/2503.01234"]
+    assert "evil" in html  # the text stays, readable
+
+
+def test_the_lists_names_are_read_as_text_not_as_its_markdown():
+    """A name the list escapes ('\\> quoted') was escaped again by the digest and the pull
+    request that showed it: '\\\\\\> quoted'."""
+    listed = parse_list(
+        "## Papers\n### Tool\n"
+        "+ **\\> quoted \\| pipe &amp; co** [A \\_title](https://arxiv.org/abs/2503.01234)"
+        " (Mar. 1, 2025)\n"
+        "+ [Only a \\*title\\*](https://arxiv.org/abs/2503.01235) (Mar. 1, 2025)\n"
+    )
+    assert sorted(listed.paper_names().values()) == ["> quoted | pipe & co", "Only a *title*"]
+    # One pass: an escaped "&" stays literal, as GitHub shows it; an entity is read.
+    assert markdown_text("AT\\&amp;T &#64;x &copy no") == "AT&amp;T @x &copy no"
 
 
 def test_small_helpers():

@@ -179,6 +179,21 @@ def test_find_prints_readable_blocks_marking_list_papers(built: Path):
     assert sum("(on the list)" in line for line in lines[::4]) >= 1
 
 
+def test_find_prints_a_title_as_written_not_as_emoji_or_markup(built: Path):
+    """Rich turned ':warning:' into an emoji and printed a trailing backslash twice."""
+    import sqlite3
+
+    title = "Large Multi-modal Models Can Interpret Features in Large Multi-modal Models"
+    odd = ":warning: [bold]Features[/] in [link=http://e]LMMs[/link] \\"
+    with sqlite3.connect(built / "index" / "litradar.sqlite") as db:
+        db.execute("UPDATE papers SET title = ? WHERE arxiv_id = '2411.14982'", (odd,))
+    result = invoke(built, "find", title, "-k", "10")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = lines.index("       https://arxiv.org/abs/2411.14982")
+    assert lines[at - 1] == "       " + odd
+
+
 # Issue 13, holes 3 and 4: every bad input one line, nothing created by a typo.
 
 

@@ -69,9 +69,9 @@ def test_a_failing_step_is_one_clear_line_and_not_retried(project: Path):
     result = run(project, "--since", "2025-03-10", "--until", "2025-03-17")
     assert result.exit_code == 1
     assert "error: no such file" in result.output and "Traceback" not in result.output
-    assert (
-        not (project / "index" / "litradar.sqlite").exists() or not (project / "digests").exists()
-    )
+    started = (project / "index" / "litradar.sqlite").exists()
+    assert not started or not (project / "digests").exists()
+    assert ("new store at" in result.output) == started  # said even when a step failed
 
 
 def test_live_sources_run_in_parallel_and_a_failing_one_is_reported_not_fatal(

@@ -137,7 +137,8 @@ def test_offline_the_last_fetch_then_the_local_file(repo_project):
     remote.rename(gone)
     result = cli(project, "train")
     assert result.exit_code == 0, result.output
-    assert f"at {sha[:10]} (last fetched; cannot fetch: git fetch failed" in result.output
+    assert f"at {sha[:10]} (last fetched; cannot fetch: git fetch failed: fatal:" in result.output
+    assert "and the repository exists" not in result.output  # git's advice, not its cause
 
     shutil.rmtree(project / "index" / "list-repo")
     result = cli(project, "train")

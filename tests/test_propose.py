@@ -109,7 +109,7 @@ def test_one_pull_request_with_the_exact_readme_change_then_a_rerun_changes_noth
     assert "score 0.91 (rank 1 of 3), section probability 0.80 (title says “Logit Lens”)" in body
     assert "close to: SAE 4 LMM (0.71)" in body
     assert "found by: cites: Beyond Logit Lens" in body and "- [ ] Each paper belongs" in body
-    assert "@octocat" not in body and "<b>" not in body and "&#64;octocat" in body
+    assert "@octocat" not in body and "<b>" not in body and "@&#8203;octocat" in body
     assert all(s.headers["Authorization"] == f"Bearer {TOKEN}" for s in server.seen)
 
     sha = git(remote, "rev-parse", "litradar/2025-W11")

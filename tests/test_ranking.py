@@ -150,22 +150,26 @@ def test_a_survey_bibliography_that_is_not_json_lines_of_objects_is_one_clear_er
         load_survey_citations(wrong)
 
 
-@pytest.mark.parametrize("damage", ["truncated", "flipped"])
+@pytest.mark.parametrize("damage", ["truncated", "flipped", "replaced"])
 @pytest.mark.parametrize("name", ["relevance.npz", "placement.npz"])
 def test_a_damaged_model_array_file_says_retrain(trained, tmp_path: Path, name: str, damage: str):
-    """A zip that is cut short, or whose compressed bytes changed, is one line."""
+    """A zip that is cut short, whose compressed bytes changed, or that is no zip at all
+    (where numpy suggested loading it as a pickle "if you trust the file") is one line."""
     models, metrics, _ = trained
     save_models(tmp_path, models, metrics)
     path = tmp_path / name
     data = bytearray(path.read_bytes())
     if damage == "truncated":
         data = data[: len(data) // 2]
-    else:
+    elif damage == "flipped":
         middle = len(data) // 2
         data[middle : middle + 64] = bytes(b ^ 0xFF for b in data[middle : middle + 64])
+    else:
+        data = bytearray(b"not an archive at all")
     path.write_bytes(bytes(data))
-    with pytest.raises(LitradarError, match=r"unreadable .*retrain"):
+    with pytest.raises(LitradarError, match=r"unreadable .*retrain") as raised:
         load_models(tmp_path, "hashing")
+    assert "pickle" not in str(raised.value)
 
 
 def test_a_survey_section_mapped_to_no_list_section_is_warned_about(project: Path):

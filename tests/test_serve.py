@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import TextIO
 
 import pytest
 
@@ -36,6 +37,14 @@ def wait_for(check, seconds: float):
     raise AssertionError("timed out")
 
 
+def catches(pid: int, signum: int) -> bool:
+    """Whether the process has a handler for `signum` (Linux: /proc's SigCgt mask)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signum - 1)))
+    return False
+
+
 def post(url: str, body: dict) -> object:
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
@@ -58,13 +67,18 @@ def test_serve_registers_a_weekly_cron_deployment(project: Path, tmp_path: Path)
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
     serving = None
+
+    def start_serving() -> tuple[subprocess.Popen, TextIO]:
+        said, printed = (tmp_path / "serve.err").open("w+"), (tmp_path / "serve.out").open("w+")
+        return subprocess.Popen(
+            [str(BIN / "litradar"), "serve", "--cron", "0 7 * * 1", "--config", str(project / "litradar.toml")],
+            env=env | {"PREFECT_API_URL": api}, stdout=printed, stderr=said,
+            start_new_session=True,
+        ), said  # fmt: skip
+
     try:
         wait_for(lambda: urllib.request.urlopen(f"{api}/health", timeout=2).status == 200, 90)
-        serving = subprocess.Popen(
-            [str(BIN / "litradar"), "serve", "--cron", "0 7 * * 1", "--config", str(project / "litradar.toml")],
-            env=env | {"PREFECT_API_URL": api}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )  # fmt: skip
+        serving, said = start_serving()
         deployments = wait_for(lambda: post(f"{api}/deployments/filter", {}), 90)
         assert [d["name"] for d in deployments] == ["litradar-weekly"]
         schedules = deployments[0]["schedules"]
@@ -73,9 +87,20 @@ def test_serve_registers_a_weekly_cron_deployment(project: Path, tmp_path: Path)
         assert deployments[0]["parameters"]["config_path"] == str(
             (project / "litradar.toml").resolve()
         )
+        # SIGTERM, a service manager's stop: Prefect's handler exited 0 from inside its
+        # loop, past litradar's words. (Ctrl-C takes the same path in litradar, but under
+        # load Prefect's runner sometimes went on serving after it, in CI: not tested here.)
+        # Once Prefect's runner has its SIGTERM handler (installed as it starts; before it,
+        # SIGTERM is the default kill: -15 in CI, under load, 3 s after "is being served").
+        wait_for(lambda: catches(serving.pid, signal.SIGTERM), 90)
+        os.killpg(serving.pid, signal.SIGTERM)
+        assert serving.wait(timeout=120) == 0  # a server's usual stop
+        said.seek(0)
+        assert "litradar serve stopped: no weekly run starts from here" in said.read()
+        assert [d["paused"] for d in post(f"{api}/deployments/filter", {})] == [True]
     finally:
         for process in (serving, server):
-            if process is not None:
+            if process is not None and process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
                 process.wait(timeout=30)
 

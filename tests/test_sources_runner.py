@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -19,7 +20,7 @@ from litradar.cli import app
 from litradar.config import Config, load_config
 from litradar.core.paper import Paper
 from litradar.sources.arxiv_api import ArxivApiSource
-from litradar.sources.report import latest_source_reports
+from litradar.sources.report import SourceReport, latest_source_reports
 from litradar.sources.runner import read_source
 from litradar.storage.store import Store
 from tests.arxiv_atom import page
@@ -35,13 +36,15 @@ def serve_pages(server: ReplayServer, total: int, per_page: int = 10) -> None:
         server.on("GET", QUERY, Reply(200, page(start, per_page, total)), start=str(start))
 
 
-def project_config(folder: Path, server: ReplayServer, live: str = '["arxiv"]') -> Config:
+def project_config(
+    folder: Path, server: ReplayServer, live: str = '["arxiv"]', queries: str = "[]"
+) -> Config:
     write_config(
         folder,
         sources=f'categories = ["cs.CV"]\nlive = {live}',
         extra=(
             f'[sources.arxiv]\nurl = "{server.url}{QUERY}"\ndelay_seconds = 0.0\n'
-            "retries = 1\nbackoff_seconds = 0.01\npage_size = 10\nqueries = []\n"
+            f"retries = 1\nbackoff_seconds = 0.01\npage_size = 10\nqueries = {queries}\n"
             f'[sources.s2]\nurl = "{server.url}"\nmin_interval_seconds = 0.0\nretries = 1\n'
             "backoff_seconds = 0.01\nqueries = []\nrecommendations = false\n"
         ),
@@ -102,11 +105,140 @@ def test_a_future_until_leaves_the_mark_at_tomorrow_and_a_future_mark_is_healed(
         assert ahead.error is None and ahead.watermark == tomorrow.isoformat()
         with Store.open(config.store_path) as store:  # as a release before the rule left it
             store.set_watermark(source.name, (tomorrow + timedelta(days=200)).isoformat())
+        with sqlite3.connect(config.store_path) as db:  # and before searches had marks
+            db.execute("DELETE FROM watermarks WHERE source LIKE 'arxiv|%'")
         weekly = read_source(config, source)
     overlap = config.sources.overlap_days
     assert weekly.since == (tomorrow - timedelta(days=overlap)).isoformat()  # not one day
     assert weekly.watermark == tomorrow.isoformat()
     assert "the mark stood in the future" in weekly.notes[0]  # and what to do about it
+
+
+SAE_TOML = """['abs:"sparse autoencoder"']"""  # one arXiv query, as the config spells it
+
+
+def _windows(server: ReplayServer, since: int) -> dict[str, str]:
+    """Each search of the requests since the `since`-th: its query -> its window."""
+    found = {}
+    for seen in server.seen[since:]:
+        query, _, window = seen.query["search_query"].partition(" AND submittedDate:")
+        found[query] = window
+    return found
+
+
+def read_arxiv(
+    server: ReplayServer,
+    config: Config,
+    until: date,
+    categories: tuple[str, ...] = ("cs.CV",),
+    since: date | None = None,
+) -> tuple[SourceReport, dict[str, str]]:
+    """One read of arXiv, and the window each of its searches asked for."""
+    before = len(server.seen)
+    source = ArxivApiSource(config.sources.arxiv, list(categories))
+    return read_source(config, source, since=since, until=until), _windows(server, before)
+
+
+def test_a_search_added_to_the_config_reads_the_first_runs_look_back(project: Path):
+    """A query added to the config read only the overlap (7 days) behind the source's mark,
+    which it never had: the papers of the week before were never asked for."""
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        read_arxiv(server, project_config(project, server), date(2025, 3, 17))
+        config = project_config(project, server, queries=SAE_TOML)
+        added, windows = read_arxiv(server, config, date(2025, 3, 18))
+        assert windows["(cat:cs.CV)"] == "[202503100000 TO 202503172359]"  # mark - overlap
+        assert windows['(abs:"sparse autoencoder")'] == "[202503040000 TO 202503172359]"
+        assert added.since == "2025-03-04" and added.error is None
+        assert added.notes == [
+            'new search (query abs:"sparse autoencoder"): read from 2025-03-04, the first '
+            "run's look-back"
+        ]
+        again, windows = read_arxiv(server, config, date(2025, 3, 19))  # now it has its mark
+        assert set(windows.values()) == {"[202503110000 TO 202503182359]"}
+        assert again.notes == []
+    shown = runner.invoke(app, ["sources", "--config", str(project / "litradar.toml")])
+    assert "arxiv: read up to 2025-03-19" in shown.output
+    assert '  search (query abs:"sparse autoencoder"): read up to 2025-03-19' in shown.output
+    assert "arxiv|" not in shown.output
+
+
+def test_a_store_from_before_search_marks_counts_every_search_as_read(project: Path):
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        config = project_config(project, server, queries=SAE_TOML)
+        with Store.open(config.store_path, create=True) as store:
+            store.set_watermark("arxiv", "2025-03-17")  # as a release before left it
+        report, windows = read_arxiv(server, config, date(2025, 3, 18))
+        assert set(windows.values()) == {"[202503100000 TO 202503172359]"}
+        assert report.notes == []
+    with Store.open(config.store_path) as store:
+        assert set(store.watermarks()) == {
+            "arxiv", "arxiv|", "arxiv|categories cs.CV", 'arxiv|query abs:"sparse autoencoder"'
+        }  # fmt: skip
+
+
+def test_a_search_added_to_a_source_with_none_or_back_after_a_run_without_it(project: Path):
+    """A source whose searches were none at its last read, or a query taken out for a run
+    and put back, read only the overlap: 'no marks' was taken for a store from before."""
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        read_arxiv(server, project_config(project, server), date(2025, 3, 17), categories=())
+        config = project_config(project, server, queries=SAE_TOML)
+        added, windows = read_arxiv(server, config, date(2025, 3, 18), categories=())
+        assert windows == {'(abs:"sparse autoencoder")': "[202503040000 TO 202503172359]"}
+        assert added.notes[0].startswith('new search (query abs:"sparse autoencoder")')
+        read_arxiv(server, config, date(2025, 3, 19))
+        read_arxiv(server, project_config(project, server), date(2025, 3, 20))  # out a run...
+        config = project_config(project, server, queries=SAE_TOML)  # ...and back
+        back, windows = read_arxiv(server, config, date(2025, 3, 21))
+        assert windows["(cat:cs.CV)"] == "[202503130000 TO 202503202359]"
+        assert windows['(abs:"sparse autoencoder")'] == "[202503070000 TO 202503202359]"
+        assert back.notes[0].startswith("new search")
+    shown = runner.invoke(app, ["sources", "--config", str(project / "litradar.toml")])
+    assert "search ()" not in shown.output and "search (categories cs.CV)" in shown.output
+
+
+def test_a_backfill_does_not_mark_a_new_search_read(project: Path):
+    """A backfill reads its own window for every search: a search new since the weekly
+    run still needs its look-back on the next one."""
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        read_arxiv(server, project_config(project, server), date(2025, 3, 17))
+        config = project_config(project, server, queries=SAE_TOML)
+        _, windows = read_arxiv(server, config, date(2025, 1, 8), since=date(2025, 1, 1))
+        assert set(windows.values()) == {"[202501010000 TO 202501072359]"}
+        weekly, windows = read_arxiv(server, config, date(2025, 3, 18))
+        assert windows['(abs:"sparse autoencoder")'].startswith("[20250304")
+        assert weekly.notes[0].startswith("new search")
+
+
+def test_a_new_search_is_marked_only_by_a_read_that_reaches_the_mark(project: Path):
+    """A read that ended before the source's mark (`--until` earlier, no `--since`) marked
+    a new search read up to the later mark: the days between were never asked for. A
+    failed read said the new search was read, and `sources` showed a search gone from the
+    config as if it were one."""
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        read_arxiv(server, project_config(project, server), date(2025, 3, 17))
+        config = project_config(project, server, queries=SAE_TOML)
+        early, _ = read_arxiv(server, config, date(2025, 3, 10))
+        assert early.watermark == "2025-03-17"
+        later, windows = read_arxiv(server, config, date(2025, 3, 18))
+        assert windows['(abs:"sparse autoencoder")'] == "[202503040000 TO 202503172359]"
+        assert later.notes[0].startswith("new search")
+        read_arxiv(server, project_config(project, server), date(2025, 3, 19))  # query out
+    shown = runner.invoke(app, ["sources", "--config", str(project / "litradar.toml")])
+    assert "search (categories cs.CV): read up to 2025-03-19\n" in shown.output
+    assert (
+        '  search (query abs:"sparse autoencoder"): read up to 2025-03-18 (not in the last read)'
+        in shown.output
+    )
+    with ReplayServer() as down:
+        down.on("GET", QUERY, Reply(503, b"down"))
+        config = project_config(project, down, queries=SAE_TOML.replace("sparse", "dense"))
+        failed, _ = read_arxiv(down, config, date(2025, 3, 20))
+    assert failed.error is not None and not [n for n in failed.notes if "new search" in n]
 
 
 def test_two_concurrent_ingests_store_each_paper_once(project: Path):
@@ -158,7 +290,8 @@ def test_cli_ingest_reads_a_source_and_reports_a_failing_one(project: Path):
         assert "arxiv: 25 read, 25 added" in good.output
         bad = runner.invoke(app, ["ingest", "--source", "s2", "--until", "2025-03-17", *args])
         assert bad.exit_code == 1
-        assert "s2: FAILED" in bad.output and "429" in bad.output
+        assert "error: s2: FAILED" in bad.stderr and "429" in bad.stderr
+        assert bad.output.count("Too Many Requests") == 1  # said once, not warned then said
         assert "Traceback" not in bad.output
     reports = {r["source"]: r for r in latest_source_reports(config)}
     assert reports["arxiv"]["status"] == "ok" and reports["s2"]["status"] == "failed"
@@ -271,7 +404,9 @@ def test_a_huge_abstract_is_stored_cut_with_one_line_that_says_so(project: Path)
     snapshot = project / "huge.jsonl"
     snapshot.write_text(json.dumps(record) + "\n", encoding="utf-8")
     config = load_config(write_config(project), environ={})
-    result = runner.invoke(app, ["ingest", str(snapshot), "--config", str(config.base_dir / "litradar.toml")])
+    result = runner.invoke(
+        app, ["ingest", str(snapshot), "--config", str(config.base_dir / "litradar.toml")]
+    )
     assert result.exit_code == 0, result.output[:2000]
     said = [line for line in result.output.splitlines() if "cut to" in line]
     assert len(said) == 1 and "abstract cut to 20,000 characters (was 49,999,999)" in said[0]

@@ -313,4 +313,24 @@ def test_a_title_of_blanks_is_no_title():
     """Checked before the blanks were collapsed: stored with an empty title, in a digest."""
     item = {"paperId": "a" * 40, "title": " \t\u200f\n ", "publicationDate": "2025-03-11"}
     assert to_paper(item, Provenance("s2")) is None
+    invisible = item | {"title": "\u200b\u2060\u200b"}  # zero-width: a link with nothing shown
+    assert to_paper(invisible, Provenance("s2")) is None
     assert to_paper(item | {"title": " Probing  CLIP "}, Provenance("s2")).title == "Probing CLIP"
+
+
+def test_a_query_with_its_own_start_searches_and_keeps_its_own_window():
+    """The runner gives a query new to the config the first run's look-back
+    (tests/test_sources_runner.py); the source must ask for it and keep what it finds."""
+    empty = Reply(200, json.dumps({"total": 0, "data": [], "token": None}).encode())
+    with ReplayServer() as server:
+        server.on("GET", BULK, empty)
+        config = s2_config(server, queries=["old query", "new query"], citations=False)
+        source = SemanticScholarSource(config, {})
+        assert source.parts() == ["query old query", "query new query"]
+        source.part_starts = {"query new query": date(2025, 3, 1)}
+        assert list(source.pages(date(2025, 3, 10), date(2025, 3, 17))) == [[], []]
+        windows = {s.query["query"]: s.query["publicationDateOrYear"] for s in server.seen}
+    assert windows == {
+        "old query": "2025-03-10:2025-03-16",
+        "new query": "2025-03-01:2025-03-16",
+    }

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from litradar.cli import app as cli
 from litradar.config import load_config
+from litradar.core.errors import LitradarError
 from litradar.curation.awesome_list import load_list, parse_list
 from litradar.digests.generations import write_digest
 from litradar.steps import search
@@ -634,13 +635,13 @@ def test_the_charts_read_each_digest_generation_once(tmp_path: Path, monkeypatch
     write("2025-W10", 900, 2)
     write("2025-W11", 1197, 3)
     loads: list[str] = []
-    real = generations.load
+    real = generations.counts
 
     def counted(directory, name):  # type: ignore[no-untyped-def]
         loads.append(name)
         return real(directory, name)
 
-    monkeypatch.setattr(charts, "load", counted)
+    monkeypatch.setattr(charts, "counts", counted)
     first = charts.papers_per_week(config)
     assert first.labels == ["2025-W10", "2025-W11"]
     assert first.values == {"read": [900.0, 1197.0], "proposed": [2.0, 3.0]}
@@ -648,6 +649,26 @@ def test_the_charts_read_each_digest_generation_once(tmp_path: Path, monkeypatch
     write("2025-W11", 1197, 5)  # written again: a new generation
     assert charts.papers_per_week(config).values["proposed"] == [2.0, 5.0]
     assert loads == ["2025-W10", "2025-W11", "2025-W11"]
+
+
+def test_a_digest_of_an_older_release_still_counts_in_the_charts(tmp_path: Path):
+    """Digests written before 2026-11-23 have no `key` or `near_cut`: the page refuses them
+    (it needs both), and the chart of papers per digest left them out, though it needs
+    only two counts they have."""
+    from litradar.digests.generations import commit_digest, load
+    from litradar.web import charts
+
+    digests = tmp_path / "digests"
+    config = load_config(None, environ={"LITRADAR_PATHS__DIGESTS_DIR": str(digests)})
+    old_paper = {"arxiv_id": "2503.00001", "title": "T", "rank": 1, "relevance": 0.5}
+    old = {"papers": [old_paper], "proposed": 1, "papers_read": 812}
+    commit_digest(digests, "2025-W09", "# digest\n", json.dumps(old))
+    commit_digest(digests, "2025-W10", "# digest\n", json.dumps({"papers": {}, "proposed": 1}))
+    with pytest.raises(LitradarError, match=r"not a litradar digest: papers\.0\.key"):
+        load(digests, "2025-W09")
+    series = charts.papers_per_week(config)
+    assert series.labels == ["2025-W09"]  # W10 is no digest at all: left out
+    assert series.values == {"read": [812.0], "proposed": [1.0]}
 
 
 def test_the_review_page_parses_its_digest_once_per_view(project: Path, monkeypatch):

@@ -104,8 +104,9 @@ class RedactingConsole(Console):
         super().print(*cleaned, **options)  # type: ignore[arg-type]
 
 
-out = RedactingConsole(highlight=False, soft_wrap=True)
-err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True)
+# emoji=False: a title's ":warning:" prints as written, not as an emoji.
+out = RedactingConsole(highlight=False, soft_wrap=True, emoji=False)
+err = RedactingConsole(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 T = TypeVar("T")
 
 ConfigOption = Annotated[
@@ -265,7 +266,10 @@ def ingest(
         live_report = _guard(
             lambda name=name: ingest_live(cfg, name, start, end, RichReporter(err))
         )
-        out.print(escape(live_report.summary()))
+        if live_report.error is None:
+            out.print(escape(live_report.summary()))
+        else:
+            err.print(f"[red]error:[/red] {escape(live_report.summary())}")
         for note in live_report.notes:
             out.print(f"  note: {escape(note)}")
         failed = failed or live_report.error is not None
@@ -278,6 +282,8 @@ def ingest(
 def sources(config: ConfigOption = None) -> None:
     """Where each live source stands: its watermark and how its last run went."""
     from litradar.sources.report import describe_source_run, latest_source_reports
+    from litradar.sources.runner import PART_SEPARATOR
+    from litradar.steps.ingest import FILE_MARK_PREFIX
     from litradar.storage.store import Store
 
     cfg = _config(config)
@@ -287,11 +293,19 @@ def sources(config: ConfigOption = None) -> None:
         return
     with _guard(lambda: Store.open(cfg.store_path)) as store:
         marks = store.watermarks()
+    marks = {k: v for k, v in marks.items() if not k.startswith(FILE_MARK_PREFIX)}
     runs = {run["source"]: run for run in _guard(lambda: latest_source_reports(cfg, False))}
     if not marks and not runs:
         out.print("no live source has run yet")
-    for name in sorted(set(marks) | set(runs)):
+    names = set(marks) | set(runs)
+    searches = {k for k in marks if PART_SEPARATOR in k and k.partition(PART_SEPARATOR)[0] in names}
+    for name in sorted(names - searches):
         out.print(f"{escape(name)}: read up to {marks.get(name, 'nothing yet')}")
+        for key in sorted(k for k in searches if k.startswith(name + PART_SEPARATOR)):
+            if part := key.removeprefix(name + PART_SEPARATOR):  # "" marks that searches have marks
+                # Every search of a read moves with its source: one behind was not in it.
+                gone = " (not in the last read)" if marks[key] != marks.get(name) else ""
+                out.print(f"  search ({escape(part)}): read up to {marks[key]}{gone}")
         if name in runs:
             out.print(f"  last run: {escape(describe_source_run(runs[name]))}")
 
@@ -313,7 +327,7 @@ def list_report(config: ConfigOption = None) -> None:
         report = MatchReport.of(read.awesome, None)
         out.print("no store yet: only arXiv links can be matched ('litradar ingest' first)")
     for line in report.lines():
-        out.print(escape(line))
+        out.print(line, markup=False)
 
 
 @app.command()
@@ -373,10 +387,12 @@ def backfill(
 
     _guard(server_ready)
     new_store = not cfg.store_path.exists()  # a backfill may start a project, as ingest does
-    result = _guard(
-        lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
-    )
-    _say_new_store(cfg, new_store)
+    try:  # said also when the backfill fails after it started the store
+        result = _guard(
+            lambda: run_backfill(cfg_path(cfg, config), snapshot, wanted, start, workers, address)
+        )
+    finally:
+        _say_new_store(cfg, new_store)
     if result.interrupted:
         err.print(
             f"interrupted: {result.kept} papers stored and {result.embedded} embedded in "
@@ -540,8 +556,9 @@ def find(
         flags += "  (on the list)" if hit.on_list else ""
         section = f"  section: {escape(hit.section)}" if hit.section else ""
         out.print(f"{hit.score:.3f}  {hit.paper.first_version_date}{flags}{section}")
-        out.print(f"       {escape(hit.paper.title)}")
-        out.print(f"       {escape(hit.paper.abs_url)}")
+        # Plain text, not escaped markup: rich's escape doubles a trailing backslash.
+        out.print(f"       {hit.paper.title}", markup=False)
+        out.print(f"       {hit.paper.abs_url}", markup=False)
         if hit.tags:
             shown = " / ".join(f"{c} {p:.2f}" for c, p in top_tags(hit.tags))
             out.print(f"       tags: {escape(shown)}")
@@ -832,8 +849,10 @@ def run(
     _guard(server_ready)
     heartbeats = not on_a_temporary_server()  # a server that stops with the run reads none
     new_store = not cfg.store_path.exists()  # its ingest step starts one, as `ingest` does
-    result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end, heartbeats))
-    _say_new_store(cfg, new_store)
+    try:  # said also when a later step fails
+        result = _guard(lambda: run_weekly(cfg_path(cfg, config), start, end, heartbeats))
+    finally:
+        _say_new_store(cfg, new_store)
     out.print(
         f"weekly run done: {result.ingest.added} papers added, "
         f"{result.index.embedded_now} embedded, digest {result.digest.name} "
@@ -1201,7 +1220,18 @@ def serve(
     _guard(require_api)
     from litradar.flows.weekly import serve_weekly
 
-    _guard(lambda: serve_weekly(cfg_path(cfg, config), schedule, cfg.schedule.timezone))
+    try:
+        _guard(lambda: serve_weekly(cfg_path(cfg, config), schedule, cfg.schedule.timezone))
+    except SystemExit as stop:  # SIGTERM: Prefect's handler exits 0 from inside its loop
+        if stop.code not in (0, None):
+            raise
+    # Prefect's serve returns only when Ctrl-C or SIGTERM stopped it (it swallows both): a
+    # server's usual stop, exit 0 (as uvicorn's, and what a service manager expects), but
+    # said, with what it means for a run in progress.
+    err.print(
+        "litradar serve stopped: no weekly run starts from here until it is served again; "
+        "a run it had started stopped with it, and the next run redoes what that one left"
+    )
 
 
 def main() -> None:

@@ -28,7 +28,9 @@ def assist_selection(
 ) -> Assistance:
     """Never changes a score or a rank: the help is shown beside them."""
     client = ChatClient(config, os.environ.get(config.api_key_env)) if config.enabled else None
-    assistant = Assistant(store, sections, client, config.model if client else "")
+    assistant = Assistant(
+        store, sections, client, config.model if client else "", config.base_url.rstrip("/")
+    )
     near = set(selection.near_the_last_proposal(config.verdict_margin)) if client else set()
     by_key = {s.paper.key: s.paper for s in selection.ranked}
     assisted: dict[str, Assisted] = {}

@@ -5,7 +5,9 @@ refused); an invalid answer is asked for once more with the validation error, th
 fallback is used. Paper text is data: it sits between <paper> tags in the user message,
 with any such tag inside it defused, one paper per call, so a hostile abstract can at most
 spoil its own summary. A verdict is shown beside the classifier's score and never changes
-it. Answers are cached by model and prompt: a re-run makes no calls.
+it. Answers are cached by endpoint, model and prompt: a re-run makes no calls, and an
+answer of one endpoint is never served as another's (a model name says little across
+servers, and a hostile endpoint's answers end with it).
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ class Assistant:
     sections: list[str]
     client: ChatClient | None = None
     model: str = ""
+    endpoint: str = ""  # the server's base URL: part of each answer's cache key
     notes: list[str] = field(default_factory=list)
     calls_avoided: int = 0  # answers served from the cache
     _down: bool = False
@@ -129,7 +132,8 @@ class Assistant:
         system = SYSTEM.format(sections=", ".join(self.sections), task=TASKS[task])
         user = paper_block(paper)
         context = {"sections": self.sections}
-        key = hashlib.sha256(f"{self.model}\n{system}\n{user}".encode()).hexdigest()
+        asked = f"{self.endpoint}\n{self.model}\n{system}\n{user}"
+        key = hashlib.sha256(asked.encode()).hexdigest()
         cached = self.store.llm_answer(key)
         if cached is not None:
             try:

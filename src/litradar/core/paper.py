@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -90,6 +91,17 @@ def collapse_whitespace(text: str) -> str:
     Control characters go too, so that a source's check for an empty title sees what the
     Paper record will hold (a title of one BEL is empty)."""
     return " ".join(clean_text(text).split())
+
+
+# Letters and symbols that draw nothing: the Hangul fillers and the braille blank.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def has_visible_text(text: str) -> bool:
+    """Whether `text` shows anything: a title of zero-width spaces, joiners, combining
+    marks or blank-looking letters is no title, and would be a link with nothing to click
+    in the list and the pull request. A letter, digit, punctuation or symbol shows."""
+    return any(unicodedata.category(ch)[0] in "LNPS" and ch not in _BLANK_LOOKING for ch in text)
 
 
 def title_key(title: str) -> str:

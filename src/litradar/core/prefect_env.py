@@ -71,16 +71,13 @@ _server: subprocess.Popen | None = None
 
 
 def spawn_api_server(env: dict[str, str], **popen: Any) -> tuple[subprocess.Popen, str]:
-    """Prefect's API (its app under uvicorn, UI off) on a free loopback port, in a new
-    process with `env` added to this one's; returns the process and its API URL."""
+    """Prefect's API (its app under uvicorn, UI off; litradar.core.prefect_server) on a
+    free loopback port, in a new process with `env` added to this one's; returns the
+    process and its API URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [
-        sys.executable, "-m", "uvicorn", "--factory",
-        "prefect.server.api.server:create_app", "--host", "127.0.0.1",
-        "--port", str(port), "--log-level", "error", "--lifespan", "on",
-    ]  # fmt: skip
+    command = [sys.executable, "-m", "litradar.core.prefect_server", str(port)]
     server = subprocess.Popen(
         command, env={**os.environ, "PREFECT_UI_ENABLED": "0", **env}, **popen
     )

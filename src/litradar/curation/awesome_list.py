@@ -7,6 +7,7 @@ and reports a warning that names the line, so the maintainer can fix the list.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -53,6 +54,17 @@ _MONTHS = {
 }
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_~\[\]<>|#])")
 _ENTITY_START = re.compile(r"&(?=#?\w+;)")
+# What GitHub's markdown (cmark-gfm) turns into a link by itself, its "extended autolinks":
+# a scheme's "://" and any "www." (one after "_" too), undone by a backslash before the ":"
+# or the "."; and an e-mail address, found after escapes are decoded (a domain's "\_" is
+# read back as "_"), undone by a zero-width space after any "@" before a character (an
+# entity: the source stays ASCII). Checked with cmark-gfm (tests/test_awesome_list.py).
+_AUTOLINK = re.compile(r"(?i):(?=//)|(?<=www)\.")
+_EMAIL_AT = re.compile(r"@(?=\S)")
+ZERO_WIDTH_SPACE = "&#8203;"
+# A backslash escape of CommonMark (any ASCII punctuation) or an entity, undone in one pass
+# to read the text: an escaped "&" stays an "&" ('\\&amp;' reads "&amp;").
+_ESCAPE_OR_ENTITY = re.compile(r"\\([!-/:-@\[-`{-~])|&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|\w+);")
 _UNSAFE_IN_LINK = re.compile(r"[\s()<>\[\]\\`\"'\x00-\x1f\x7f]")
 
 
@@ -112,8 +124,10 @@ class AwesomeList:
         return {e.key for e in self.entries if e.key}
 
     def paper_names(self) -> dict[str, str]:
-        """Paper key -> how the list names the paper: its short name, else its title."""
-        return {e.key: e.short_name or e.title for e in self.papers if e.key}
+        """Paper key -> how the list names the paper: its short name, else its title, as
+        text (the list holds markdown source, which digests and pull requests would escape
+        a second time: '\\\\> quoted')."""
+        return {e.key: markdown_text(e.short_name or e.title) for e in self.papers if e.key}
 
     def section_path(self, name: str) -> tuple[str, ...]:
         """The full heading path of a leaf section, e.g. ('Papers', 'Logit Lens')."""
@@ -154,9 +168,19 @@ def arxiv_id_from_url(url: str) -> str | None:
 
 def escape_markdown(text: str) -> str:
     """Untrusted text (a paper's title) as inert markdown on one line. An `&` that would
-    start an entity is escaped too: '&#64;user' must not come out as a mention."""
+    start an entity is escaped too ('&#64;user' must not come out as a mention), and so is
+    what would make a link by itself: a short name 'https://evil.example' sits outside the
+    entry's link, where GitHub would link it."""
     escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
-    return _ENTITY_START.sub(r"\\&", escaped)
+    escaped = _ENTITY_START.sub(r"\\&", _AUTOLINK.sub(r"\\\g<0>", escaped))
+    return _EMAIL_AT.sub("@" + ZERO_WIDTH_SPACE, escaped)
+
+
+def markdown_text(markdown: str) -> str:
+    """Inline markdown source without markup, as its reader sees it: backslash escapes and
+    entities undone."""
+    text = _ESCAPE_OR_ENTITY.sub(lambda m: m[1] or html.unescape(m[0]), markdown)
+    return text.replace("\u200b", "")  # the zero-width spaces escape_markdown puts in
 
 
 class _Builder:

@@ -72,7 +72,11 @@ class ListRepo:
         )
         if check and done.returncode != 0:
             lines = (done.stderr or done.stdout).strip().splitlines() or ["no output"]
-            raise GitError(f"git {args[0]} failed: {redact(lines[-1], [self._token])}")
+            # git's cause is its first "fatal:" or "error:" line; advice follows it
+            # ("Please make sure you have the correct access rights and the repository
+            # exists."), and the last line alone read "failed: and the repository exists."
+            said = next((x for x in lines if x.startswith(("fatal:", "error:"))), lines[-1])
+            raise GitError(f"git {args[0]} failed: {redact(said, [self._token])}")
         return done
 
     def sync(self) -> None:

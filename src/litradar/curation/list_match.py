@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, urlsplit
 
-from litradar.curation.awesome_list import AwesomeList, ListEntry
+from litradar.curation.awesome_list import AwesomeList, ListEntry, markdown_text
 from litradar.storage.store import Store
 
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s?#]+)")
@@ -62,7 +62,7 @@ def match_entry(entry: ListEntry, store: Store | None) -> tuple[str | None, str 
         s2 = _S2.search(url)
         if s2 is not None and (paper := store.by_key(f"s2:{s2[1].lower()}")) is not None:
             return paper.key, "s2"
-    same = {p.key for p in store.by_title(entry.title)}
+    same = {p.key for p in store.by_title(markdown_text(entry.title))}  # as the list shows it
     if len(same) == 1:
         return same.pop(), "title"
     return None, None

@@ -80,28 +80,56 @@ def load(directory: Path, name: str) -> StoredDigest:
 
 
 def _load(directory: Path, name: str) -> StoredDigest:
-    try:
-        markdown, text = _read_pair(directory, name)
-    except UnicodeDecodeError as exc:
-        raise LitradarError(
-            f"digest {name} in {directory} is not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from None
+    markdown, text = _decoded_pair(directory, name)
     document = None if text is None else _parse(text, directory, name)
     return StoredDigest(name, directory, markdown, document)
 
 
-def _parse(text: str, directory: Path, name: str) -> dict:
-    """The JSON text of digest `name`, checked to be one."""
+def _decoded_pair(directory: Path, name: str) -> tuple[str, str | None]:
+    """`_read_pair`, a file that is not UTF-8 said in one line."""
+    try:
+        return _read_pair(directory, name)
+    except UnicodeDecodeError as exc:
+        raise LitradarError(
+            f"digest {name} in {directory} is not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from None
+
+
+def _json_object(text: str, directory: Path, name: str) -> dict:
+    """The JSON text of digest `name` as an object, or one line saying why it is none."""
     try:
         document = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
         raise LitradarError(f"digest {name} in {directory} is unreadable: {exc}") from None
     if not isinstance(document, dict):
         raise LitradarError(f"digest {name} in {directory} is not a litradar digest")
+    return document
+
+
+def _parse(text: str, directory: Path, name: str) -> dict:
+    """The JSON text of digest `name`, checked to be one."""
+    document = _json_object(text, directory, name)
     problem = digest_json_problem(text)
     if problem is not None:
         raise LitradarError(f"digest {name} in {directory} is not a litradar digest: {problem}")
     return document
+
+
+def counts(directory: Path, name: str) -> tuple[int, int]:
+    """Papers read and proposed, the charts' two figures. Read without the schema `load`
+    checks: digests of every release have both, while those written before 2026-11-23
+    lack fields the page needs (`key`, `near_cut`) and would drop out of the charts."""
+    _, text = _decoded_pair(directory, name)
+    if text is None:
+        raise LitradarError(f"digest {name} in {directory} is not a litradar digest")
+    document = _json_object(text, directory, name)
+    papers = document.get("papers")
+    if not isinstance(papers, list) or type(document.get("proposed")) is not int:
+        raise LitradarError(f"digest {name} in {directory} is not a litradar digest")
+    read = document.get("papers_read", len(papers))
+    if type(read) is not int:
+        raise LitradarError(f"digest {name} in {directory}: papers_read is not a number")
+    return read, document["proposed"]
 
 
 def digest_names(directory: Path) -> list[str]:

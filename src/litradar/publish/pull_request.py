@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -18,10 +19,12 @@ from litradar.config import Config
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper, title_key
 from litradar.curation.awesome_list import (
+    ZERO_WIDTH_SPACE,
     AwesomeList,
     ListEntry,
     entry_for_paper,
     escape_markdown,
+    markdown_text,
     parse_list,
     render_entry,
     safe_url,
@@ -101,9 +104,17 @@ def recorded_report(config: Config, name: str) -> ProposeReport | None:
     )  # fmt: skip
 
 
+# What GitHub links in a pull request's text once its markdown is rendered (entities and
+# escapes decoded first, so '&#64;' and '\\#' do not stop it): a mention, an issue or pull
+# request number ('#12', 'owner/repo#12', 'GH-12'). A zero-width space after the '@', the
+# '#' or the '-' leaves the text as it reads and links nothing (as Renovate writes them).
+_REFERENCE = re.compile(rf"(?i)(@(?!{ZERO_WIDTH_SPACE})|(?<!&)#(?=\d)|\bGH-(?=\d))")
+
+
 def inert(text: str) -> str:
-    """Untrusted text for a pull request: escaped markdown that mentions nobody."""
-    return escape_markdown(text).replace("@", "&#64;")
+    """Untrusted text for a pull request: escaped markdown that mentions nobody, links no
+    issue and closes none ('fixes #123' in a merged body would)."""
+    return _REFERENCE.sub(lambda m: m[0] + ZERO_WIDTH_SPACE, escape_markdown(text))
 
 
 def load_proposals(
@@ -264,7 +275,7 @@ def _commit_message(name: str, proposals: list[Proposal]) -> str:
 def _on_list(paper: Paper, awesome: AwesomeList) -> bool:
     """The paper is on this list: by key (any link the entry matched by), by its arXiv
     link as written, or by its normalised title."""
-    titles = {title_key(e.title) for e in awesome.entries}
+    titles = {title_key(markdown_text(e.title)) for e in awesome.entries}
     urls = {unquote(e.url) for e in awesome.entries}  # however the link was encoded
     return (
         paper.key in awesome.keys

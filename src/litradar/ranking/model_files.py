@@ -98,6 +98,8 @@ def _load_npz(path: Path, generations: set[str]) -> dict[str, np.ndarray]:
             arrays = {key: data[key] for key in data.files}
     except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
         raise ValueError(f"{path.name} is damaged: {exc}") from None
+    except ValueError:  # neither a zip nor an array: numpy guesses a pickle, and says so
+        raise ValueError(f"{path.name} is damaged: not an archive of arrays") from None
     generations.add(str(arrays.pop(GENERATION, "")))
     return arrays
 

@@ -29,6 +29,7 @@ from litradar.core.paper import (
     Provenance,
     code_link,
     collapse_whitespace,
+    has_visible_text,
     is_arxiv_id,
     split_version,
 )
@@ -144,9 +145,13 @@ def _to_paper(result: arxiv.Result, provenance: Provenance, notes: list[str]) ->
         notes.append(f"entry without an arXiv id skipped: {result.entry_id[:80]}")
         return None
     arxiv_id, version = split_version(short_id)
+    title = collapse_whitespace(result.title)
+    if not has_visible_text(title):
+        notes.append(f"entry {short_id} without a title skipped")
+        return None
     return Paper(
         arxiv_id=arxiv_id,
-        title=collapse_whitespace(result.title),
+        title=title,
         abstract=collapse_whitespace(result.summary),
         authors=tuple(a.name for a in result.authors),
         first_version_date=result.published.date(),
@@ -205,20 +210,37 @@ class ArxivApiSource:
         self.categories = categories
         self.name = "arxiv"
         self.notes: list[str] = []
+        self.part_starts: dict[str, date] = {}  # a search new since the last run: its start
 
     @classmethod
     def from_config(cls, config: Config) -> ArxivApiSource:
         return cls(config.sources.arxiv, config.sources.categories)
 
-    def searches(self, since: date, until: date) -> list[tuple[Provenance, str]]:
-        window = date_window_query(since, until)
-        found: list[tuple[Provenance, str]] = []
+    def _named_searches(self) -> list[tuple[str, Provenance, str]]:
+        """Each search without its window: its part's name, provenance and query."""
+        found: list[tuple[str, Provenance, str]] = []
         if self.categories:
             cats = " OR ".join(f"cat:{c}" for c in self.categories)
-            found.append((Provenance("arxiv", " ".join(self.categories)), f"({cats}) AND {window}"))
+            named = " ".join(self.categories)
+            found.append((f"categories {named}", Provenance("arxiv", named), f"({cats})"))
         for query in self.config.queries:
-            found.append((Provenance("arxiv", query), f"({query}) AND {window}"))
+            found.append((f"query {query}", Provenance("arxiv", query), f"({query})"))
         return found
+
+    def parts(self) -> list[str]:
+        """Each search keeps a mark of its own (litradar.sources.runner), so a category set
+        or a query added to the config reads the first run's look-back, not the overlap
+        behind the marks of the searches it joins."""
+        return [part for part, _, _ in self._named_searches()]
+
+    def searches(self, since: date, until: date) -> list[tuple[Provenance, str]]:
+        return [
+            (
+                provenance,
+                f"{query} AND {date_window_query(self.part_starts.get(part, since), until)}",
+            )
+            for part, provenance, query in self._named_searches()
+        ]
 
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         with _package_warnings_as(self.notes):

@@ -23,6 +23,7 @@ from litradar.core.paper import (
     code_link,
     collapse_whitespace,
     email_date,
+    has_visible_text,
     is_arxiv_id,
     split_version,
 )
@@ -126,7 +127,7 @@ class FeedSource:
             return None
         arxiv_id, version = split_version(raw_id)
         title = collapse_whitespace(entry.get("title", ""))
-        if not title:
+        if not has_visible_text(title):
             raise ValueError("no title")
         published = entry.get("published") or channel_date
         if not published:

@@ -21,6 +21,7 @@ from litradar.core.paper import (
     code_link,
     collapse_whitespace,
     email_date,
+    has_visible_text,
     is_arxiv_id,
     json_kind,
     split_version,
@@ -96,7 +97,7 @@ def parse_record(record: object, file_name: str = "") -> Paper:
     arxiv_id, _ = split_version(raw_id)
     title = collapse_whitespace(_text(record, "title") or "")
     abstract = collapse_whitespace(_text(record, "abstract") or "")
-    if not title:
+    if not has_visible_text(title):
         raise ValueError(f"{arxiv_id}: empty 'title'")
     categories = tuple((_text(record, "categories") or "").split())
     doi, comments = _text(record, "doi"), _text(record, "comments")

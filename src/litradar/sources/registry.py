@@ -56,7 +56,12 @@ class Source(Protocol):
         """Papers first published in [since, until), one page per request, so that the
         runner can commit each page before the next request. A file holds what it holds:
         its pages ignore the window. A source may keep `notes` (a list of one-line
-        strings): items it skipped and why, shown after the run."""
+        strings): items it skipped and why, shown after the run.
+
+        A source whose searches come from the config may also have `parts()` (a name per
+        search) and honour `part_starts` (part -> its own start, set by the runner before
+        `pages`): the runner keeps a mark per part, and a part added to the config reads
+        the first run's look-back (litradar.sources.runner)."""
         ...
 
 

@@ -9,6 +9,12 @@ Each source re-reads `overlap_days` before its mark, because arXiv announces pap
 after their submission date (and holidays stretch that), unless its registration says it
 has no overlap (the feed: see litradar.sources.registry).
 
+A source whose searches come from the config (arXiv's categories and queries, Semantic
+Scholar's queries: its `parts()`) keeps a mark per search beside its own, moved with it, so
+a search added later (or back after a run without it) reads the first run's look-back
+instead of the overlap behind marks it never had. A store from before these marks holds
+none for the source (nor its `name|` marker): its searches all count as read.
+
 A file is committed in one transaction, so a crash keeps whole files or none; its bad
 lines are reported with file and line, and the rest of the file goes in.
 """
@@ -51,6 +57,26 @@ def window_for(
     return min(date.fromisoformat(mark), until) - timedelta(days=overlap_days)
 
 
+PART_SEPARATOR = "|"
+
+
+def part_mark(source: Source, part: str) -> str:
+    """The watermark key of one of a source's searches."""
+    return f"{source.name}{PART_SEPARATOR}{part}"
+
+
+def unread_parts(store: Store, source: Source) -> list[str]:
+    """The source's searches that did not take part in its last read: new to the config,
+    or back in it after a run without them (each search's mark moves with the source's,
+    so one that stands elsewhere missed a run). A store whose source read before searches
+    had marks (no `name|` marker) counts every search as read."""
+    parts = getattr(source, "parts", None)
+    mark = store.watermark(source.name)
+    if parts is None or mark is None or store.watermark(part_mark(source, "")) is None:
+        return []
+    return [part for part in parts() if store.watermark(part_mark(source, part)) != mark]
+
+
 def read_source(
     config: Config,
     source: Source,
@@ -75,7 +101,22 @@ def read_source(
             if since is not None:
                 raise LitradarError(f"empty window: --since {since} is not before --until {until}")
             start = until - timedelta(days=1)  # read again today: a re-run, not an error
-        report = SourceReport(source.name, start.isoformat(), until.isoformat())
+        # A backfill reads its window for every search; a weekly run reads a search new
+        # since the last one from the first run's look-back. Marked only by a read that
+        # reaches the source's mark (below).
+        unread = unread_parts(store, source)
+        look_back = until - timedelta(days=config.sources.first_run_days)
+        part_starts = (
+            {} if since is not None or look_back >= start else dict.fromkeys(unread, look_back)
+        )
+        if hasattr(source, "parts"):
+            source.part_starts = part_starts  # type: ignore[attr-defined]
+        earliest = min([start, *part_starts.values()])
+        report = SourceReport(source.name, earliest.isoformat(), until.isoformat())
+        added_searches = [
+            f"new search ({part}): read from {begin}, the first run's look-back"
+            for part, begin in part_starts.items()
+        ]
         report.watermark = store.watermark(source.name)
         horizon = (date.today() + timedelta(days=1)).isoformat()
         healed = []
@@ -104,16 +145,23 @@ def read_source(
             # would make every later run start at it, reading one day a week until then.
             # (A mark already past it, from a release before this rule, comes back to it.)
             mark = max(min(until.isoformat(), horizon), min(report.watermark or "", horizon))
-            store.set_watermark(source.name, mark)
+            marks = {source.name: mark}
+            if hasattr(source, "parts"):  # the marker: this source's searches have marks
+                # A search that had not read before reached the mark only if this read did:
+                # not a backfill's window, nor one that ended before the mark.
+                reached = since is None and mark == min(until.isoformat(), horizon)
+                read = [p for p in source.parts() if reached or p not in unread]
+                marks |= {part_mark(source, part): mark for part in ["", *read]}
+            store.set_watermarks(marks)
             report.watermark = mark
             status = "ok"
         except SourceError as exc:
             report.error = str(exc)
-            status = "failed"
-            reporter.warn(f"{source.name} failed: {exc}")
+            status = "failed"  # said by the caller, with what the source read
         finally:
             notes = [clean_text(n) for n in getattr(source, "notes", [])]
-            report.notes = healed + notes + cut_notes
+            added = added_searches if status == "ok" else []  # a failed read read nothing
+            report.notes = healed + added + notes + cut_notes
             store.finish_run(run_id, status, report.as_dict())
     return report
 

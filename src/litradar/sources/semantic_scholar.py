@@ -25,6 +25,7 @@ from litradar.core.paper import (
     Provenance,
     code_link,
     collapse_whitespace,
+    has_visible_text,
     is_arxiv_id,
     json_kind,
     split_version,
@@ -242,7 +243,7 @@ def to_paper(item: Any, provenance: Provenance) -> Paper | None:
     ids = _field(item, "externalIds", dict, {})
     authors = _field(item, "authors", list, [])
     abstract = collapse_whitespace(_field(item, "abstract", str, ""))
-    if not (title and collapse_whitespace(title)) or not s2_id or not raw_date:
+    if not (title and has_visible_text(collapse_whitespace(title))) or not s2_id or not raw_date:
         return None  # a title of spaces or control characters is none (stored as '')
     if not _S2_ID.fullmatch(s2_id):
         raise ValueError(f"malformed paperId {s2_id[:40]!r}")
@@ -294,6 +295,7 @@ class SemanticScholarSource:
         self.api_key = api_key
         self.name = "s2"
         self.notes: list[str] = []
+        self.part_starts: dict[str, date] = {}  # a query new since the last run: its start
 
     @classmethod
     def from_config(cls, config: Config) -> SemanticScholarSource:
@@ -304,10 +306,16 @@ class SemanticScholarSource:
         names = read_list(config).awesome.paper_names()
         return cls(s2, names, api_key=os.environ.get(s2.api_key_env) or None)
 
+    def parts(self) -> list[str]:
+        """Each keyword search keeps a mark of its own (litradar.sources.runner): a query
+        added to the config reads the first run's look-back. Snowballing and
+        recommendations follow the list, not the config, so they share the source's."""
+        return [f"query {query}" for query in self.config.queries]
+
     def pages(self, since: date, until: date) -> Iterator[list[Paper]]:
         last = until - timedelta(days=1)
 
-        def in_window(items: list, provenance: Provenance) -> list[Paper]:
+        def in_window(items: list, provenance: Provenance, start: date = since) -> list[Paper]:
             papers = []
             for item in items:
                 try:
@@ -318,15 +326,16 @@ class SemanticScholarSource:
                     name = paper_id if good else "?"
                     self.notes.append(f"Semantic Scholar item {name} skipped: {exc}")
                     continue
-                if paper and since <= paper.first_version_date <= last:
+                if paper and start <= paper.first_version_date <= last:
                     papers.append(paper)
             return papers
 
         with S2Client(self.config, self.api_key) as client:
-            window = f"{since.isoformat()}:{last.isoformat()}"
             for query in self.config.queries:
+                start = self.part_starts.get(f"query {query}", since)
+                window = f"{start.isoformat()}:{last.isoformat()}"
                 for items in client.search_bulk(query, publicationDateOrYear=window):
-                    yield in_window(items, Provenance("s2 search", query))
+                    yield in_window(items, Provenance("s2 search", query), start)
             if self.config.citations and self.list_papers:
                 for s2_id, name in self._citable_list_papers(client):
                     for items in client.citations(s2_id):

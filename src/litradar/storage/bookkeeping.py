@@ -23,12 +23,17 @@ class Bookkeeping(Tables):
 
     def set_watermark(self, source: str, mark: str) -> None:
         """Call only after the papers up to `mark` are committed: a mark never runs ahead."""
+        self.set_watermarks(dict.fromkeys([source], mark))
+
+    def set_watermarks(self, marks: dict[str, str]) -> None:
+        """Several marks in one transaction: a source's and its searches' move together."""
+        now = utc_now()
         with self._transaction() as db:
-            db.execute(
+            db.executemany(
                 "INSERT INTO watermarks (source, mark, updated_at) VALUES (?,?,?) "
                 "ON CONFLICT (source) DO UPDATE SET mark=excluded.mark, "
                 "updated_at=excluded.updated_at",
-                (source, mark, utc_now()),
+                [(source, mark, now) for source, mark in marks.items()],
             )
 
     def delivery(self, channel: str, name: str) -> dict | None:

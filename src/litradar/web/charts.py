@@ -22,7 +22,7 @@ from pathlib import Path
 
 from litradar.config import Config
 from litradar.core.errors import LitradarError
-from litradar.digests.generations import digest_names, generation_of, load
+from litradar.digests.generations import counts, digest_names, generation_of
 from litradar.ranking.quality_figures import QUALITY_RUN, REPLAY_FILE, quality_figures
 from litradar.storage.store import Store
 
@@ -65,10 +65,8 @@ def papers_per_week(config: Config) -> Series:
 
 
 def _counts(directory: Path, name: str) -> tuple[float, float]:
-    document = load(directory, name).document
-    return float(document.get("papers_read", len(document["papers"]))), float(
-        document.get("proposed", 0)
-    )
+    read, proposed = counts(directory, name)
+    return float(read), float(proposed)
 
 
 @functools.lru_cache(maxsize=4096)
