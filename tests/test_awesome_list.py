@@ -8,7 +8,7 @@ from markdown_it import MarkdownIt
 
 from litradar.core.errors import LitradarError
 from litradar.core.extractive import fallback_short_name
-from litradar.core.paper import github_repo_in
+from litradar.core.paper import github_repo_in, title_key
 from litradar.curation.awesome_list import (
     entry_for_paper,
     escape_markdown,
@@ -179,6 +179,16 @@ def test_the_lists_names_are_read_as_text_not_as_its_markdown():
     assert sorted(listed.paper_names().values()) == ["> quoted | pipe & co", "Only a *title*"]
     # One pass: an escaped "&" stays literal, as GitHub shows it; an entity is read.
     assert markdown_text("AT\\&amp;T &#64;x &copy no") == "AT&amp;T @x &copy no"
+    # An entity is a name HTML knows exactly, and it cannot spell a bidi control.
+    assert markdown_text("&copyright; &copy; Evil&#x202E;txt") == "&copyright; © Eviltxt"
+
+
+def test_a_title_with_its_own_zero_width_space_reads_back_the_same():
+    """Only the zero-width space escape_markdown puts after an '@' is taken out: a title's
+    own one separates its words, and taking it out made the list's title another key."""
+    for title in ("Sparse\u200bAutoencoders at @scale", "mail a@b.c and x@ y"):
+        assert markdown_text(escape_markdown(title)) == title
+        assert title_key(markdown_text(escape_markdown(title))) == title_key(title)
 
 
 def test_small_helpers():

@@ -102,6 +102,32 @@ def test_another_format_for_the_files_ending_reads_it_again(
     assert ingest_step.file_fingerprint(week) != before
 
 
+def test_a_fix_to_the_formats_code_reads_the_file_again(
+    project: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+):
+    """The version number alone (0.1.0 for every release so far) kept a configured file's
+    first reading after a fix to the code that reads it."""
+    from dataclasses import replace
+
+    week = write(project / "week.jsonl", lines(2))
+    code = tmp_path / "code" / "litradar_test_format.py"
+    code.parent.mkdir()
+    code.write_text("READS = 1\n")
+    monkeypatch.syspath_prepend(str(code.parent))
+    real = ingest_step.file_format
+    monkeypatch.setattr(
+        ingest_step,
+        "file_format",
+        lambda path: replace(real(path), factory="litradar_test_format:Format"),
+    )
+    ingest_step._code_digest.cache_clear()
+    before = ingest_step.file_fingerprint(week)
+    code.write_text("READS = 2\n")
+    ingest_step._code_digest.cache_clear()  # a new release is a new process
+    assert ingest_step.file_fingerprint(week) != before
+    ingest_step._code_digest.cache_clear()
+
+
 def test_a_file_rewritten_while_it_is_read_is_not_marked(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ):

@@ -20,6 +20,7 @@ from litradar.curation.list_edit import insert_entries
 from litradar.publish.mail import render_html
 from litradar.publish.pull_request import Proposal, pull_request_body
 from litradar.sources.source_error import SourceError
+from litradar.storage.papers import NO_VISIBLE_TITLE
 from litradar.storage.store import Store
 from tests.conftest import DEMO, make_paper, write_config
 
@@ -113,6 +114,38 @@ def test_a_hostile_title_reaches_no_output(tmp_path: Path):
         assert "\x00" not in output and not UNSAFE.search(output)
 
 
+def test_a_lone_surrogate_is_taken_out_and_the_file_goes_in(tmp_path: Path):
+    """JSON reads '\\ud800' as a lone surrogate, which SQLite cannot take: the upsert
+    crashed, and the source stood still on that record run after run."""
+    config = write_config(tmp_path)
+    record = {
+        "id": "2503.99998",
+        "title": "Sparse \ud800autoencoders for CLIP",
+        "abstract": "We read CLIP's \udfff features.",
+        "authors": "Ann Lee",
+        "categories": "cs.CV",
+        "versions": [{"version": "v1", "created": "Tue, 11 Mar 2025 10:00:00 GMT"}],
+    }
+    week = tmp_path / "surrogate.jsonl"
+    week.write_text(json.dumps(record) + "\n", encoding="utf-8")
+    assert "\\ud800" in week.read_text(encoding="utf-8")
+    result = CliRunner().invoke(app, ["ingest", str(week), "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    with Store.open(tmp_path / "index" / "litradar.sqlite") as store:
+        paper = store.get("2503.99998")
+    assert paper is not None
+    assert (paper.title, paper.abstract) == ("Sparse autoencoders for CLIP", "We read CLIP's features.")
+
+
+def test_a_title_that_shows_nothing_is_refused_by_the_record_itself():
+    """Every built-in source refuses it in its own words; a plugin's source meets the
+    record's own check."""
+    for invisible in ("\u200b\u3164", "\u0301", " "):
+        with pytest.raises(ValueError, match="'title' shows no text"):
+            make_paper(invisible)
+    assert make_paper("Zero\u200bwidth inside").title == "Zero\u200bwidth inside"
+
+
 def test_the_store_gives_back_clean_text_for_rows_written_before(tmp_path: Path):
     """A store filled by an earlier release may hold such characters: reading cleans."""
     path = tmp_path / "s.sqlite"
@@ -124,6 +157,20 @@ def test_the_store_gives_back_clean_text_for_rows_written_before(tmp_path: Path)
         db.execute("UPDATE papers SET title = ?", ("Old\x1b[31m title\u202e",))
     with Store.open(path) as store:
         assert store.get("2503.01234").title == "Old[31m title"
+
+
+def test_a_row_whose_title_shows_nothing_is_read_not_refused(tmp_path: Path):
+    """A release before the record's own check stored such titles: reading the store must
+    not stop at them."""
+    path = tmp_path / "s.sqlite"
+    with Store.open(path, create=True) as store:
+        store.upsert([make_paper("Old title")])
+    import sqlite3
+
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE papers SET title = ?", ("\u200b\u202e",))
+    with Store.open(path) as store:
+        assert store.get("2503.01234").title == NO_VISIBLE_TITLE
 
 
 def test_dates_are_checked_by_type_not_by_lifetime():

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from litradar.assist.tasks import ShortName
 from litradar.config import FeedConfig
-from litradar.core.paper import Paper, collapse_whitespace
+from litradar.core.paper import Paper, collapse_whitespace, has_visible_text
 from litradar.core.retrying import Retryable
 from litradar.curation.awesome_list import (
     entry_for_paper,
@@ -152,7 +152,10 @@ def test_the_list_parser_never_fails_and_warnings_name_a_line(text):
 
 
 @PROPERTY
-@given(title=hostile_text.filter(lambda t: collapse_whitespace(t)), short=hostile_text)
+@given(
+    title=hostile_text.filter(lambda t: has_visible_text(collapse_whitespace(t))),
+    short=hostile_text,
+)
 def test_a_hostile_proposal_is_one_entry_in_its_section_and_nothing_else_changes(title, short):
     paper = Paper("2503.99999", title, "Abstract.", ("A",), date(2025, 3, 11))
     if not paper.title.split():

@@ -241,6 +241,47 @@ def test_a_new_search_is_marked_only_by_a_read_that_reaches_the_mark(project: Pa
     assert failed.error is not None and not [n for n in failed.notes if "new search" in n]
 
 
+def test_a_new_search_read_with_a_future_until_still_reads_its_look_back(project: Path):
+    """The look-back was counted from the future end, after the mark: the new search read
+    only the overlap, said nothing, and was marked read."""
+    from datetime import timedelta
+
+    tomorrow = date.today() + timedelta(days=1)
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        read_arxiv(server, project_config(project, server), tomorrow)
+        config = project_config(project, server, queries=SAE_TOML)
+        ahead, windows = read_arxiv(server, config, tomorrow + timedelta(days=200))
+    look_back = tomorrow - timedelta(days=config.sources.first_run_days)
+    assert windows['(abs:"sparse autoencoder")'].startswith(f"[{look_back:%Y%m%d}0000 TO")
+    assert ahead.notes[0].startswith(f'new search (query abs:"sparse autoencoder"): read from {look_back}')
+    assert ahead.watermark == tomorrow.isoformat()
+
+
+def test_a_backfill_after_the_mark_leaves_the_mark_where_it_was(project: Path):
+    """A backfill of 03-15..03-22 on a source marked 03-01 moved the mark (and every
+    search's) to 03-22: the days between were never read by anything."""
+    from datetime import timedelta
+
+    with ReplayServer() as server:
+        serve_pages(server, 5)
+        config = project_config(project, server)
+        read_arxiv(server, config, date(2025, 3, 1))
+        back, windows = read_arxiv(server, config, date(2025, 3, 22), since=date(2025, 3, 15))
+        assert set(windows.values()) == {"[202503150000 TO 202503212359]"}
+        assert back.watermark == "2025-03-01" and back.error is None
+        assert back.notes == [
+            "read 2025-03-15 to 2025-03-22, after the mark 2025-03-01: the mark stays, so the "
+            "next run reads the days between"
+        ]
+        weekly, windows = read_arxiv(server, config, date(2025, 3, 23))
+        gap = date(2025, 3, 1) - timedelta(days=config.sources.overlap_days)
+        assert set(windows.values()) == {f"[{gap:%Y%m%d}0000 TO 202503222359]"}
+        assert weekly.watermark == "2025-03-23"
+    with Store.open(config.store_path) as store:
+        assert store.watermark("arxiv|categories cs.CV") == "2025-03-23"
+
+
 def test_two_concurrent_ingests_store_each_paper_once(project: Path):
     with ReplayServer() as server:
         serve_pages(server, 120)

@@ -71,9 +71,11 @@ def json_kind(value: object) -> str:
 
 # C0 and C1 control characters (terminal escapes, BEL, NUL; tab, newline and carriage return
 # are ordinary whitespace) and the Unicode bidi controls (U+202A-E, U+2066-9, marks), which
-# can make a title read backwards in a terminal, an email or a pull request. BOM too.
+# can make a title read backwards in a terminal, an email or a pull request. BOM too, and
+# lone surrogates (JSON's "\ud800" reads as one), which no UTF-8 file or database can hold.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+    "\ud800-\udfff]"
 )
 
 
@@ -171,6 +173,8 @@ class Paper:
             cleaned = _capped(name, cleaned, cut)
             if cleaned != value:
                 object.__setattr__(self, name, cleaned)
+        if not has_visible_text(self.title):  # the built-in sources say it their way first
+            raise ValueError("'title' shows no text")
         object.__setattr__(self, "_cut", tuple(cut))
 
     def cut_note(self) -> str | None:

@@ -8,6 +8,7 @@ and reports a warning that names the line, so the maintainer can fix the list.
 from __future__ import annotations
 
 import html
+import html.entities
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from urllib.parse import urlparse
 from litradar.core.atomic_files import read_text
 from litradar.core.errors import LitradarError
 from litradar.core.extractive import fallback_short_name
-from litradar.core.paper import Paper, github_repo_in, split_version
+from litradar.core.paper import Paper, clean_text, github_repo_in, split_version
 
 ARXIV_BADGE_IMAGE = "https://img.shields.io/badge/arXiv-b31b1b.svg"
 STAR_BADGE_IMAGE = "https://img.shields.io/github/stars/{repo}.svg?style=social&label=Star"
@@ -176,11 +177,21 @@ def escape_markdown(text: str) -> str:
     return _EMAIL_AT.sub("@" + ZERO_WIDTH_SPACE, escaped)
 
 
+def _entity(reference: str) -> str:
+    """An entity as GitHub reads it: a name HTML knows exactly ('&copyright;' is no
+    '&copy;' followed by 'right;'), or a number."""
+    if reference[1] == "#" or reference[1:] in html.entities.html5:
+        return html.unescape(reference)
+    return reference
+
+
 def markdown_text(markdown: str) -> str:
     """Inline markdown source without markup, as its reader sees it: backslash escapes and
-    entities undone."""
-    text = _ESCAPE_OR_ENTITY.sub(lambda m: m[1] or html.unescape(m[0]), markdown)
-    return text.replace("\u200b", "")  # the zero-width spaces escape_markdown puts in
+    entities undone, and the zero-width space escape_markdown puts after an '@' taken out
+    (only there: a title's own zero-width space separates its words). Cleaned like a
+    paper's text, since an entity can spell a bidi control."""
+    text = _ESCAPE_OR_ENTITY.sub(lambda m: m[1] or _entity(m[0]), markdown)
+    return clean_text(text.replace("@\u200b", "@"))
 
 
 class _Builder:

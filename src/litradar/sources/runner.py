@@ -105,7 +105,8 @@ def read_source(
         # since the last one from the first run's look-back. Marked only by a read that
         # reaches the source's mark (below).
         unread = unread_parts(store, source)
-        look_back = until - timedelta(days=config.sources.first_run_days)
+        tomorrow = date.today() + timedelta(days=1)
+        look_back = min(until, tomorrow) - timedelta(days=config.sources.first_run_days)
         part_starts = (
             {} if since is not None or look_back >= start else dict.fromkeys(unread, look_back)
         )
@@ -118,8 +119,17 @@ def read_source(
             for part, begin in part_starts.items()
         ]
         report.watermark = store.watermark(source.name)
-        horizon = (date.today() + timedelta(days=1)).isoformat()
+        horizon = tomorrow.isoformat()
         healed = []
+        # A backfill that starts after the mark leaves a gap between them nobody read: the
+        # mark stays, so the next weekly run reads from it (the gap, then the backfill's
+        # days again, which changes nothing).
+        ahead = report.watermark is not None and start.isoformat() > report.watermark
+        if ahead:
+            healed.append(
+                f"read {start} to {until}, after the mark {report.watermark}: the mark stays, "
+                f"so the next run reads the days between"
+            )
         if since is None and report.watermark and report.watermark > horizon:
             healed.append(  # set from a future --until by a release before the horizon
                 f"the mark stood in the future ({report.watermark}); what came out between "
@@ -144,12 +154,13 @@ def read_source(
             # Never past tomorrow: a future --until reads what exists, and a mark there
             # would make every later run start at it, reading one day a week until then.
             # (A mark already past it, from a release before this rule, comes back to it.)
-            mark = max(min(until.isoformat(), horizon), min(report.watermark or "", horizon))
+            end = report.watermark if ahead else until.isoformat()
+            mark = max(min(end, horizon), min(report.watermark or "", horizon))
             marks = {source.name: mark}
             if hasattr(source, "parts"):  # the marker: this source's searches have marks
                 # A search that had not read before reached the mark only if this read did:
                 # not a backfill's window, nor one that ended before the mark.
-                reached = since is None and mark == min(until.isoformat(), horizon)
+                reached = since is None and not ahead and mark == min(until.isoformat(), horizon)
                 read = [p for p in source.parts() if reached or p not in unread]
                 marks |= {part_mark(source, part): mark for part in ["", *read]}
             store.set_watermarks(marks)

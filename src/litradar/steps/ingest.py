@@ -6,7 +6,9 @@ file or a source is read the same way whoever asks.
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib.util
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -46,16 +48,33 @@ FILE_MARK_PREFIX = "file:"
 _NOTES_KEPT = 100
 
 
+@functools.cache
+def _code_digest(factory: str) -> str:
+    """The source of the module that reads the format and of the record's own rules
+    (litradar.core.paper: cleaning, caps, the visible-title check): a fix to either,
+    released without a new version number, reads the file again."""
+    digest = hashlib.sha256()
+    for module in (factory.partition(":")[0], "litradar.core.paper"):
+        try:
+            spec = importlib.util.find_spec(module)
+        except (ImportError, ValueError):  # a package that is gone: no code to read
+            spec = None
+        origin = Path(spec.origin) if spec is not None and spec.origin else None
+        digest.update(origin.read_bytes() if origin is not None and origin.is_file() else b"?")
+    return digest.hexdigest()[:16]
+
+
 def file_fingerprint(path: Path) -> str:
     """The file's content, the format that reads it (an installed package may claim its
-    ending) and litradar's version: a release or a format that reads lines otherwise
-    reads the file again."""
+    ending), that format's code and litradar's version: a release or a format that reads
+    lines otherwise reads the file again."""
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     reader = file_format(path).factory
-    return f"sha256:{digest.hexdigest()} litradar:{__version__} format:{reader}"
+    code = _code_digest(reader)
+    return f"sha256:{digest.hexdigest()} litradar:{__version__} format:{reader} code:{code}"
 
 
 def _identity(path: Path) -> tuple[int, int, int, int]:

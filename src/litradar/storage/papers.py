@@ -10,7 +10,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from litradar.core.atomic_files import faultpoint
-from litradar.core.paper import Paper, Provenance, normalise_doi, title_key
+from litradar.core.paper import (
+    Paper,
+    Provenance,
+    clean_text,
+    has_visible_text,
+    normalise_doi,
+    title_key,
+)
 from litradar.storage import lexical
 from litradar.storage.merge import can_be_same, merge_papers
 from litradar.storage.tables import Tables, chunks, utc_now
@@ -39,14 +46,20 @@ class UpsertResult:
         )
 
 
+# What a row from a release before the record refused invisible titles shows instead: the
+# record would refuse it, and one such row must not stop every read of the store.
+NO_VISIBLE_TITLE = "(a title that shows no text)"
+
+
 def row_to_paper(row: sqlite3.Row, provenance: tuple[Provenance, ...] = ()) -> Paper:
+    title = row["title"] if has_visible_text(clean_text(row["title"])) else NO_VISIBLE_TITLE
     return Paper(
         arxiv_id=row["arxiv_id"],
         s2_id=row["s2_id"],
         venue=row["venue"],
         code_url=row["code_url"],
         provenance=provenance,
-        title=row["title"],
+        title=title,
         abstract=row["abstract"],
         authors=tuple(json.loads(row["authors"])),
         first_version_date=date.fromisoformat(row["first_version_date"]),
