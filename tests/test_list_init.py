@@ -172,6 +172,10 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     other_format.write_text("# Awesome\n\n## Papers\n\n* **A Paper** [[arxiv]](https://arxiv.org/abs/2401.06102)\n")
     line = one_error_line(init(str(other_format), *papers))
     assert "1 arXiv link, but none in an entry litradar reads" in line
+    unfiled = tmp_path / "unfiled.md"  # init wrote a section with no name; train refused it
+    unfiled.write_text("# Awesome\n\n+ [A Paper](https://arxiv.org/abs/2401.06102) (Mar. 1, 2025)\n")
+    line = one_error_line(init(str(unfiled), *papers))
+    assert "line 3: 1 entry stands under no section heading" in line
     binary = tmp_path / "list.md"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe")
     one_error_line(init(str(binary), *papers))

@@ -284,6 +284,28 @@ def test_the_maintainers_decisions_shape_the_pull_request(project: Path, tmp_pat
     assert "no technique named" not in pull["body"]
 
 
+def test_papers_already_on_the_list_take_no_place_of_new_ones(project: Path, tmp_path: Path):
+    """A merged paper of the window is an accepted one (feedback stores it so): counted
+    against `max_entries` before the list was read, it took the place of a new proposal,
+    which was left out without a word."""
+    remote = make_remote(tmp_path, LIST_TEXT)
+    config = load_config(project / "litradar.toml", environ={})
+    with ReplayServer() as server:
+        fake = FakeGitHub(server)
+        extra = github_config(server, remote).replace("max_entries = 5", "max_entries = 1")
+        write_config(project, extra=extra)
+        write_week(project)
+        with Store.open(config.store_path) as store:
+            store.set_label("2411.19187", True, "Logit Lens", "feedback")  # merged before
+        result = propose(project)
+    assert result.exit_code == 0, result.output
+    assert "not proposed: 2411.19187: already on the list" in result.output
+    assert "pull request #1 opened: 1 paper(s)" in result.output
+    assert "not proposed: 2503.05555: beyond [github] max_entries (1)" in result.output
+    [pull] = fake.pulls
+    assert "2503.04242" in pull["body"] and "2503.05555" not in pull["body"]
+
+
 def test_a_paper_listed_under_a_publisher_link_is_not_added_again(project: Path, tmp_path: Path):
     """Concept Sliders is on the list by its Springer link only, and the week proposes it
     (the digest was written without the store's match): the list file of the branch being

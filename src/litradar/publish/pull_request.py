@@ -118,12 +118,13 @@ def inert(text: str) -> str:
 
 
 def load_proposals(
-    config: Config, digest: StoredDigest
+    config: Config, digest: StoredDigest, capped: bool = True
 ) -> tuple[list[Proposal], int, dict[str, str]]:
     """What the pull request adds, best first: the papers of the digest's window the
     maintainer accepted (`litradar label`, the web page), in the section and under the
     short name they chose; then the digest's proposals above `min_score` that nobody
-    rejected. At most `max_entries`, but an accepted paper is never cut. Also the window's
+    rejected. At most `max_entries` when `capped`, but an accepted paper is never cut
+    (the pull request caps after it has left out what the list holds). Also the window's
     size, and the proposals left out because the maintainer rejected them (key -> why)."""
     document = digest.document
     with Store.open(config.store_path) as store:
@@ -141,7 +142,8 @@ def load_proposals(
                 wanted.append(item)
         accepted.sort(key=_best_first)
         wanted.sort(key=_best_first)
-        wanted = wanted[: max(0, config.github.max_entries - len(accepted))]
+        if capped:
+            wanted = wanted[: max(0, config.github.max_entries - len(accepted))]
         proposals = []
         for item in accepted + wanted:
             paper = store.by_key(item["key"])
@@ -350,7 +352,9 @@ class PullRequestChannel:
 
 def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
     gh, name = config.github, delivery.digest.name
-    proposals, window_size, rejected = load_proposals(config, delivery.digest)
+    # Capped below, among the papers that go in: merged papers of the window are accepted
+    # ones too, and counted before the list was read they took the places of new ones.
+    proposals, window_size, rejected = load_proposals(config, delivery.digest, capped=False)
     api, repo = connect(config)
     base_text = repo.read(gh.base, gh.list_file)
     branch = f"{BRANCH_PREFIX}{name}"
@@ -396,6 +400,8 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
                 report.skipped[key] = f"waiting in pull request #{waiting[key]}"
             elif p.section not in sections:
                 report.skipped[key] = f"section '{p.section}' is not in the list"
+            elif p.accepted_by is None and len(chosen) >= gh.max_entries:
+                report.skipped[key] = f"beyond [github] max_entries ({gh.max_entries})"
             else:
                 entry = entry_for_paper(p.paper, awesome.section_path(p.section), p.short_name)
                 new_text = insert_entry(new_text, entry)

@@ -95,6 +95,14 @@ def check_list(origin: ListOrigin) -> AwesomeList:
     """The list, or one line saying why it is not one litradar can learn from."""
     awesome = parse_list(origin.text)
     if awesome.arxiv_ids:
+        unfiled = [e for e in awesome.papers if not e.section_name]
+        if unfiled:  # its section would be a class with no name, refused by `train` later
+            raise LitradarError(
+                f"{origin.shown}: line {unfiled[0].line_no}: {len(unfiled)} entr"
+                f"{'y stands' if len(unfiled) == 1 else 'ies stand'} under no section heading; "
+                "litradar proposes papers into the list's sections: put one ('## Papers') "
+                "above them"
+            )
         return awesome
     if links := len(_ARXIV_LINK.findall(origin.text)):
         raise LitradarError(
