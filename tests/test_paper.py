@@ -146,31 +146,28 @@ def test_a_title_that_shows_nothing_is_refused_by_the_record_itself():
     assert make_paper("Zero\u200bwidth inside").title == "Zero\u200bwidth inside"
 
 
-def test_the_store_gives_back_clean_text_for_rows_written_before(tmp_path: Path):
-    """A store filled by an earlier release may hold such characters: reading cleans."""
+def _read_back_a_row_written_as(tmp_path: Path, title: str) -> str:
+    """The title the store gives back for a row an earlier release wrote with `title`."""
+    import sqlite3
+
     path = tmp_path / "s.sqlite"
     with Store.open(path, create=True) as store:
         store.upsert([make_paper("Old title")])
-    import sqlite3
-
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE papers SET title = ?", ("Old\x1b[31m title\u202e",))
+        db.execute("UPDATE papers SET title = ?", (title,))
     with Store.open(path) as store:
-        assert store.get("2503.01234").title == "Old[31m title"
+        return store.get("2503.01234").title
+
+
+def test_the_store_gives_back_clean_text_for_rows_written_before(tmp_path: Path):
+    """A store filled by an earlier release may hold such characters: reading cleans."""
+    assert _read_back_a_row_written_as(tmp_path, "Old\x1b[31m title\u202e") == "Old[31m title"
 
 
 def test_a_row_whose_title_shows_nothing_is_read_not_refused(tmp_path: Path):
     """A release before the record's own check stored such titles: reading the store must
     not stop at them."""
-    path = tmp_path / "s.sqlite"
-    with Store.open(path, create=True) as store:
-        store.upsert([make_paper("Old title")])
-    import sqlite3
-
-    with sqlite3.connect(path) as db:
-        db.execute("UPDATE papers SET title = ?", ("\u200b\u202e",))
-    with Store.open(path) as store:
-        assert store.get("2503.01234").title == NO_VISIBLE_TITLE
+    assert _read_back_a_row_written_as(tmp_path, "\u200b\u202e") == NO_VISIBLE_TITLE
 
 
 def test_dates_are_checked_by_type_not_by_lifetime():
