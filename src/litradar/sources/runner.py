@@ -120,18 +120,18 @@ def read_source(
         ]
         report.watermark = store.watermark(source.name)
         horizon = tomorrow.isoformat()
-        healed = []
+        window_notes = []
         # A backfill that starts after the mark leaves a gap between them nobody read: the
         # mark stays, so the next weekly run reads from it (the gap, then the backfill's
         # days again, which changes nothing).
         ahead = report.watermark is not None and start.isoformat() > report.watermark
         if ahead:
-            healed.append(
+            window_notes.append(
                 f"read {start} to {until}, after the mark {report.watermark}: the mark stays, "
                 f"so the next run reads the days between"
             )
         if since is None and report.watermark and report.watermark > horizon:
-            healed.append(  # set from a future --until by a release before the horizon
+            window_notes.append(  # set from a future --until by a release before the horizon
                 f"the mark stood in the future ({report.watermark}); what came out between "
                 f"the last full read and {start} may be missing: 'litradar ingest --source "
                 f"{source.name} --since YYYY-MM-DD' reads it again"
@@ -172,7 +172,7 @@ def read_source(
         finally:
             notes = [clean_text(n) for n in getattr(source, "notes", [])]
             added = added_searches if status == "ok" else []  # a failed read read nothing
-            report.notes = healed + added + notes + cut_notes
+            report.notes = window_notes + added + notes + cut_notes
             store.finish_run(run_id, status, report.as_dict())
     return report
 

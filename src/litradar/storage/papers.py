@@ -13,7 +13,6 @@ from litradar.core.atomic_files import faultpoint
 from litradar.core.paper import (
     Paper,
     Provenance,
-    clean_text,
     has_visible_text,
     normalise_doi,
     title_key,
@@ -52,7 +51,8 @@ NO_VISIBLE_TITLE = "(a title that shows no text)"
 
 
 def row_to_paper(row: sqlite3.Row, provenance: tuple[Provenance, ...] = ()) -> Paper:
-    title = row["title"] if has_visible_text(clean_text(row["title"])) else NO_VISIBLE_TITLE
+    # Control and bidi characters are not visible text: the check needs no cleaning first.
+    title = row["title"] if has_visible_text(row["title"]) else NO_VISIBLE_TITLE
     return Paper(
         arxiv_id=row["arxiv_id"],
         s2_id=row["s2_id"],
