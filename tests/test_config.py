@@ -92,6 +92,16 @@ def test_a_missing_config_file_is_an_error(tmp_path: Path):
         load_config(tmp_path / "nope.toml", environ={})
 
 
+def test_a_folder_given_as_the_config_file_says_so_and_names_its_config(tmp_path: Path):
+    with pytest.raises(LitradarError, match=r"is a folder, not a config file$"):
+        load_config(tmp_path, environ={})
+    (tmp_path / "litradar.toml").write_text("[digest]\nsize = 5\n", encoding="utf-8")
+    with pytest.raises(LitradarError, match=r"did you mean .*litradar\.toml\?"):
+        load_config(tmp_path, environ={})
+    with pytest.raises(LitradarError, match=r"from LITRADAR_CONFIG\) is a folder, not a config file"):
+        load_config(None, environ={"LITRADAR_CONFIG": str(tmp_path)})
+
+
 def test_a_config_file_that_is_not_utf8_is_one_line(tmp_path: Path):
     """Issue 13, hole 3: a UTF-16 litradar.toml was a UnicodeDecodeError traceback."""
     path = tmp_path / "litradar.toml"

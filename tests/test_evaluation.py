@@ -252,3 +252,20 @@ def test_leave_one_out_without_any_list_paper_in_the_store_is_one_error(project:
     ingest_files(config, [week])
     with pytest.raises(LitradarError, match="none of the list's papers is in the store"):
         leave_one_out(config, week)
+
+
+def test_the_technique_sections_rule_must_win_leave_one_week_out_to_be_kept():
+    from litradar.ranking.section_terms import SectionTerms
+    from litradar.steps.evaluation import placement_variants
+
+    plain = SectionTerms({"Logit Lens": ["logit lens"], "Tool": ["tool"]}, named_only=["Tool"])
+    assert [name for name, _, _ in placement_variants(plain)] == [
+        "terms x0.5", "terms x1", "terms x2", "terms x3",
+    ]  # fmt: skip
+    ruled = SectionTerms(plain.terms, named_only=["Tool"], technique=["Logit Lens"])
+    variants = placement_variants(ruled)
+    # Without the rule first: a tie keeps the placement that existed before it.
+    assert [name for name, _, _ in variants][:4] == ["terms x0.5", "terms x1", "terms x2", "terms x3"]
+    assert [t.technique for _, t, _ in variants] == [[]] * 4 + [["Logit Lens"]] * 4
+    assert all(t.named_only == ["Tool"] for _, t, _ in variants)
+    assert placement_variants(None) == [("terms x1", None, 1.0)]

@@ -113,3 +113,28 @@ def test_calibration_compares_expected_and_judged_precision_per_band():
     middle = rows["0.3-0.5"]  # 0.4, 0.45, 0.3: all judged 0
     assert middle["papers"] == 3 and middle["judged"] == 0.0
     assert sum(r["papers"] for r in rows.values()) == 14
+
+
+def test_placement_is_chosen_on_the_papers_judged_2_or_1_and_section_right_stays_on_the_2s():
+    """Variant 'a' places the one judged-2 paper of each week right and its two borderline
+    papers wrong; 'b' the other way round. Chosen on 2s alone, 'a' would win; a maintainer
+    files the borderline papers they accept too, so 'b' does, and the fold reports both."""
+    weeks = []
+    for name in ("w1", "w2", "w3"):
+        week = _week(name, [0.9, 0.8, 0.7, 0.1], {0: 2, 1: 1, 2: 1, 3: 0})
+        k = week.keys
+        week.judged_sections = {k[0]: "Representation", k[1]: "Tool", k[2]: "Tool"}
+        week.placements["r"] = {
+            "a": {k[0]: ("Representation", "Tool", 0.5), k[1]: ("Representation", "Tool", 0.5),
+                  k[2]: ("Representation", "Tool", 0.5)},
+            "b": {k[0]: ("Tool", "Representation", 0.5), k[1]: ("Tool", "Representation", 0.5),
+                  k[2]: ("Tool", "Representation", 0.5)},
+        }  # fmt: skip
+        weeks.append(week)
+    assert weeks[0].placed == [weeks[0].keys[0], weeks[0].keys[1], weeks[0].keys[2]]
+    result = leave_one_week_out(weeks, "r", size=15, place=True)
+    fold = result["folds"]["w1"]
+    assert fold["placement"] == "b"
+    assert fold["section_right"] == 0.0  # its judged-2 paper, placed in Tool
+    assert fold["placed_right"] == [2, 3]
+    assert result["held_out"]["placed_right"] == [6, 9]

@@ -88,6 +88,11 @@ def test_the_bundled_list_gets_its_sections_terms_and_categories(tmp_path: Path)
     assert config.sources.categories and set(config.sources.categories) <= cats
     again = init(str(DEMO / "awesome_list.md"), "--out", str(out), "--papers", str(WEEK))
     assert "--force replaces it" in one_error_line(again)
+    # --out names the folder; a file given as --out was a bare "File exists".
+    into_file = init(
+        str(DEMO / "awesome_list.md"), "--out", str(out / "litradar.toml"), "--papers", str(WEEK)
+    )
+    assert "is a file: give the folder to write" in one_error_line(into_file)
 
 
 @in_prefect_group

@@ -203,3 +203,25 @@ def test_a_list_paper_is_not_close_to_itself(trained):
     for item in scored:
         assert len(item.close_to) == 3
         assert item.paper.key not in [key for key, _ in item.close_to]
+
+
+def test_a_scope_without_the_contribution_half_does_not_claim_it(trained):
+    """Untrained, the half is 1 for every paper: the digest said each one "states
+    findings, not a method"."""
+    import dataclasses
+
+    from litradar.ranking.scoring import score_papers
+
+    models, _, data = trained
+    assert not models.relevance.terms.has_contribution
+    rows = [0, 1]
+    papers, vectors = [data.papers[i] for i in rows], data.embeddings[rows]
+    scored = score_papers(models, papers, vectors)
+    assert all(set(s.signals) == {"model", "internals", "list"} for s in scored)
+    with_half = dataclasses.replace(models.relevance.terms, analysis=("we find",))
+    models.relevance.terms, before = with_half, models.relevance.terms
+    try:
+        scored = score_papers(models, papers, vectors)
+    finally:
+        models.relevance.terms = before
+    assert all("contribution" in s.signals for s in scored)

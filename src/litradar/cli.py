@@ -695,6 +695,11 @@ def _replay(cfg: Config, weeks: list[Path], judged: Path, reporter: RichReporter
 WIDE = 240  # evaluate's tables are read in logs and CI output: never cut at 80 columns
 
 
+def _right_of(counts: list[int] | None) -> str:
+    """'39 of 55' for the papers judged 2 or 1 placed in their judged section."""
+    return "-" if not counts or not counts[1] else f"{counts[0]} of {counts[1]}"
+
+
 def _print_judged(measured: dict) -> None:
     summary = measured["summary"]
     weeks = ", ".join(measured["weeks"])
@@ -703,7 +708,7 @@ def _print_judged(measured: dict) -> None:
         "each held-out week (mean of the folds); in-sample: chosen and measured on all"
     )
     for column in ("ranker", "figures", "precision", "R@10", "nDCG@15", "section right",
-                   "proposed/week", "cap hit"):  # fmt: skip
+                   "placed right (2 or 1)", "proposed/week", "cap hit"):  # fmt: skip
         table.add_column(column)
     for ranker, both in summary["weeks"].items():
         for kind in ("held_out", "in_sample"):
@@ -711,18 +716,20 @@ def _print_judged(measured: dict) -> None:
             table.add_row(
                 ranker, kind.replace("_", "-"), _figure(m["precision"]),
                 _figure(m["recall_at_10"]), _figure(m["ndcg_at_15"]),
-                _figure(m["section_right"]), _figure(m["proposed"]), str(m["cap_hits"]),
+                _figure(m["section_right"]), _right_of(m.get("placed_right")),
+                _figure(m["proposed"]), str(m["cap_hits"]),
             )  # fmt: skip
     out.print(table, width=WIDE)
     table = _table(title="litradar, each week held out: what the other weeks chose, and how it did")
     for column in ("week", "variant", "bar", "proposed", "precision", "ranks of 2s",
-                   "section right", "placement"):  # fmt: skip
+                   "section right", "placed right (2 or 1)", "placement"):  # fmt: skip
         table.add_column(column)
     for name, m in measured["rankers"]["litradar"]["folds"].items():
         table.add_row(
             name, m["variant"], _figure(m["bar"]), str(m["proposed"]) + (" (cap)" if
             m["cap_hit"] else ""), _figure(m["precision"]), " ".join(map(str, m["ranks"])),
-            _figure(m.get("section_right")), str(m.get("placement")),
+            _figure(m.get("section_right")), _right_of(m.get("placed_right")),
+            str(m.get("placement")),
         )  # fmt: skip
     out.print(table, width=WIDE)
     calibration = measured.get("calibration")

@@ -377,16 +377,23 @@ def _one_line(error: ValidationError, origin: str) -> str:
     return f"{origin}: '{where}': {first['msg']}"
 
 
+def _check_config_file(path: Path, origin: str) -> None:
+    if path.is_dir():
+        inside = path / CONFIG_FILE_NAME
+        hint = f"; did you mean {inside}?" if inside.is_file() else ""
+        raise LitradarError(f"{path}{origin} is a folder, not a config file{hint}")
+    if not path.is_file():
+        raise LitradarError(f"config file not found: {path}{origin}")
+
+
 def find_config_file(explicit: Path | None, environ: dict[str, str] | None = None) -> Path | None:
     environ = dict(os.environ) if environ is None else environ
     if explicit is not None:
-        if not explicit.is_file():
-            raise LitradarError(f"config file not found: {explicit}")
+        _check_config_file(explicit, "")
         return explicit
     if env_path := environ.get("LITRADAR_CONFIG"):
         path = Path(env_path)
-        if not path.is_file():
-            raise LitradarError(f"config file not found: {path} (from LITRADAR_CONFIG)")
+        _check_config_file(path, " (from LITRADAR_CONFIG)")
         return path
     local = Path.cwd() / CONFIG_FILE_NAME
     return local if local.is_file() else None

@@ -99,6 +99,9 @@ class Taxonomy(BaseModel):
     list_section_terms: dict[str, list[str]] = Field(default_factory=dict)
     # Sections a paper goes in only when it names them ("Surveys", "Tool").
     named_only_sections: list[str] = Field(default_factory=list)
+    # Sections named after one technique, which a paper goes in only when its title or
+    # abstract names it ("Logit Lens").
+    technique_sections: list[str] = Field(default_factory=list)
     scope: Scope = Field(default_factory=Scope)
 
     @model_validator(mode="after")

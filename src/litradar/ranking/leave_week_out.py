@@ -40,7 +40,9 @@ class JudgedWeek:
     name: str
     keys: list[str]  # the week's candidates (papers not on the list)
     judgements: dict[str, int]  # key -> 2 / 1 / 0, judged candidates only
-    judged_sections: dict[str, str]  # key -> judged section, judged-2 papers only
+    # key -> judged section, of the papers judged 2 and of those judged 1 with a section
+    # (borderline: a maintainer who accepts one files it there)
+    judged_sections: dict[str, str]
     # ranker -> variant name -> Variant
     rankers: dict[str, dict[str, Variant]] = field(default_factory=dict)
     # ranker -> placement variant name -> key -> (section, runner-up, their margin)
@@ -51,6 +53,11 @@ class JudgedWeek:
     @property
     def belongs(self) -> list[str]:
         return [k for k, j in self.judgements.items() if j == 2]
+
+    @property
+    def placed(self) -> list[str]:
+        """The papers whose placement is measured: judged 2, or 1 with a section."""
+        return [k for k, j in self.judgements.items() if j >= 1 and k in self.judged_sections]
 
 
 @dataclass(frozen=True)
@@ -141,14 +148,16 @@ def choose(weeks: Sequence[JudgedWeek], ranker: str, size: int) -> Choice:
 
 
 def choose_placement(weeks: Sequence[JudgedWeek], ranker: str) -> str:
-    """The placement variant that places the most judged-2 papers of `weeks` right."""
+    """The placement variant that places the most papers of `weeks` right, judged 2 or 1
+    alike: a maintainer files a borderline paper they accept in its section too, and the
+    18 judged-2 papers of five weeks are too few to choose on (one paper decided it)."""
     names = list(weeks[0].placements[ranker])
 
     def right(name: str) -> int:
         return sum(
             week.placements[ranker][name][k][0] == week.judged_sections[k]
             for week in weeks
-            for k in week.belongs
+            for k in week.placed
             if k in week.placements[ranker][name]
         )
 
@@ -185,6 +194,10 @@ def measure(
             if k in placed
         }
         result["section_right"] = _share([v[0] == v[1] for v in result["sections"].values()])
+        result["placed_right"] = [
+            sum(placed[k][0] == week.judged_sections[k] for k in week.placed if k in placed),
+            sum(k in placed for k in week.placed),
+        ]
     return result
 
 
@@ -220,6 +233,7 @@ def summary(measured: Sequence[dict] | object) -> dict:
     rows = list(measured)  # type: ignore[call-overload]
     ranks = [r for m in rows for r in m["ranks"]]
     sections = [v[0] == v[1] for m in rows for v in m.get("sections", {}).values()]
+    placed = [m["placed_right"] for m in rows if "placed_right" in m]
     return {
         "precision": _mean([m["precision"] for m in rows]),
         "recall_at_10": _mean([m["recall_at_10"] for m in rows]),
@@ -228,6 +242,8 @@ def summary(measured: Sequence[dict] | object) -> dict:
         "proposed": _mean([m["proposed"] for m in rows]),
         "pooled_recall_at_10": _share([r <= 10 for r in ranks]),
         "pooled_section_right": _share(sections),
+        # judged 2 or 1: (right, placed), pooled over the weeks
+        "placed_right": [sum(r for r, _ in placed), sum(n for _, n in placed)] if placed else None,
         "pooled_precision": _round(_pooled_precision(rows)),
         "cap_hits": sum(1 for m in rows if m["cap_hit"]),
     }

@@ -53,25 +53,39 @@ class PlacementModel:
     def predict_proba(
         self, embeddings: np.ndarray, papers: Sequence[Paper] | None = None
     ) -> np.ndarray:
-        """`papers` (the rows of `embeddings`) adds the named-technique evidence; without
-        them the vote alone decides."""
+        """`papers` (the rows of `embeddings`) adds the named-technique evidence and bars
+        the sections a paper may not go in; without them the vote alone decides."""
+        if self.terms is None or papers is None:
+            return self._vote(embeddings)
+        allowed = self.terms.allowed(papers, self.classes_)
         proba = self._vote(embeddings)
-        if self.terms is not None and papers is not None:
-            proba += self.terms_weight * self.terms.evidence(papers, self.classes_)
-            # A tiny floor keeps a row whose whole vote went to a barred section placeable.
-            proba = (proba + 1e-6) * self.terms.allowed(papers, self.classes_)
-            proba /= np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
+        # A row whose k nearest all sit in barred sections is voted again by its k nearest
+        # of the sections it may go in; before, it came out a tie broken by section order.
+        stranded = (proba * allowed).sum(axis=1) == 0
+        if stranded.any():
+            proba[stranded] = self._vote(embeddings[stranded], allowed[stranded])
+        proba += self.terms_weight * self.terms.evidence(papers, self.classes_)
+        # A tiny floor keeps a row with no allowed neighbour at all placeable.
+        proba = (proba + 1e-6) * allowed
+        proba /= np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
         return proba
 
-    def _vote(self, embeddings: np.ndarray) -> np.ndarray:
-        scores, idx = self.reference_.search(embeddings, self.k)
-        weights = np.exp((scores - scores.max(axis=1, keepdims=True)) / self.temperature)
-        weights[idx < 0] = 0.0
+    def _vote(self, embeddings: np.ndarray, allowed: np.ndarray | None = None) -> np.ndarray:
+        """The k nearest labelled papers' similarity-weighted vote; with `allowed` (rows x
+        sections), the k nearest of the sections each row may go in."""
+        depth = self.k if allowed is None else len(self.reference_)
+        scores, idx = self.reference_.search(embeddings, depth)
+        found = idx >= 0
+        labels = self.labels_[np.where(found, idx, 0)]
+        if allowed is not None:
+            found &= np.take_along_axis(allowed, labels, axis=1) > 0
+            found &= np.cumsum(found, axis=1) <= self.k
+        best = np.where(found, scores, -np.inf).max(axis=1, keepdims=True)
+        best = np.where(np.isfinite(best), best, 0.0)
+        weights = np.where(found, np.exp((scores - best) / self.temperature), 0.0)
         proba = np.zeros((len(embeddings), len(self.classes_)), dtype=np.float64)
         for row in range(len(embeddings)):
-            np.add.at(
-                proba[row], self.labels_[idx[row][idx[row] >= 0]], weights[row][idx[row] >= 0]
-            )
+            np.add.at(proba[row], labels[row][found[row]], weights[row][found[row]])
         proba /= np.maximum(proba.sum(axis=1, keepdims=True), 1e-12)
         return proba
 

@@ -60,6 +60,11 @@ def score_papers(
     near_scores, near_idx = relevance.list_.search(vectors, close_to + 1)
     tags = models.taxonomy.tags(vectors) if models.taxonomy else [{} for _ in papers]
     terms = models.placement.terms
+    # A list drafted without the contribution half scores it 1 for every paper: shown, it
+    # would claim that each one "states findings, not a method".
+    shown = [
+        s.name != "contribution" or relevance.terms.has_contribution for s in SIGNALS
+    ]
     scored = []
     for i, paper in enumerate(papers):
         best, second = np.argsort(-placement[i], kind="stable")[:2]
@@ -71,7 +76,9 @@ def score_papers(
                 section=section,
                 section_probability=float(placement[i, best]),
                 signals={
-                    s.name: round(float(v), 2) for s, v in zip(SIGNALS, signals[i], strict=True)
+                    s.name: round(float(v), 2)
+                    for s, v, show in zip(SIGNALS, signals[i], shown, strict=True)
+                    if show
                 },
                 close_to=[
                     (models.list_ids[j], float(s))

@@ -18,8 +18,8 @@ from litradar.core.terms import compile_terms
 
 # Said of a section chosen by the neighbours' vote alone. The vote places by topic
 # (hallucination, CLIP), the list's sections are methods: on the five judged weeks such
-# placements were wrong for 13 of 23 papers that belong or are borderline, against 7 of 32
-# where the paper names its technique.
+# placements were wrong for 9 of 23 papers that belong or are borderline, against 7 of 32
+# where the paper names its technique (docs/quality.md).
 NOTHING_NAMED = " (no technique named: placed by its nearest list papers)"
 
 
@@ -40,13 +40,19 @@ class SectionTerms:
         title_weight: float = 1.0,
         abstract_weight: float = 0.6,
         named_only: Sequence[str] = (),
+        technique: Sequence[str] = (),
     ) -> None:
         self.terms = {section: list(found) for section, found in terms.items() if found}
         self.title_weight = title_weight
         self.abstract_weight = abstract_weight
-        # Sections a paper goes in only when it names them ("Surveys": a paper on the
-        # survey's topic is not a survey, however close its neighbours are).
+        # Sections a paper goes in only when its title names them ("Surveys": a paper on
+        # the survey's topic is not a survey, however close its neighbours are).
         self.named_only = [s for s in named_only if s in self.terms]
+        # Sections named after one technique ("Logit Lens"), which a paper goes in only
+        # when its title or abstract names that technique. The neighbours' vote places by
+        # topic: a hallucination paper that never projects onto the vocabulary went to
+        # Logit Lens because the list's logit-lens papers study hallucination.
+        self.technique = [s for s in technique if s in self.terms]
         self._patterns = {section: compile_terms(found) for section, found in self.terms.items()}
 
     def named(self, paper: Paper, section: str) -> tuple[str, str] | None:
@@ -73,14 +79,22 @@ class SectionTerms:
 
     def allowed(self, papers: Sequence[Paper], sections: Sequence[str]) -> np.ndarray:
         """(papers x sections): 0 where a section is named-only and the paper's title does
-        not name it, else 1. The title, because abstracts say "tool" and "survey" of the
-        work they build on: a steering paper that calls its method a tool is not a tool."""
+        not name it, or a technique section and neither its title nor its abstract does;
+        else 1. The title for named-only ones, because abstracts say "tool" and "survey" of
+        the work they build on: a steering paper that calls its method a tool is not a
+        tool."""
         out = np.ones((len(papers), len(sections)), dtype=np.float64)
         for col, section in enumerate(sections):
             if section in self.named_only:
                 found = [self.named(p, section) for p in papers]
                 out[:, col] = [f is not None and f[0] == "title" for f in found]
+            elif section in self.technique:
+                out[:, col] = [self.named(p, section) is not None for p in papers]
         return out
+
+    def without_technique(self) -> SectionTerms:
+        """The same terms with no technique sections: `litradar evaluate` measures both."""
+        return SectionTerms(self.terms, self.title_weight, self.abstract_weight, self.named_only)
 
     def to_meta(self) -> dict:
         return {
@@ -88,6 +102,7 @@ class SectionTerms:
             "title_weight": self.title_weight,
             "abstract_weight": self.abstract_weight,
             "named_only": self.named_only,
+            "technique": self.technique,
         }
 
     @classmethod
@@ -97,4 +112,5 @@ class SectionTerms:
             float(meta["title_weight"]),
             float(meta["abstract_weight"]),
             meta.get("named_only", ()),
+            meta.get("technique", ()),
         )

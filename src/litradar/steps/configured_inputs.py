@@ -60,7 +60,11 @@ def section_terms(taxonomy: Taxonomy | None) -> SectionTerms | None:
     """Placement's named-technique evidence; none without a taxonomy file."""
     if taxonomy is None:
         return None
-    return SectionTerms(taxonomy.section_terms(), named_only=taxonomy.named_only_sections)
+    return SectionTerms(
+        taxonomy.section_terms(),
+        named_only=taxonomy.named_only_sections,
+        technique=taxonomy.technique_sections,
+    )
 
 
 def scope_terms(taxonomy: Taxonomy | None) -> ScopeTerms | None:

@@ -48,6 +48,7 @@ from litradar.ranking.leave_week_out import (
 from litradar.ranking.neighbours import NeighbourSet
 from litradar.ranking.relevance import RelevanceModel
 from litradar.ranking.scope import log_score
+from litradar.ranking.section_terms import SectionTerms
 from litradar.ranking.training import (
     TrainingSet,
     fit_placement,
@@ -316,6 +317,24 @@ CONTRIBUTION_WEIGHTS = (0.0, 0.5, 1.0, 2.0)
 PLACEMENT_TERMS_WEIGHTS = (0.5, 1.0, 2.0, 3.0)
 
 
+def placement_variants(
+    terms: SectionTerms | None,
+) -> list[tuple[str, SectionTerms | None, float]]:
+    """(name, terms, weight of a named technique) for each placement leave-one-week-out
+    chooses among: every weight, and with the taxonomy's technique sections, each weight
+    without them too, so that their rule has to win on held-out weeks to be kept."""
+    if terms is None:
+        return [("terms x1", None, 1.0)]
+    variants = [(f"terms x{w:g}", terms, w) for w in PLACEMENT_TERMS_WEIGHTS]
+    if terms.technique:
+        plain = terms.without_technique()
+        variants = [
+            *((f"terms x{w:g}", plain, w) for w in PLACEMENT_TERMS_WEIGHTS),
+            *((f"terms x{w:g}, technique sections", terms, w) for w in PLACEMENT_TERMS_WEIGHTS),
+        ]
+    return variants
+
+
 def _placed(proba: np.ndarray, classes: Sequence[str], keys: Sequence[str]) -> dict:
     """key -> (section, runner-up, margin between their probabilities)."""
     out = {}
@@ -350,8 +369,8 @@ def judged_evaluation(
         model = fit_relevance(data, scope)
         section_rows = [i for i, p in enumerate(data.papers) if p.key in labels.section]
         placements = {
-            f"terms x{w:g}": fit_placement(data, labels, terms, terms_weight=w)
-            for w in (PLACEMENT_TERMS_WEIGHTS if terms is not None else (1.0,))
+            name: fit_placement(data, labels, placement_terms, terms_weight=w)
+            for name, placement_terms, w in placement_variants(terms)
         }
         section_svm = _section_svm(data, labels, section_rows)
     weights = CONTRIBUTION_WEIGHTS if model.terms.has_contribution else (0.0,)
@@ -387,7 +406,7 @@ def judged_evaluation(
             judged_sections={
                 k: records[k]["section"]
                 for k in keys
-                if k in records and int(records[k]["judgement"]) == 2
+                if k in records and int(records[k]["judgement"]) >= 1 and records[k]["section"]
             },
         )
         axes = model.scope_.axis_proba([data.papers[i].text for i in rows], data.embeddings[rows])
@@ -397,17 +416,17 @@ def judged_evaluation(
             week.rankers["litradar"][variant] = Variant(score, relevance.proba_from_score(score))
         for ranker, score in baselines.items():
             week.rankers[ranker] = {"": Variant(score[rows], score[rows])}
-        belongs = week.belongs
-        brows = [index_of[k] for k in belongs]
-        bpapers = [data.papers[i] for i in brows]
+        placed = week.placed
+        prows = [index_of[k] for k in placed]
+        ppapers = [data.papers[i] for i in prows]
         week.placements["litradar"] = {
-            variant: _placed(placement.predict_proba(data.embeddings[brows], bpapers),
-                             placement.classes_, belongs)
+            variant: _placed(placement.predict_proba(data.embeddings[prows], ppapers),
+                             placement.classes_, placed)
             for variant, placement in placements.items()
         }  # fmt: skip
-        if belongs:
-            svm = section_svm.decision_function([p.text for p in bpapers])
-            week.placements["tfidf_svm"] = {"": _placed(svm, list(section_svm.classes_), belongs)}
+        if placed:
+            svm = section_svm.decision_function([p.text for p in ppapers])
+            week.placements["tfidf_svm"] = {"": _placed(svm, list(section_svm.classes_), placed)}
         else:
             week.placements["tfidf_svm"] = {"": {}}
         built.append(week)

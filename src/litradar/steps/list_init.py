@@ -447,6 +447,11 @@ def s2_queries(d: Draft) -> list[str]:
 
 def check_writable(out_dir: Path, names: Iterable[str], force: bool) -> None:
     """Refuse early, before any work, to replace the maintainer's files."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise LitradarError(
+            f"--out {out_dir} is a file: give the folder to write litradar.toml and "
+            "taxonomy.toml into"
+        )
     for name in names:
         if (out_dir / name).exists() and not force:
             raise LitradarError(f"{out_dir / name} exists; --force replaces it")
