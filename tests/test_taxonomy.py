@@ -51,6 +51,21 @@ def test_a_broken_taxonomy_file_is_one_line(tmp_path: Path):
         load_taxonomy(tmp_path / "missing.toml")
 
 
+def test_a_rule_naming_a_section_without_terms_is_one_line_not_ignored(tmp_path: Path):
+    base = (
+        '[[dimension]]\nname = "x"\n[[dimension.class]]\nname = "lens"\nterms = ["logit lens"]\n'
+        '[list_sections]\n"Logit Lens" = ["lens"]\n'
+    )
+    path = tmp_path / "t.toml"
+    path.write_text('technique_sections = ["Logit Lens"]\n' + base)
+    assert load_taxonomy(path).technique_sections == ["Logit Lens"]
+    for key in ("technique_sections", "named_only_sections"):
+        path.write_text(f'{key} = ["Logit lens"]\n' + base)
+        with pytest.raises(LitradarError, match=f"{key}: 'Logit lens' has no terms") as caught:
+            load_taxonomy(path)
+        assert "\n" not in str(caught.value)
+
+
 def test_labels_come_from_the_survey_the_list_and_corrections_in_that_order():
     labels = collect_taxonomy_labels(
         TAXONOMY,

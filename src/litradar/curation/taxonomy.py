@@ -111,6 +111,19 @@ class Taxonomy(BaseModel):
             for name in classes:
                 if name not in known:
                     raise ValueError(f"list section {section!r} maps to unknown class {name!r}")
+        # A section named here but given no terms would be ignored without a word: a typo
+        # ("Logit lens") would quietly turn the rule off.
+        with_terms = set(self.section_terms())
+        for key, sections in (
+            ("named_only_sections", self.named_only_sections),
+            ("technique_sections", self.technique_sections),
+        ):
+            for section in sections:
+                if section not in with_terms:
+                    raise ValueError(
+                        f"{key}: {section!r} has no terms ([list_sections] or "
+                        "[list_section_terms]) by which a paper could name it"
+                    )
         return self
 
     def dimension(self, name: str) -> Dimension:
