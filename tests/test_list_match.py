@@ -186,3 +186,37 @@ def test_list_without_a_store_matches_arxiv_links_only(project: Path):
     # ... and matches them: it said "0 identified" and listed every arXiv entry as unmatched.
     assert "entries: 24 identified (arxiv 24)" in result.output, result.output
     assert "not matched: line" in result.output and "arxiv.org)" not in result.output
+
+
+def test_a_paper_listed_twice_is_reported_with_its_lines_and_sections(project: Path):
+    from litradar.core.progress import SilentReporter
+    from litradar.curation.list_match import duplicate_entries
+    from litradar.steps.configured_inputs import load_labels
+
+    text = (
+        "# L\n## Representation\n+ [A](https://arxiv.org/abs/2401.00001)\n\n"
+        "+ [B](https://arxiv.org/abs/2401.00002)\n## Tool\n"
+        "+ [A again](https://arxiv.org/abs/2401.00001v2)\n\n+ [B](https://arxiv.org/abs/2401.00002)\n"
+        "## Neuron Analysis\n+ [C](https://arxiv.org/abs/2401.00003)\n"
+    )
+    lines = duplicate_entries(parse_list(text))
+    assert lines == [
+        "lines 3, 7: 2401.00001 is on the list 2 times, in Representation and Tool; "
+        "placement learns Representation",
+        "lines 5, 9: 2401.00002 is on the list 2 times, in Representation and Tool; "
+        "placement learns Representation",
+    ]
+    assert duplicate_entries(parse_list(text.replace("2401.00001v2", "2401.00004"))) == lines[1:]
+    # `litradar list` and every command that reads the labels (train, run) say so.
+    listed = project / "data" / "awesome_list.md"
+    original = listed.read_text(encoding="utf-8")
+    listed.write_text(original + "\n## Tool\n+ [Again](https://arxiv.org/abs/2502.17516)\n")
+    result = runner.invoke(app, ["list", "--config", str(project / "litradar.toml")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "listed twice or more: lines" in said and "2502.17516 is on the list 2 times" in said
+    from litradar.config import load_config
+
+    reporter = SilentReporter()
+    load_labels(load_config(project / "litradar.toml", environ={}), reporter)
+    assert any("2502.17516 is on the list 2 times" in w for w in reporter.warnings)

@@ -78,6 +78,28 @@ def match_entries(awesome: AwesomeList, store: Store | None) -> AwesomeList:
     return AwesomeList(entries, awesome.warnings, awesome.sections)
 
 
+def duplicate_entries(awesome: AwesomeList) -> list[str]:
+    """One line per paper the list holds more than once. Its labels come from the first
+    entry (`collect_labels`), so a paper filed in two sections teaches placement one of
+    them without a word; the maintainer is told, not corrected."""
+    by_key: dict[str, list[ListEntry]] = {}
+    for entry in awesome.papers:
+        if entry.key:
+            by_key.setdefault(entry.key, []).append(entry)
+    lines = []
+    for key, entries in by_key.items():
+        if len(entries) < 2:
+            continue
+        where = ", ".join(str(e.line_no) for e in entries)
+        sections = list(dict.fromkeys(e.section_name or "no section" for e in entries))
+        lines.append(
+            f"lines {where}: {key} is on the list {len(entries)} times"
+            + (f", in {' and '.join(sections)}; placement learns {sections[0]}"
+               if len(sections) > 1 else "")
+        )  # fmt: skip
+    return lines
+
+
 @dataclass
 class MatchReport:
     """`litradar list`: how the list's entries matched the store's papers."""
@@ -86,6 +108,7 @@ class MatchReport:
     matched: Counter = field(default_factory=Counter)  # by key
     unmatched: list[ListEntry] = field(default_factory=list)
     not_stored: list[ListEntry] = field(default_factory=list)  # arXiv id the store lacks
+    duplicates: list[str] = field(default_factory=list)  # duplicate_entries' lines
 
     @classmethod
     def of(cls, awesome: AwesomeList, store: Store | None) -> MatchReport:
@@ -97,6 +120,7 @@ class MatchReport:
             report.matched[entry.matched_by] += 1
             if entry.matched_by == "arxiv" and (store is None or not store.get(entry.key or "")):
                 report.not_stored.append(entry)
+        report.duplicates = duplicate_entries(awesome)
         return report
 
     def lines(self) -> list[str]:
@@ -116,4 +140,5 @@ class MatchReport:
                 + ", ".join(e.key or "" for e in self.not_stored[:10])
                 + (" ..." if len(self.not_stored) > 10 else "")
             )
+        lines += [f"  listed twice or more: {line}" for line in self.duplicates]
         return lines

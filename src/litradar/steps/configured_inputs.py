@@ -18,6 +18,7 @@ from litradar.core.paper import Paper
 from litradar.core.progress import Reporter
 from litradar.core.terms import ScopeTerms
 from litradar.curation.awesome_list import AwesomeList
+from litradar.curation.list_match import duplicate_entries
 from litradar.curation.list_source import read_list
 from litradar.curation.taxonomy import (
     Taxonomy,
@@ -111,6 +112,8 @@ def load_labels(
     if reporter:
         for warning in awesome.warnings:
             reporter.warn(f"the list: {warning}")
+        for duplicate in duplicate_entries(awesome):
+            reporter.warn(f"the list: {duplicate}")
         sections = set(awesome.section_names())
         for number, target in config.ranking.survey_sections.items():
             if target not in sections:  # a typo would drop that survey section's papers
