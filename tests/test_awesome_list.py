@@ -1,4 +1,5 @@
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from litradar.core.errors import LitradarError
 from litradar.core.extractive import fallback_short_name
 from litradar.core.paper import github_repo_in, title_key
 from litradar.curation.awesome_list import (
+    EntryStyle,
     entry_for_paper,
     escape_markdown,
     format_date,
@@ -214,3 +216,171 @@ def test_an_entity_in_a_title_stays_text():
     assert escape_markdown("&commat;octocat &amp; Q&A &#64;x") == (
         "\\&commat;octocat \\&amp; Q&A &\\#64;x"
     )
+
+
+# Small lists in the forms other awesome lists write their entries in.
+DASHES = """# Awesome Probing
+
+## Contents
+- [Papers](#papers)
+  - [Vision](#vision)
+  - [Text](#text)
+* [Contributing](#contributing)
+
+## Papers
+### Vision
+- [Probing Vision Transformers](https://arxiv.org/abs/2502.00001) - ICML 2025
+- [Heads That See](https://arxiv.org/abs/2401.00002), CVPR 2024
+- [Lenses for Pixels](https://arxiv.org/abs/2312.00003) (CVPR 2024)
+
+### Text
+- [Probing Words](https://arxiv.org/abs/2402.00004)
+"""
+STARS_NAMED = """## Papers
+### Probing
+* **Alpha**: [Alpha Probes](https://arxiv.org/abs/2502.00001)
+
+* **Beta**: [Beta Probes](https://arxiv.org/abs/2401.00002)
+    [![arXiv](https://img.shields.io/badge/arXiv-2401.00002-b31b1b.svg)](https://arxiv.org/abs/2401.00002)
+
+* **Gamma**: [Gamma Probes](https://arxiv.org/abs/2312.00003)
+    [![arXiv](https://img.shields.io/badge/arXiv-2312.00003-b31b1b.svg)](https://arxiv.org/abs/2312.00003)
+"""
+NUMBERED = """## Papers
+### Heads
+1. **HeadA** - [Heads Paper A](https://arxiv.org/abs/2502.00001) (Feb. 3, 2025) [![arXiv](https://img.shields.io/badge/arXiv-2502.00001-red)](https://arxiv.org/abs/2502.00001)
+2. **HeadB** - [Heads Paper B](https://arxiv.org/abs/2401.00002) (Jan. 5, 2024) [![arXiv](https://img.shields.io/badge/arXiv-2401.00002-red)](https://arxiv.org/abs/2401.00002) [![GitHub stars](https://img.shields.io/github/stars/a/b?style=flat)](https://github.com/a/b)
+3. **HeadC** - [Heads Paper C](https://arxiv.org/abs/2312.00003) (Dec. 9, 2023) [![arXiv](https://img.shields.io/badge/arXiv-2312.00003-red)](https://arxiv.org/abs/2312.00003)
+"""
+
+
+def test_the_first_lists_style_is_the_one_proposals_had_before():
+    assert parse_list(LIST.read_text(encoding="utf-8")).style == EntryStyle()
+    assert parse_list("# Nothing yet\n").style == EntryStyle()  # no entries: the default
+
+
+def test_dash_entries_with_free_text_after_the_link_are_read_without_warnings():
+    parsed = parse_list(DASHES)
+    assert [(e.section_name, e.arxiv_id, e.title) for e in parsed.entries] == [
+        ("Vision", "2502.00001", "Probing Vision Transformers"),
+        ("Vision", "2401.00002", "Heads That See"),
+        ("Vision", "2312.00003", "Lenses for Pixels"),
+        ("Text", "2402.00004", "Probing Words"),
+    ]  # the table of contents, nested or not, holds no entries
+    assert parsed.warnings == []  # a list that shows no dates misses none
+    assert all(e.date_shown is None for e in parsed.entries)  # '(CVPR 2024)' is no date
+    assert parsed.style == EntryStyle(
+        bullet="-", short_name=False, date=False, badges="none", arxiv_badge=None,
+        star_badge=None, blank_line=False,
+    )  # fmt: skip
+
+
+def test_a_bold_name_with_a_colon_and_badges_below_with_their_own_indent():
+    parsed = parse_list(STARS_NAMED)
+    assert [(e.short_name, e.arxiv_id, e.arxiv_badge_url) for e in parsed.entries] == [
+        ("Alpha", "2502.00001", None),
+        ("Beta", "2401.00002", "https://arxiv.org/abs/2401.00002"),
+        ("Gamma", "2312.00003", "https://arxiv.org/abs/2312.00003"),
+    ]
+    assert parsed.warnings == []
+    assert parsed.style == EntryStyle(
+        bullet="*", name_form="**{name}**: ", date=False, badge_indent="    ",
+        arxiv_badge="![arXiv](https://img.shields.io/badge/arXiv-{id}-b31b1b.svg)",
+        star_badge=None,
+    )  # fmt: skip
+    # '**Name:**' sets the name off inside the bold: the name is the name.
+    colon_inside = parse_list("## P\n- **Delta:** [Delta Probes](https://arxiv.org/abs/2401.00009)")
+    assert colon_inside.entries[0].short_name == "Delta"
+    assert colon_inside.style.name_form == "**{name}:** "
+
+
+def test_numbered_entries_with_inline_badges():
+    parsed = parse_list(NUMBERED)
+    assert [(e.number, e.short_name, e.date, e.star_repo) for e in parsed.entries] == [
+        (1, "HeadA", date(2025, 2, 3), None),
+        (2, "HeadB", date(2024, 1, 5), "a/b"),
+        (3, "HeadC", date(2023, 12, 9), None),
+    ]
+    assert parsed.warnings == []
+    assert parsed.style == EntryStyle(
+        bullet="1.", name_form="**{name}** - ", badges="inline",
+        arxiv_badge="![arXiv](https://img.shields.io/badge/arXiv-{id}-red)",
+        star_badge="![GitHub stars](https://img.shields.io/github/stars/{repo}?style=flat)",
+        blank_line=False,
+    )  # fmt: skip
+    assert parse_list(re.sub(r"(?m)^(\d)\. ", r"\1) ", NUMBERED)).style.bullet == "1)"
+
+
+@pytest.mark.parametrize("text", [DASHES, STARS_NAMED, NUMBERED])
+def test_a_proposal_looks_like_the_lists_own_entries_and_parses_back(text: str):
+    parsed = parse_list(text)
+    paper = make_paper(
+        "CLIP-Lens: Reading CLIP Neurons", comments="Code: https://github.com/someone/clip-lens."
+    )
+    rendered = render_entry(
+        entry_for_paper(paper, ("Papers", "X"), None, parsed.style), parsed.style
+    )
+    url = "https://arxiv.org/abs/2503.01234"
+    expected = {
+        DASHES: [f"- [CLIP-Lens: Reading CLIP Neurons]({url})"],
+        STARS_NAMED: [
+            f"* **CLIP-Lens**: [CLIP-Lens: Reading CLIP Neurons]({url})",
+            f"    [![arXiv](https://img.shields.io/badge/arXiv-2503.01234-b31b1b.svg)]({url})",
+        ],
+        NUMBERED: [
+            f"1. **CLIP-Lens** - [CLIP-Lens: Reading CLIP Neurons]({url}) (Mar. 4, 2025)"
+            f" [![arXiv](https://img.shields.io/badge/arXiv-2503.01234-red)]({url})"
+            " [![GitHub stars](https://img.shields.io/github/stars/someone/clip-lens?style=flat)]"
+            "(https://github.com/someone/clip-lens)"
+        ],
+    }[text]
+    assert rendered.split("\n") == expected
+    reparsed = parse_list(f"## Papers\n### X\n{rendered}\n")
+    assert reparsed.warnings == [] and reparsed.papers[0].arxiv_id == "2503.01234"
+    # A list of proposals keeps the style (one entry alone says nothing of blank lines).
+    assert replace(reparsed.style, blank_line=parsed.style.blank_line) == parsed.style
+
+
+def test_in_any_style_an_unreadable_entry_is_named_and_prose_bullets_are_not():
+    text = "\n".join(
+        [
+            "## Papers",
+            "- [Read](https://arxiv.org/abs/2401.00001) - NeurIPS 2024",
+            "- a line in the entries' bullet that is no entry",
+            "* a note in another bullet",
+            "1. a numbered step",
+            "- [A heading](#papers)",
+            "[A paragraph](https://arxiv.org/abs/2401.00002) that starts with a link.",
+            "[![Awesome](https://awesome.re/badge.svg)](https://awesome.re)",
+            "- **Only Bold** [[paper]](https://arxiv.org/abs/2401.00003)",
+        ]
+    )
+    parsed = parse_list(text)
+    assert [e.arxiv_id for e in parsed.entries] == ["2401.00001"]
+    assert parsed.warnings == [
+        "line 3: cannot read this entry: - a line in the entries' bullet that is no entry",
+        "line 9: cannot read this entry: - **Only Bold** [[paper]](https://arxiv.org/abs/2401.00003)",
+    ]
+
+
+def test_a_title_without_a_link_is_the_paper_its_arxiv_badge_names():
+    """showlab's list: '+ **HalLoc** [HalLoc: ...] (June. 12, 2025, CVPR 2025)' above its
+    badge. Read as a bare badge line, the paper's title was the badge's markup."""
+    parsed = parse_list(
+        "## P\n+ **HalLoc** [HalLoc: Token-level Localization] (June. 12, 2025, CVPR 2025)\n"
+        "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2506.10286)\n"
+        "\n+ **Tasks** [x] not a paper\n"
+        "\n+ **Other** [Other](https://arxiv.org/abs/2401.00001) (Jan. 2, 2024)\n"
+    )
+    entry = parsed.entries[0]
+    assert (entry.title, entry.short_name, entry.arxiv_id, entry.end_line) == (
+        "HalLoc: Token-level Localization",
+        "HalLoc",
+        "2506.10286",
+        3,
+    )
+    assert parsed.warnings == [
+        "line 2: title has no link; using the badge's 2506.10286",
+        "line 2: unreadable date 'June. 12, 2025, CVPR 2025'",
+        "line 5: cannot read this entry: + **Tasks** [x] not a paper",
+    ]

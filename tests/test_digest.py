@@ -17,7 +17,7 @@ import pytest
 from litradar.core.digest_window import digest_window
 from litradar.core.errors import LitradarError
 from litradar.core.paper import Paper, Provenance
-from litradar.curation.awesome_list import load_list
+from litradar.curation.awesome_list import load_list, parse_list
 from litradar.digests.generations import commit_digest, load, write_digest
 from litradar.digests.json_document import render_json
 from litradar.digests.markdown import render_markdown
@@ -98,6 +98,28 @@ def test_only_papers_above_the_threshold_are_proposed_and_the_best_of_the_rest_s
     document = json.loads(render_json(digest))
     assert document["threshold"] == 0.4 and document["held_back"] == 2
     assert [p["near_cut"] for p in document["papers"]][:5] == [False, False, False, True, True]
+
+
+def test_proposals_are_written_in_the_lists_style_and_papers_near_the_cut_are_no_entries():
+    """A list of '- [Title](url) - venue' entries gets proposals written so; the papers near
+    the cut lead with their rank, so the digest's entries are its proposals only."""
+    awesome = parse_list(
+        "## Papers\n### Sparse Autoencoder\n"
+        "- [Old SAE](https://arxiv.org/abs/2401.00001) - ICML 2024\n"
+        "- [Older SAE](https://arxiv.org/abs/2312.00002)\n"
+    )
+    papers = [
+        scored(make_paper(f"Paper {i}", arxiv_id=f"2503.0{i:04d}"), relevance=r)
+        for i, r in enumerate([0.9, 0.2])
+    ]
+    digest = build_digest(
+        papers, awesome, date(2025, 3, 10), date(2025, 3, 17), size=5, threshold=0.4,
+        models_trained_at="t", near_cut=1,
+    )  # fmt: skip
+    markdown = render_markdown(digest, awesome)
+    assert "\n- [Paper 0](https://arxiv.org/abs/2503.00000)\n" in markdown
+    assert "- rank 2, score 0.20: [Paper 1](https://arxiv.org/abs/2503.00001), " in markdown
+    assert [e.arxiv_id for e in parse_list(markdown).papers] == ["2503.00000"]
 
 
 def test_a_week_where_nothing_clears_the_threshold_proposes_nothing_but_shows_the_best():
@@ -321,9 +343,13 @@ def test_a_section_from_the_neighbours_alone_says_so():
     voted = scored(make_paper("Voted", arxiv_id="2503.00001"))
     named = scored(make_paper("Named", arxiv_id="2503.00002"))
     named.section_named = ("title", "sparse autoencoder")
-    digest = build_digest([voted, named], awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, "t")
+    digest = build_digest(
+        [voted, named], awesome, date(2025, 3, 10), date(2025, 3, 17), 5, 0.0, "t"
+    )
     markdown = render_markdown(digest, awesome)
     lines = [line for line in markdown.splitlines() if line.startswith("  score ")]
     assert len(lines) == 2
-    assert sum("no technique named: placed by its nearest list papers" in line for line in lines) == 1
+    assert (
+        sum("no technique named: placed by its nearest list papers" in line for line in lines) == 1
+    )
     assert sum("(title says “sparse autoencoder”)" in line for line in lines) == 1

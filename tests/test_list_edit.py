@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -80,3 +81,105 @@ def test_an_empty_section_gets_the_entry_after_its_heading_and_unknown_sections_
     assert edited.startswith(text) and edited.endswith(render_entry(entry) + "\n\n")
     with pytest.raises(LitradarError, match="no section 'Nowhere'"):
         insert_entry(text, entry_for_paper(paper("2503.00002", date(2025, 3, 1)), ("Nowhere",)))
+
+
+# Lists in other styles (tests/test_awesome_list.py reads them): each proposal must be
+# written as the entries around it are, and nothing else in the file may change.
+DASHES = """# Awesome Probing
+
+## Contents
+- [Papers](#papers)
+  - [Vision](#vision)
+
+## Papers
+### Vision
+- [Probing Vision Transformers](https://arxiv.org/abs/2502.00001) - ICML 2025
+- [Heads That See](https://arxiv.org/abs/2401.00002), CVPR 2024
+
+### Text
+- [Probing Words](https://arxiv.org/abs/2402.00004)
+"""
+STARS_NAMED = """## Papers
+### Probing
+* **Alpha**: [Alpha Probes](https://arxiv.org/abs/2502.00001)
+    [![arXiv](https://img.shields.io/badge/arXiv-2502.00001-b31b1b.svg)](https://arxiv.org/abs/2502.00001)
+
+* **Beta**: [Beta Probes](https://arxiv.org/abs/2401.00002)
+    [![arXiv](https://img.shields.io/badge/arXiv-2401.00002-b31b1b.svg)](https://arxiv.org/abs/2401.00002)
+"""
+NUMBERED = """## Papers
+### Heads
+1. **HeadA** - [Heads Paper A](https://arxiv.org/abs/2502.00001) (Feb. 3, 2025) [![arXiv](https://img.shields.io/badge/arXiv-2502.00001-red)](https://arxiv.org/abs/2502.00001)
+2. **HeadB** - [Heads Paper B](https://arxiv.org/abs/2401.00002) (Jan. 5, 2024) [![arXiv](https://img.shields.io/badge/arXiv-2401.00002-red)](https://arxiv.org/abs/2401.00002) [![GitHub stars](https://img.shields.io/github/stars/a/b?style=flat)](https://github.com/a/b)
+
+Written by hand.
+"""
+NESTED = """## Papers
+- Vision
+  - [Seeing Heads](https://arxiv.org/abs/2401.00001)
+  - [Seeing Tails](https://arxiv.org/abs/2401.00002)
+- Text
+  - [Reading Heads](https://arxiv.org/abs/2401.00003)
+"""
+LENS = "[A Lens on Heads: Something](https://arxiv.org/abs/{id})"
+
+
+def styled_insert(text: str, section: tuple[str, ...], *papers: Paper) -> str:
+    """The proposals inserted as `propose` inserts them: in the style the list is written
+    in, which they leave as it was."""
+    style = parse_list(text).style
+    entries = [entry_for_paper(p, section, style=style) for p in papers]
+    edited = insert_entries(text, entries)
+    assert parse_list(edited).style == style
+    return edited
+
+
+def test_a_dash_list_gets_a_dash_entry_with_no_name_date_badge_or_blank_line():
+    edited = styled_insert(DASHES, ("Papers", "Vision"), paper("2503.00001", date(2025, 3, 11)))
+    # No dates to order by: after the section's last entry, and nothing else changes.
+    neighbour = "- [Heads That See](https://arxiv.org/abs/2401.00002), CVPR 2024\n"
+    assert edited == DASHES.replace(neighbour, f"{neighbour}- {LENS.format(id='2503.00001')}\n")
+
+
+def test_a_starred_list_gets_its_name_form_badge_form_indent_and_blank_line():
+    edited = styled_insert(
+        STARS_NAMED, ("Papers", "Probing"), paper("2503.00001", date(2025, 3, 11))
+    )
+    badge = "https://img.shields.io/badge/arXiv-2503.00001-b31b1b.svg"
+    assert edited == (
+        f"{STARS_NAMED}\n"
+        f"* **A Lens on Heads**: {LENS.format(id='2503.00001')}\n"
+        f"    [![arXiv]({badge})](https://arxiv.org/abs/2503.00001)\n"
+    )
+
+
+def test_a_numbered_entry_takes_the_number_of_the_one_it_goes_before_or_the_next():
+    code = "Code: https://github.com/someone/lens."
+    middle = replace(paper("2501.00001", date(2025, 1, 2)), comments=code)
+    oldest = paper("2001.00001", date(2020, 1, 2))
+    edited = styled_insert(NUMBERED, ("Papers", "Heads"), middle, oldest)
+    lines = NUMBERED.splitlines(keepends=True)
+    arxiv = "[![arXiv](https://img.shields.io/badge/arXiv-{id}-red)](https://arxiv.org/abs/{id})"
+    star = (
+        "[![GitHub stars](https://img.shields.io/github/stars/someone/lens?style=flat)]"
+        "(https://github.com/someone/lens)"
+    )
+    assert edited == "".join(
+        [
+            *lines[:3],
+            f"2. **A Lens on Heads** - {LENS.format(id='2501.00001')} (Jan. 2, 2025) "
+            f"{arxiv.format(id='2501.00001')} {star}\n",
+            lines[3],
+            f"3. **A Lens on Heads** - {LENS.format(id='2001.00001')} (Jan. 2, 2020) "
+            f"{arxiv.format(id='2001.00001')}\n",
+            *lines[4:],
+        ]
+    )
+
+
+def test_an_entry_nested_under_a_category_is_nested_as_its_neighbour_is():
+    parsed = parse_list(NESTED)
+    assert [e.arxiv_id for e in parsed.entries] == ["2401.00001", "2401.00002", "2401.00003"]
+    assert parsed.warnings == []  # '- Vision' holds entries: a category, not a broken entry
+    edited = styled_insert(NESTED, ("Papers",), paper("2503.00001", date(2025, 3, 11)))
+    assert edited == f"{NESTED}  - {LENS.format(id='2503.00001')}\n"

@@ -147,7 +147,9 @@ def test_an_llm_suggestion_sits_beside_the_drafted_terms(tmp_path: Path):
                "LITRADAR_LLM__MODEL": "fake-model", "LITRADAR_LLM__RETRIES": "0"}  # fmt: skip
         result = init(*args, "--out", str(tmp_path / "a"), env=env)
         assert result.exit_code == 0, result.output
-        assert len(model.requests) == 1 and "<titles>" in model.requests[0]["messages"][1]["content"]
+        assert (
+            len(model.requests) == 1 and "<titles>" in model.requests[0]["messages"][1]["content"]
+        )
         text = (tmp_path / "a" / "taxonomy.toml").read_text(encoding="utf-8")
         assert "# The LLM (fake-model) suggests: " in text and "faithfulness" in text
         load_taxonomy(tmp_path / "a" / "taxonomy.toml")  # still valid: a comment, not a key
@@ -159,7 +161,9 @@ def test_an_llm_suggestion_sits_beside_the_drafted_terms(tmp_path: Path):
         assert down.exit_code == 0, down.output
         text = (tmp_path / "b" / "taxonomy.toml").read_text(encoding="utf-8")
         assert "# No LLM suggestion: LLM unavailable" in text
-        assert "hallucination" in load_taxonomy(tmp_path / "b" / "taxonomy.toml").scope.internals_terms
+        assert (
+            "hallucination" in load_taxonomy(tmp_path / "b" / "taxonomy.toml").scope.internals_terms
+        )
 
 
 def test_bad_input_is_one_clear_line(tmp_path: Path):
@@ -168,17 +172,25 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     prose.write_text("Just some notes.\n\nNo links, no headings.\n", encoding="utf-8")
     assert "is not a markdown list" in one_error_line(init(str(prose), *papers))
     empty = tmp_path / "empty.md"
-    empty.write_text("# Awesome nothing\n\n## Papers\n\nComing soon: see [the site](https://x.org).\n")
+    empty.write_text(
+        "# Awesome nothing\n\n## Papers\n\nComing soon: see [the site](https://x.org).\n"
+    )
     assert "no entries found" in one_error_line(init(str(empty), *papers))
     blogs = tmp_path / "blogs.md"
-    blogs.write_text("# Awesome\n\n## Posts\n\n+ [A post](https://blog.example.org/a) (Mar. 1, 2025)\n")
+    blogs.write_text(
+        "# Awesome\n\n## Posts\n\n+ [A post](https://blog.example.org/a) (Mar. 1, 2025)\n"
+    )
     assert "none of its 1 entries links to arXiv" in one_error_line(init(str(blogs), *papers))
     other_format = tmp_path / "other-format.md"
-    other_format.write_text("# Awesome\n\n## Papers\n\n* **A Paper** [[arxiv]](https://arxiv.org/abs/2401.06102)\n")
+    other_format.write_text(
+        "# Awesome\n\n## Papers\n\n* **A Paper** [[arxiv]](https://arxiv.org/abs/2401.06102)\n"
+    )
     line = one_error_line(init(str(other_format), *papers))
     assert "1 arXiv link, but none in an entry litradar reads" in line
     unfiled = tmp_path / "unfiled.md"  # init wrote a section with no name; train refused it
-    unfiled.write_text("# Awesome\n\n+ [A Paper](https://arxiv.org/abs/2401.06102) (Mar. 1, 2025)\n")
+    unfiled.write_text(
+        "# Awesome\n\n+ [A Paper](https://arxiv.org/abs/2401.06102) (Mar. 1, 2025)\n"
+    )
     line = one_error_line(init(str(unfiled), *papers))
     assert "line 3: 1 entry stands under no section heading" in line
     binary = tmp_path / "list.md"
@@ -203,7 +215,8 @@ def test_bad_input_is_one_clear_line(tmp_path: Path):
     others.write_text("".join(line + "\n" for line in WEEK.read_text().splitlines()[:200]
                               if json.loads(line)["id"] not in ids))  # fmt: skip
     unrelated = ["--papers", str(others), "--out", str(tmp_path / "o")]
-    assert "none of the list's 33 arXiv papers" in one_error_line(init(listed, *unrelated))
+    # 34: the entry whose date holds a venue, '(Apr. 30, 2024 (CVPR 2024))', is read too
+    assert "none of the list's 34 arXiv papers" in one_error_line(init(listed, *unrelated))
     assert not (tmp_path / "out").exists() and not (tmp_path / "o").exists()
 
 

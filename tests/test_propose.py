@@ -15,7 +15,13 @@ from typer.testing import CliRunner
 from litradar.cli import app
 from litradar.config import load_config
 from litradar.core.paper import Paper, Provenance
-from litradar.curation.awesome_list import entry_for_paper, load_list, parse_list, render_entry
+from litradar.curation.awesome_list import (
+    entry_for_paper,
+    escape_markdown,
+    load_list,
+    parse_list,
+    render_entry,
+)
 from litradar.curation.list_edit import insert_entry
 from litradar.digests.generations import write_digest
 from litradar.storage.store import Store
@@ -145,6 +151,39 @@ def test_a_paper_the_maintainer_added_meanwhile_is_not_proposed(project: Path, t
     assert result.exit_code == 0, result.output
     assert "not proposed: 2503.05555: already on the list" in result.output
     assert "pull request #1 opened: 1 paper(s)" in result.output and len(fake.pulls) == 1
+
+
+DASH_LIST = """# Awesome Lenses
+
+## Papers
+### Logit Lens
+- [Beyond Logit Lens](https://arxiv.org/abs/2411.19187) - ICLR 2025
+- [Devils in Middle Layers](https://arxiv.org/abs/2411.16724)
+
+### Causal Tracing
+- [Understanding Multimodal LLMs](https://arxiv.org/abs/2411.10950), NeurIPS 2024
+"""
+
+
+def test_a_list_in_another_style_gets_its_entries_in_that_style(project: Path, tmp_path: Path):
+    """The proposals follow the list's own entries ('- [Title](url)': no name, date, badge
+    or blank line), at the end of their sections (a list without dates has no order to
+    keep), and nothing else in the README changes."""
+    remote = make_remote(tmp_path, DASH_LIST)
+    with ReplayServer() as server:
+        FakeGitHub(server)
+        write_config(project, extra=github_config(server, remote))
+        write_week(project)
+        result = propose(project)
+    assert result.exit_code == 0, result.output
+    lens, tracing = (p for p, _, _ in PAPERS[:2])
+    expected = DASH_LIST.replace(
+        "(https://arxiv.org/abs/2411.16724)\n",
+        f"(https://arxiv.org/abs/2411.16724)\n- [{escape_markdown(lens.title)}]({lens.abs_url})\n",
+    ).replace(
+        "NeurIPS 2024\n", f"NeurIPS 2024\n- [{escape_markdown(tracing.title)}]({tracing.abs_url})\n"
+    )
+    assert git(remote, "show", "litradar/2025-W11:README.md") == expected
 
 
 def test_a_paper_waiting_in_another_open_pull_request_is_not_proposed_again(setup):
@@ -310,8 +349,13 @@ def test_a_paper_listed_under_a_publisher_link_is_not_added_again(project: Path,
     """Concept Sliders is on the list by its Springer link only, and the week proposes it
     (the digest was written without the store's match): the list file of the branch being
     written is matched against the store, so the paper is not added a second time."""
-    sliders = Paper("2311.12092", "Concept Sliders: LoRA Adaptors for Precise Control in "
-                    "Diffusion Models", "Abs.", ("R. Gandikota",), date(2025, 3, 11))
+    sliders = Paper(
+        "2311.12092",
+        "Concept Sliders: LoRA Adaptors for Precise Control in Diffusion Models",
+        "Abs.",
+        ("R. Gandikota",),
+        date(2025, 3, 11),
+    )
     remote = make_remote(tmp_path, LIST_TEXT)
     with ReplayServer() as server:
         fake = FakeGitHub(server)
@@ -355,8 +399,10 @@ def test_a_doi_link_is_on_the_list_however_its_characters_were_encoded():
 
     paper = Paper(None, "A DOI-only paper", "x", ("A",), date(2025, 3, 11),
                   doi="10.1002/(sici)1097-4571<3::aid-asi2>3.0.co;2-u", s2_id="abc")  # fmt: skip
-    for written in ("https://doi.org/10.1002/%28sici%291097-4571<3::aid-asi2>3.0.co;2-u",
-                    "https://doi.org/10.1002/%28sici%291097-4571%3C3::aid-asi2%3E3.0.co;2-u"):
+    for written in (
+        "https://doi.org/10.1002/%28sici%291097-4571<3::aid-asi2>3.0.co;2-u",
+        "https://doi.org/10.1002/%28sici%291097-4571%3C3::aid-asi2%3E3.0.co;2-u",
+    ):
         awesome = parse_list(f"## Papers\n### Tool\n+ [Another title]({written}) (2025)\n")
         assert _on_list(paper, awesome), written
 

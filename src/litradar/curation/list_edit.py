@@ -1,17 +1,23 @@
 """Adding entries to the list's README without touching anything else in it.
 
 Each entry goes into its section, newest first as the list orders them: before the first
-entry that is strictly older, else after the section's last entry, with the blank line the
-list puts between entries. Every other byte of the file, its line endings included, stays
-as it was; `remove_added` in the tests proves it by taking the additions out again.
+entry that is strictly older, else after the section's last entry (always there in a list
+that shows no dates), written as the list writes its entries (`EntryStyle`, learned from
+the list): its marker and indent, its name, date and badge forms, and a blank line between
+entries where the list has one. In a numbered list the entry takes the number of the entry
+it goes before, or the number after the section's last one: the entries after it keep
+theirs (GitHub numbers a list from its first item, so it still reads in order). Every
+other byte of the file, its line endings included, stays as it was; `remove_added` in the
+tests proves it by taking the additions out again.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from litradar.core.errors import LitradarError
-from litradar.curation.awesome_list import ListEntry, parse_list, render_entry
+from litradar.curation.awesome_list import EntryStyle, ListEntry, parse_list, render_entry
 
 _HEADING = re.compile(r"^#{1,6}\s+(?P<name>.*?)\s*:?\s*$")
 
@@ -19,8 +25,10 @@ _HEADING = re.compile(r"^#{1,6}\s+(?P<name>.*?)\s*:?\s*$")
 def insert_entry(text: str, entry: ListEntry) -> str:
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines(keepends=True)
-    block = [line + newline for line in render_entry(entry).split("\n")]
-    same_section = [e for e in parse_list(text).entries if e.section == entry.section]
+    parsed = parse_list(text)
+    style = parsed.style
+    gap = [newline] if style.blank_line else []
+    same_section = [e for e in parsed.entries if e.section == entry.section]
     new_date = entry.date
     older = next(
         (e for e in same_section if e.date and new_date and e.date < new_date),
@@ -28,16 +36,26 @@ def insert_entry(text: str, entry: ListEntry) -> str:
     )
     if older is not None:
         at = older.line_no - 1
-        lines[at:at] = [*block, newline]
+        block = _block(replace(entry, number=older.number), style, lines[at], newline)
+        lines[at:at] = [*block, *gap]
     elif same_section:
-        at = max(e.end_line for e in same_section)
+        last = max(same_section, key=lambda e: e.end_line)
+        at = last.end_line
         if not lines[at - 1].endswith(("\n", "\r")):
             lines[at - 1] += newline  # the file ended without a newline on that entry
-        lines[at:at] = [newline, *block]
+        number = last.number + 1 if last.number is not None else None
+        block = _block(replace(entry, number=number), style, lines[last.line_no - 1], newline)
+        lines[at:at] = [*gap, *block]
     else:
         at = _line_after_heading(lines, entry.section[-1])
-        lines[at:at] = [*block, newline]
+        lines[at:at] = [*_block(entry, style, "", newline), *gap]
     return "".join(lines)
+
+
+def _block(entry: ListEntry, style: EntryStyle, neighbour: str, newline: str) -> list[str]:
+    """The entry's lines, indented as its neighbour's line is (an entry nested in a list)."""
+    indent = neighbour[: len(neighbour) - len(neighbour.lstrip())]
+    return [f"{indent}{line}{newline}" for line in render_entry(entry, style).split("\n")]
 
 
 def _line_after_heading(lines: list[str], section: str) -> int:

@@ -75,7 +75,7 @@ def match_entries(awesome: AwesomeList, store: Store | None) -> AwesomeList:
         key, how = match_entry(entry, store)
         entries.append(replace(entry, paper_key=key if key != entry.arxiv_id else None,
                                matched_by=how))  # fmt: skip
-    return AwesomeList(entries, awesome.warnings, awesome.sections)
+    return AwesomeList(entries, awesome.warnings, awesome.sections, awesome.style)
 
 
 def duplicate_entries(awesome: AwesomeList) -> list[str]:

@@ -1,5 +1,6 @@
-"""The digest as markdown: the proposals in the list's exact entry format under their
-sections, the papers near the cut, how earlier proposals fared, the sources' runs."""
+"""The digest as markdown: the proposals in the list's exact entry format (its `EntryStyle`,
+learned from the list) under their sections, the papers near the cut, how earlier
+proposals fared, the sources' runs."""
 
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
         for item in in_section:
             helped = digest.assisted.get(item.paper.key)
             short_name = helped.short_name if helped else None
-            entry = entry_for_paper(item.paper, awesome.section_path(section), short_name)
+            entry = entry_for_paper(
+                item.paper, awesome.section_path(section), short_name, awesome.style
+            )
             close = ", ".join(
                 f"{escape_markdown(digest.list_names.get(aid, aid))} ({sim:.2f})"
                 for aid, sim in item.close_to
@@ -53,7 +56,7 @@ def render_markdown(digest: Digest, awesome: AwesomeList) -> str:
             found_by = "; ".join(escape_markdown(p.describe()) for p in item.paper.provenance)
             venue = f" · venue: {escape_markdown(item.paper.venue)}" if item.paper.venue else ""
             lines += [
-                render_entry(entry),
+                render_entry(entry, awesome.style),
                 "",
                 f"  score {item.relevance:.2f} (rank {rank_of[item.paper.key]} of "
                 f"{len(digest.ranked)}) · section {item.section_probability:.2f}"
@@ -162,9 +165,11 @@ def _near_the_cut_block(digest: Digest, rank_of: dict[str, int]) -> list[str]:
     for item in near:
         verdict = _verdict_text(digest, item.paper.key)
         section = escape_markdown(item.section)
+        # Rank and score first: a bullet that starts with a paper's link reads as an entry
+        # of a list (`parse_list`), and these are not proposed.
         lines.append(
-            f"- [{escape_markdown(item.paper.title)}]({safe_url(item.paper.abs_url)}) score "
-            f"{item.relevance:.2f} (rank {rank_of[item.paper.key]}), {section}"
+            f"- rank {rank_of[item.paper.key]}, score {item.relevance:.2f}: "
+            f"[{escape_markdown(item.paper.title)}]({safe_url(item.paper.abs_url)}), {section}"
             f" · {describe_signals(item, escape_markdown)}" + (f" · {verdict}" if verdict else "")
         )
     return [*lines, ""]

@@ -403,7 +403,9 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
             elif p.accepted_by is None and len(chosen) >= gh.max_entries:
                 report.skipped[key] = f"beyond [github] max_entries ({gh.max_entries})"
             else:
-                entry = entry_for_paper(p.paper, awesome.section_path(p.section), p.short_name)
+                entry = entry_for_paper(
+                    p.paper, awesome.section_path(p.section), p.short_name, awesome.style
+                )
                 new_text = insert_entry(new_text, entry)
                 chosen.append(p)
                 entries.append(entry)
@@ -444,7 +446,8 @@ def _open_or_update(config: Config, delivery: Delivery) -> ProposeReport:
             "head": head,  # what litradar pushed: any other tip is someone else's commits
             "entries": {p.paper.key: p.section for p in chosen},
             "lines": {
-                p.paper.key: render_entry(e) for p, e in zip(chosen, entries, strict=True)
+                p.paper.key: render_entry(e, awesome.style)
+                for p, e in zip(chosen, entries, strict=True)
             },
         },
     )

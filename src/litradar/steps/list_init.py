@@ -107,15 +107,15 @@ def check_list(origin: ListOrigin) -> AwesomeList:
     if links := len(_ARXIV_LINK.findall(origin.text)):
         raise LitradarError(
             f"{origin.shown}: {links} arXiv link{'' if links == 1 else 's'}, but none in an "
-            "entry litradar reads ('+ [Title](link) (Mar. 1, 2025)' or '[Title](link)' lines "
-            "under headings)"
+            "entry litradar reads ('- [Title](link)', with '+', '*' or '1.' too, a bold name "
+            "before the link and a date, venue or badges after it, under headings)"
         )
     if not awesome.entries:
         if not awesome.sections and "](" not in origin.text:
             raise LitradarError(f"{origin.shown} is not a markdown list: no linked entries found")
         raise LitradarError(
-            f"{origin.shown}: no entries found (litradar reads entries as '+ [Title](link)' "
-            "or '[Title](link)' lines under headings)"
+            f"{origin.shown}: no entries found (litradar reads entries as '- [Title](link)' "
+            "lines, with '+', '*' or '1.' too, under headings)"
         )
     raise LitradarError(
         f"{origin.shown}: none of its {len(awesome.entries)} entries links to arXiv; "
@@ -123,9 +123,7 @@ def check_list(origin: ListOrigin) -> AwesomeList:
     )
 
 
-def gather_papers(
-    files: Sequence[Path], store: Path | None
-) -> tuple[dict[str, Paper], list[str]]:
+def gather_papers(files: Sequence[Path], store: Path | None) -> tuple[dict[str, Paper], list[str]]:
     """arXiv id (or key) -> paper, from the files and the store; and the bad lines skipped
     ("file:line: why", as `ingest` says them)."""
     papers: dict[str, Paper] = {}
