@@ -384,3 +384,38 @@ def test_a_title_without_a_link_is_the_paper_its_arxiv_badge_names():
         "line 2: unreadable date 'June. 12, 2025, CVPR 2025'",
         "line 5: cannot read this entry: + **Tasks** [x] not a paper",
     ]
+
+
+def test_a_title_that_starts_with_a_bracketed_word_is_read():
+    text = (
+        "### Representation\n+ **Re-ViT** [[Re] Improving Interpretation Faithfulness for Vision "
+        "Transformers](https://arxiv.org/abs/2509.14846) (Sep. 18, 2025)\n\n"
+        "+ **B** [[CLS] tokens [and] more](https://arxiv.org/abs/2403.06764) (Mar. 11, 2024)\n\n"
+        "+ [[arxiv]](https://arxiv.org/abs/2403.00001) (Mar. 1, 2024)\n"
+    )
+    parsed = parse_list(text)
+    assert [e.arxiv_id for e in parsed.entries] == ["2509.14846", "2403.06764"]
+    assert parsed.entries[0].title.startswith("[Re] Improving")
+    assert parsed.warnings == ["line 6: cannot read this entry: + [[arxiv]](https://arxiv.org/abs/2403.00001) (Mar. 1, 2024)"]
+
+
+def test_a_link_above_the_first_section_is_no_section_and_breaks_nothing():
+    text = (
+        "# Awesome Things\n- [Slides of our tutorial](https://example.org/tutorial.pdf)\n\n"
+        "## Papers\n+ **A** [A paper](https://arxiv.org/abs/2401.00001) (Jan. 1, 2024)\n"
+    )
+    parsed = parse_list(text)
+    assert parsed.sections == [("Papers",)]
+    assert parsed.section_path("Papers") == ("Papers",)
+
+
+def test_headings_are_read_without_their_colon_and_blanks_and_hidden_lines_are_skipped():
+    from litradar.curation.awesome_list import heading_of, shown_lines
+
+    assert heading_of("## Logit Lens: ") == (2, "Logit Lens")
+    assert heading_of("###   Tool  ::") == (3, "Tool  :")  # as the earlier pattern read it
+    assert heading_of("#hashtag") is None and heading_of("####### seven") is None
+    assert heading_of("# a" + " " * 4000 + "b") == (1, "a" + " " * 4000 + "b")
+    lines = ["a", "<!-- one", "two -->", "b", "<!-- x -->", "````", "```", "````", "c", "~~~", "d"]
+    assert shown_lines(lines) == [True, False, False, True, False, False, False, False, True,
+                                  False, False]  # fmt: skip

@@ -183,3 +183,64 @@ def test_an_entry_nested_under_a_category_is_nested_as_its_neighbour_is():
     assert parsed.warnings == []  # '- Vision' holds entries: a category, not a broken entry
     edited = styled_insert(NESTED, ("Papers",), paper("2503.00001", date(2025, 3, 11)))
     assert edited == f"{NESTED}  - {LENS.format(id='2503.00001')}\n"
+
+
+def _styled(text: str, arxiv_id: str, day: date, section: tuple[str, ...]) -> str:
+    entry = entry_for_paper(paper(arxiv_id, day, "New paper"), section, "New", parse_list(text).style)
+    return insert_entry(text, entry)
+
+
+def test_an_entry_takes_the_marker_of_its_section_s_neighbours():
+    """Bullets in one section, numbers in another: an entry of the other kind would split
+    the numbered list in two (the list's style is the majority's, '-')."""
+    text = (
+        "# L\n## Vision\n- [A](https://arxiv.org/abs/2401.00001)\n- [B](https://arxiv.org/abs/2401.00002)\n"
+        "- [C](https://arxiv.org/abs/2401.00003)\n## Language\n1. [D](https://arxiv.org/abs/2401.00004)\n"
+        "2. [E](https://arxiv.org/abs/2401.00005)\n"
+    )
+    assert parse_list(text).style.bullet == "-"
+    edited = _styled(text, "2402.00009", date(2024, 2, 1), ("Language",))
+    assert added_lines(text, edited) == ["3. [New paper](https://arxiv.org/abs/2402.00009)\n"]
+    edited = _styled(text, "2402.00009", date(2024, 2, 1), ("Vision",))
+    assert added_lines(text, edited) == ["- [New paper](https://arxiv.org/abs/2402.00009)\n"]
+
+
+def test_a_section_listed_oldest_first_gets_the_entry_in_date_order():
+    text = (
+        "# L\n## Papers\n- [Old](https://arxiv.org/abs/2312.00001) (Dec. 1, 2023)\n"
+        "- [Newer](https://arxiv.org/abs/2402.00002) (Feb. 2, 2024)\n"
+    )
+    edited = _styled(text, "2401.00009", date(2024, 1, 10), ("Papers",))
+    assert [e.arxiv_id for e in parse_list(edited).entries] == ["2312.00001", "2401.00009", "2402.00002"]
+    newest = _styled(text, "2403.00009", date(2024, 3, 10), ("Papers",))
+    assert [e.arxiv_id for e in parse_list(newest).entries][-1] == "2403.00009"
+
+
+def test_an_entry_never_lands_in_a_comment_or_a_code_block():
+    text = (
+        "# L\n## Papers\n- [Newer](https://arxiv.org/abs/2402.00001) (Feb. 1, 2024)\n<!--\n"
+        "- [Withdrawn](https://arxiv.org/abs/2401.00002) (Jan. 2, 2024)\n-->\n"
+        "- [Older](https://arxiv.org/abs/2312.00003) (Dec. 3, 2023)\n"
+        "## Contributing\n```\n- [Title](https://arxiv.org/abs/XXXX.XXXXX) (Mon. D, YYYY)\n```\n"
+    )
+    parsed = parse_list(text)
+    assert [e.arxiv_id for e in parsed.entries] == ["2402.00001", "2312.00003"]
+    assert parsed.section_names() == ["Papers"]
+    edited = _styled(text, "2401.05555", date(2024, 1, 10), ("Papers",))
+    lines = edited.splitlines()
+    assert lines.index("- [New paper](https://arxiv.org/abs/2401.05555) (Jan. 10, 2024)") == 6
+    assert lines[5] == "-->"  # after the comment, before the older entry
+    assert next(line for line in lines[7:] if line).startswith("- [Older]")
+
+
+def test_a_list_of_bare_links_gets_no_bold_name_it_could_not_read_back():
+    text = (
+        "# L\n## P\n[A](https://arxiv.org/abs/2401.00001)\n\n[B](https://arxiv.org/abs/2401.00002)\n\n"
+        "[C](https://arxiv.org/abs/2401.00003)\n\n- **D** [D](https://arxiv.org/abs/2401.00004)\n\n"
+        "- **E** [E](https://arxiv.org/abs/2401.00005)\n\n* **F** [F](https://arxiv.org/abs/2401.00006)\n\n"
+        "* **G** [G](https://arxiv.org/abs/2401.00007)\n"
+    )  # most entries have a bold name, most have no bullet
+    style = parse_list(text).style
+    assert style.bullet == "" and style.short_name is False
+    edited = _styled(text, "2402.00009", date(2024, 2, 1), ("P",))
+    assert "2402.00009" in {e.arxiv_id for e in parse_list(edited).entries}

@@ -38,17 +38,24 @@ ARXIV_BADGE_IMAGE = "https://img.shields.io/badge/arXiv-b31b1b.svg"
 STAR_BADGE_IMAGE = "https://img.shields.io/github/stars/{repo}.svg?style=social&label=Star"
 T = TypeVar("T")
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<name>.*?)\s*:?\s*$")
+# A heading's hashes, then its text; the text's trailing blanks and colon are cut in
+# `heading_of` (a pattern that cut them backtracked cubically on a line of blanks).
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<name>.*)$")
+# Where GitHub shows no text: inside an HTML comment, or a fenced code block.
+_COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
+_FENCE = re.compile(r"^\s{0,3}(?P<fence>`{3,}|~{3,})")
 # A list item's marker: a bullet or a number, then the space CommonMark requires.
 _MARKER = re.compile(r"^(?:(?P<bullet>[-*+])|(?P<number>\d{1,9})(?P<delimiter>[.)]))[ \t]+")
 # The entry itself: an optional bold short name and what sets it off from the link, then
 # the link, then a date in parentheses (which may hold one more: '(Apr. 30, 2024 (CVPR))')
-# and whatever follows. A title may hold escapes and one level of brackets, but does not
-# start with a bracket: '[[arxiv]](url)' and '[![badge](image)](url)' name no paper. A
-# title without a link is read too: its arXiv badge may name the paper.
+# and whatever follows. A title may hold escapes and one level of brackets ('[Re] ...',
+# '[CLS] tokens ...'), but is not one bracketed group alone nor an image: '[[arxiv]](url)'
+# and '[![badge](image)](url)' name no paper. A title without a link is read too: its
+# arXiv badge may name the paper.
 _ENTRY = re.compile(
     r"^(?:\*\*(?P<short>.+?)\*\*(?P<separator>[ \t]*(?:[:|–—-][ \t]*)?))?"
-    r"\[(?P<title>(?!!?\[)(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])+)\]"
+    r"\[(?P<title>(?!\[(?:\\.|[^\[\]\\])*\]\])(?!!\[)"
+    r"(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])+)\]"
     r"(?:\((?P<url>[^()\s]*)\))?"
     r"[ \t]*(?:\((?P<date>[^()]*(?:\([^()]*\)[^()]*)*)\))?(?P<after>.*)$"
 )
@@ -197,7 +204,7 @@ class AwesomeList:
 
     def section_path(self, name: str) -> tuple[str, ...]:
         """The full heading path of a leaf section, e.g. ('Papers', 'Logit Lens')."""
-        return next((path for path in self.sections if path[-1] == name), (name,))
+        return next((path for path in self.sections if path and path[-1] == name), (name,))
 
     def section_names(self) -> list[str]:
         """Leaf sections that hold papers, in the list's order."""
@@ -402,10 +409,60 @@ def _badge_form(badge: re.Match, value: str | None, placeholder: str) -> str:
     return form.replace(value, placeholder) if value else form
 
 
+def marker_of(line: str) -> str | None:
+    """The list marker a line starts with, as `EntryStyle.bullet` writes it ('-', '1.'),
+    or None."""
+    marker = _MARKER.match(line.lstrip())
+    return _bullet(marker) if marker else None
+
+
 def _bullet(marker: re.Match | None) -> str:
     if marker is None:
         return ""
     return marker["bullet"] or f"1{marker['delimiter']}"
+
+
+def heading_of(line: str) -> tuple[int, str] | None:
+    """(level, text) of a markdown heading line: '## Logit Lens:' -> (2, 'Logit Lens')."""
+    match = _HEADING.match(line)
+    if match is None:
+        return None
+    name = match["name"].strip()
+    if name.endswith(":"):
+        name = name[:-1].rstrip()
+    return len(match["hashes"]), name
+
+
+def shown_lines(lines: list[str]) -> list[bool]:
+    """For each line, whether GitHub shows it as the list's text: not inside an HTML comment
+    (a withdrawn entry, a note to contributors) nor a fenced code block (an entry template,
+    '[Title](https://arxiv.org/abs/XXXX.XXXXX)'). A line that opens or closes one is not."""
+    shown = []
+    fence: str | None = None
+    in_comment = False
+    for line in lines:
+        if fence is not None:
+            closing = _FENCE.match(line)
+            if closing and closing["fence"][0] == fence[0] and len(closing["fence"]) >= len(fence):
+                fence = None
+            shown.append(False)
+            continue
+        if in_comment:
+            in_comment = _COMMENT_CLOSE not in line
+            shown.append(False)
+            continue
+        opening = _FENCE.match(line)
+        if opening:
+            fence = opening["fence"]
+            shown.append(False)
+            continue
+        stripped = line.strip()
+        if stripped.startswith(_COMMENT_OPEN):
+            in_comment = _COMMENT_CLOSE not in stripped[len(_COMMENT_OPEN) :]
+            shown.append(False)
+            continue
+        shown.append(True)
+    return shown
 
 
 def _read_entries(lines: list[str]) -> tuple[list[_Draft], list[tuple[int, str, int]]]:
@@ -415,15 +472,18 @@ def _read_entries(lines: list[str]) -> tuple[list[_Draft], list[tuple[int, str, 
     unread: list[tuple[int, str, int]] = []
     stack: list[tuple[int, str]] = []
     current: _Draft | None = None
-    for line_no, line in enumerate(lines, start=1):
+    for line_no, (line, shown) in enumerate(zip(lines, shown_lines(lines), strict=True), 1):
+        if not shown:
+            current = None
+            continue
         stripped = line.strip()
-        heading = _HEADING.match(line)
+        heading = heading_of(line)
         if heading:
             current = None
-            level = len(heading["hashes"])
-            stack = [(lvl, name) for lvl, name in stack if lvl < level]
+            level, name = heading
+            stack = [(lvl, text) for lvl, text in stack if lvl < level]
             if level > 1:
-                stack.append((level, heading["name"]))
+                stack.append((level, name))
             continue
         indent = len(line) - len(line.lstrip())
         if current is not None and stripped and indent > current.indent:
@@ -483,7 +543,7 @@ def parse_list(text: str) -> AwesomeList:
         entry, warnings = draft.build(shows_dates)
         parsed.entries.append(entry)
         notes += warnings
-        if entry.section not in parsed.sections:
+        if entry.section and entry.section not in parsed.sections:
             parsed.sections.append(entry.section)
     notes += _unread_warnings(unread, drafts, lines)
     parsed.warnings = [f"line {n}: {message}" for n, message in sorted(notes, key=lambda x: x[0])]
@@ -531,9 +591,12 @@ def _learn_style(drafts: list[_Draft], entries: list[ListEntry], gaps: list[bool
     stars = [f[1] for f in forms if f[1]]
     placements = ["below" if d.below else "inline" for d in drafts if d.badges]
     indents = [d.badge_indent for d in drafts if d.badge_indent is not None]
+    bullet = _most_common([d.bullet for d in drafts], default.bullet)
     return EntryStyle(
-        bullet=_most_common([d.bullet for d in drafts], default.bullet),
-        short_name=_most_common([bool(d.head["short"]) for d in drafts], default.short_name),
+        bullet=bullet,
+        # An entry line without a marker must start with its link to be read back.
+        short_name=bullet != ""
+        and _most_common([bool(d.head["short"]) for d in drafts], default.short_name),
         name_form=_most_common([f for d in drafts if (f := d.name_form())], default.name_form),
         date=_most_common([e.date is not None for e in entries], default.date),
         badges=_most_common(placements, default.badges) if placements else "none",

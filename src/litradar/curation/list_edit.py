@@ -13,13 +13,18 @@ tests proves it by taking the additions out again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from litradar.core.errors import LitradarError
-from litradar.curation.awesome_list import EntryStyle, ListEntry, parse_list, render_entry
-
-_HEADING = re.compile(r"^#{1,6}\s+(?P<name>.*?)\s*:?\s*$")
+from litradar.curation.awesome_list import (
+    EntryStyle,
+    ListEntry,
+    heading_of,
+    marker_of,
+    parse_list,
+    render_entry,
+    shown_lines,
+)
 
 
 def insert_entry(text: str, entry: ListEntry) -> str:
@@ -30,13 +35,20 @@ def insert_entry(text: str, entry: ListEntry) -> str:
     gap = [newline] if style.blank_line else []
     same_section = [e for e in parsed.entries if e.section == entry.section]
     new_date = entry.date
-    older = next(
-        (e for e in same_section if e.date and new_date and e.date < new_date),
+    dated = [e.date for e in same_section if e.date]
+    # Newest first, as most lists are; oldest first where the section's dates say so.
+    oldest_first = len(dated) > 1 and dated[0] < dated[-1] and dated == sorted(dated)
+    before = next(
+        (
+            e
+            for e in same_section
+            if e.date and new_date and (e.date > new_date if oldest_first else e.date < new_date)
+        ),
         None,
     )
-    if older is not None:
-        at = older.line_no - 1
-        block = _block(replace(entry, number=older.number), style, lines[at], newline)
+    if before is not None:
+        at = before.line_no - 1
+        block = _block(replace(entry, number=before.number), style, lines[at], newline)
         lines[at:at] = [*block, *gap]
     elif same_section:
         last = max(same_section, key=lambda e: e.end_line)
@@ -48,21 +60,30 @@ def insert_entry(text: str, entry: ListEntry) -> str:
         lines[at:at] = [*gap, *block]
     else:
         at = _line_after_heading(lines, entry.section[-1])
-        lines[at:at] = [*_block(entry, style, "", newline), *gap]
+        lines[at:at] = [*_block(entry, style, None, newline), *gap]
     return "".join(lines)
 
 
-def _block(entry: ListEntry, style: EntryStyle, neighbour: str, newline: str) -> list[str]:
-    """The entry's lines, indented as its neighbour's line is (an entry nested in a list)."""
-    indent = neighbour[: len(neighbour) - len(neighbour.lstrip())]
+def _block(entry: ListEntry, style: EntryStyle, neighbour: str | None, newline: str) -> list[str]:
+    """The entry's lines, indented and marked as its neighbour's line is (an entry nested
+    in a list; a numbered section in a list of bullets): a marker of another kind would
+    split the neighbours' list in two."""
+    indent = ""
+    if neighbour is not None:
+        indent = neighbour[: len(neighbour) - len(neighbour.lstrip())]
+        here = marker_of(neighbour) or ""
+        style = replace(style, bullet=here)
+        # A line without a marker must start with its link to be read as an entry.
+        entry = replace(entry, bulleted=bool(here), short_name=entry.short_name if here else None)
     return [f"{indent}{line}{newline}" for line in render_entry(entry, style).split("\n")]
 
 
 def _line_after_heading(lines: list[str], section: str) -> int:
     """An empty section: right after its heading and its 'Back to contents' line."""
-    for index, line in enumerate(lines):
-        match = _HEADING.match(line.rstrip("\r\n"))
-        if match and match["name"] == section:
+    bare = [line.rstrip("\r\n") for line in lines]
+    for index, (line, shown) in enumerate(zip(bare, shown_lines(bare), strict=True)):
+        heading = heading_of(line) if shown else None
+        if heading and heading[1] == section:
             after = index + 1
             while after < len(lines) and lines[after].lstrip().startswith("([Back"):
                 after += 1
