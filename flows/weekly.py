@@ -16,6 +16,7 @@ file and a retry starts from what is stored, not from a half-changed object.
 from __future__ import annotations
 
 import importlib
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -239,8 +240,36 @@ def serve_weekly(config_path: str | None, cron: str, timezone: str) -> None:
     except ValueError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "not a cron expression"
         raise LitradarError(f"cron {cron!r} (timezone {timezone}): {reason}") from None
-    weekly.serve(
-        name="litradar-weekly",
-        schedules=[schedule],
-        parameters={"config_path": config_path},
-    )
+    try:
+        weekly.serve(
+            name=SERVED_NAME,
+            schedules=[schedule],
+            parameters={"config_path": config_path},
+        )
+    finally:
+        try:
+            pause_served()
+        except Exception as exc:  # the stop goes on whatever failed: say what is left to do
+            reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+            print(
+                f"warning: could not pause deployment {weekly.name}/{SERVED_NAME} ({reason}); "
+                f"pause it with: prefect deployment pause {weekly.name}/{SERVED_NAME}",
+                file=sys.stderr,
+            )
+
+
+SERVED_NAME = "litradar-weekly"
+
+
+def pause_served() -> None:
+    """Pause the served deployment, so that no run starts once `serve` has stopped.
+
+    Prefect's runner pauses it on its way out, but on a SIGTERM its handler exits from
+    inside the loop, and in one CI run (2026-12-08) the deployment was still active after
+    a clean stop: its schedule had nobody serving it. Pausing twice changes nothing."""
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        deployment = client.read_deployment_by_name(f"{weekly.name}/{SERVED_NAME}")
+        if not deployment.paused:
+            client.pause_deployment(deployment.id)
