@@ -409,11 +409,10 @@ def _badge_form(badge: re.Match, value: str | None, placeholder: str) -> str:
     return form.replace(value, placeholder) if value else form
 
 
-def marker_of(line: str) -> str | None:
+def marker_of(line: str) -> str:
     """The list marker a line starts with, as `EntryStyle.bullet` writes it ('-', '1.'),
-    or None."""
-    marker = _MARKER.match(line.lstrip())
-    return _bullet(marker) if marker else None
+    or '' for none."""
+    return _bullet(_MARKER.match(line.lstrip()))
 
 
 def _bullet(marker: re.Match | None) -> str:

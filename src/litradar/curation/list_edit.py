@@ -71,7 +71,7 @@ def _block(entry: ListEntry, style: EntryStyle, neighbour: str | None, newline: 
     indent = ""
     if neighbour is not None:
         indent = neighbour[: len(neighbour) - len(neighbour.lstrip())]
-        here = marker_of(neighbour) or ""
+        here = marker_of(neighbour)
         style = replace(style, bullet=here)
         # A line without a marker must start with its link to be read as an entry.
         entry = replace(entry, bulleted=bool(here), short_name=entry.short_name if here else None)

@@ -186,17 +186,17 @@ def measure(
         "ndcg_at_15": _round(ndcg(order, week.judgements, 15)),
     }
     if placement is not None:
-        placed = week.placements[ranker][placement]
+        where = week.placements[ranker][placement]  # key -> (section, runner-up, margin)
         result["placement"] = placement
         result["sections"] = {
-            k: [placed[k][0], week.judged_sections[k], placed[k][1], round(placed[k][2], 3)]
+            k: [where[k][0], week.judged_sections[k], where[k][1], round(where[k][2], 3)]
             for k in belongs
-            if k in placed
+            if k in where
         }
         result["section_right"] = _share([v[0] == v[1] for v in result["sections"].values()])
         result["placed_right"] = [
-            sum(placed[k][0] == week.judged_sections[k] for k in week.placed if k in placed),
-            sum(k in placed for k in week.placed),
+            sum(where[k][0] == week.judged_sections[k] for k in week.placed if k in where),
+            sum(k in where for k in week.placed),
         ]
     return result
 
